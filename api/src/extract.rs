@@ -1,0 +1,86 @@
+//! Extractors that let a handler authenticate before it validates.
+//!
+//! dropshot's `Query<T>` answers a malformed query with its own 400 before the
+//! handler runs; AWS first checks the signature (an unsigned request with a bad
+//! query is a 403) and then reports a ValidationException. [`AwsQuery`]
+//! describes itself to the spec exactly as `Query<T>` does but keeps the query
+//! raw until the handler asks for it, after authentication. [`SignedBody`]
+//! hands the handler the body bytes, which SigV4 signs, without adding a
+//! request body to the spec.
+
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use dropshot::{
+    ApiEndpointBodyContentType, ExclusiveExtractor, ExtensionMode, ExtractorMetadata, HttpError,
+    Query, RequestContext, ServerContext, SharedExtractor, UntypedBody,
+};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+
+use crate::error::AwsError;
+use crate::validation::{FromQuery, QueryParams};
+
+/// The query string of a request, described in the spec as `Query<T>` and
+/// validated into `T` only when [`AwsQuery::validate`] is called.
+#[derive(Debug)]
+pub struct AwsQuery<T> {
+    params: QueryParams,
+    _request: PhantomData<fn() -> T>,
+}
+
+impl<T: FromQuery> AwsQuery<T> {
+    /// The typed request, or a ValidationException naming every violation.
+    pub fn validate(&self) -> Result<T, AwsError> {
+        T::from_query(&self.params)
+    }
+}
+
+#[async_trait]
+impl<T> SharedExtractor for AwsQuery<T>
+where
+    T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+    ) -> Result<Self, HttpError> {
+        let raw = rqctx.request.uri().query().unwrap_or("");
+        Ok(Self { params: QueryParams::parse(raw), _request: PhantomData })
+    }
+
+    fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <Query<T> as SharedExtractor>::metadata(body_content_type)
+    }
+}
+
+/// The request body as bytes, for the SigV4 payload hash.
+///
+/// CodeArtifact's query-only operations carry no body; clients send none, and
+/// a body that is sent anyway is signed like any other and otherwise ignored,
+/// as AWS does. It adds nothing to the spec.
+#[derive(Debug)]
+pub struct SignedBody(UntypedBody);
+
+impl SignedBody {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+#[async_trait]
+impl ExclusiveExtractor for SignedBody {
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: http::Request<dropshot::Body>,
+    ) -> Result<Self, HttpError> {
+        // dropshot refuses a body over the server's size limit; say so in
+        // AWS's shape, like every other error on this route.
+        UntypedBody::from_request(rqctx, request).await.map(SignedBody).map_err(|e| {
+            AwsError::validation(e.external_message).into_http_error(&rqctx.request_id)
+        })
+    }
+
+    fn metadata(_body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        ExtractorMetadata { extension_mode: ExtensionMode::None, parameters: Vec::new() }
+    }
+}

@@ -1,0 +1,275 @@
+//! Input validation with AWS's messages.
+//!
+//! AWS authenticates before it validates, so the query string is kept raw by
+//! the [`AwsQuery`](crate::AwsQuery) extractor and validated here, after the
+//! signature check, into a typed request. Every failing constraint of every
+//! member is reported in one ValidationException, in the words AWS uses:
+//! `2 validation errors detected: Value 'x' at 'domain' failed to satisfy
+//! constraint: Member must have length greater than or equal to 2; ...`.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::error::AwsError;
+
+/// The decoded `name=value` pairs of a query string, in the order sent.
+#[derive(Clone, Debug, Default)]
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryParams {
+    /// Decodes an `application/x-www-form-urlencoded` query string.
+    ///
+    /// Decoding never fails: bytes that are not UTF-8 become U+FFFD, and the
+    /// value then fails its member's pattern with a message that shows it.
+    pub fn parse(raw: &str) -> Self {
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default();
+        Self { pairs }
+    }
+
+    fn values(&self, wire_name: &str) -> Vec<&str> {
+        self.pairs.iter().filter(|(k, _)| k == wire_name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// A typed request that can be validated out of a query string.
+pub trait FromQuery: Sized {
+    fn from_query(query: &QueryParams) -> Result<Self, AwsError>;
+}
+
+/// A pattern from the service model, compiled once on first use.
+///
+/// AWS applies model patterns to the whole value, so the compiled form is
+/// anchored at both ends; `source` is the pattern as the model writes it,
+/// which is also what the spec and the error messages show.
+#[derive(Debug)]
+pub struct ModelPattern {
+    pub source: &'static str,
+    compiled: OnceLock<Regex>,
+}
+
+impl ModelPattern {
+    pub const fn new(source: &'static str) -> Self {
+        Self { source, compiled: OnceLock::new() }
+    }
+
+    pub fn is_full_match(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| {
+                Regex::new(&format!("^(?:{})$", self.source)).expect("model patterns are valid")
+            })
+            .is_match(value)
+    }
+}
+
+/// One constraint from the service model, checked against a string value.
+#[derive(Clone, Copy, Debug)]
+pub enum Constraint {
+    MinLength(usize),
+    MaxLength(usize),
+    Pattern(&'static ModelPattern),
+}
+
+impl Constraint {
+    pub(crate) fn check(self, value: &str) -> Result<(), String> {
+        match self {
+            Constraint::MinLength(n) if value.chars().count() < n => {
+                Err(format!("Member must have length greater than or equal to {n}"))
+            }
+            Constraint::MaxLength(n) if value.chars().count() > n => {
+                Err(format!("Member must have length less than or equal to {n}"))
+            }
+            Constraint::Pattern(pattern) if !pattern.is_full_match(value) => {
+                Err(format!("Member must satisfy regular expression pattern: {}", pattern.source))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Collects every violation while a request's members are read, then either
+/// yields the request or one ValidationException listing them all.
+#[derive(Debug)]
+pub struct Validator<'q> {
+    query: &'q QueryParams,
+    errors: Vec<String>,
+}
+
+impl<'q> Validator<'q> {
+    pub fn new(query: &'q QueryParams) -> Self {
+        Self { query, errors: Vec::new() }
+    }
+
+    fn violation(&mut self, value: Option<&str>, member: &str, constraint: &str) {
+        let value = match value {
+            Some(v) => format!("'{v}'"),
+            None => "null".to_string(),
+        };
+        self.errors.push(format!(
+            "Value {value} at '{member}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
+    /// The single value of query parameter `wire_name`, reported under the
+    /// model's `member` name. A repeated parameter is a violation: AWS's
+    /// members are single-valued and picking one would hide a client bug.
+    fn single(&mut self, wire_name: &str, member: &str) -> Option<&'q str> {
+        let values = self.query.values(wire_name);
+        match values.as_slice() {
+            [] => None,
+            [one] => Some(one),
+            many => {
+                let shown = format!("[{}]", many.join(", "));
+                self.violation(Some(&shown), member, "Member must have a single value");
+                None
+            }
+        }
+    }
+
+    /// A string member. `None` when absent or invalid (the violation is
+    /// recorded); a required member that is absent is a violation too.
+    pub fn string(
+        &mut self,
+        wire_name: &str,
+        member: &str,
+        required: bool,
+        constraints: &[Constraint],
+    ) -> Option<String> {
+        let repeated_before = self.errors.len();
+        let Some(value) = self.single(wire_name, member) else {
+            if required && self.errors.len() == repeated_before {
+                self.violation(None, member, "Member must not be null");
+            }
+            return None;
+        };
+        let before = self.errors.len();
+        for constraint in constraints {
+            if let Err(text) = constraint.check(value) {
+                self.violation(Some(value), member, &text);
+            }
+        }
+        (self.errors.len() == before).then(|| value.to_string())
+    }
+
+    /// An optional integer member with an inclusive range, plus any extra
+    /// service rule (`rule` returns the violated constraint's text).
+    pub fn integer(
+        &mut self,
+        wire_name: &str,
+        member: &str,
+        range: std::ops::RangeInclusive<i64>,
+        rule: impl Fn(i64) -> Option<String>,
+    ) -> Option<i64> {
+        let value = self.single(wire_name, member)?;
+        let Ok(number) = value.parse::<i64>() else {
+            self.violation(Some(value), member, "Member must be an integer");
+            return None;
+        };
+        if number < *range.start() {
+            let text = format!("Member must have value greater than or equal to {}", range.start());
+            self.violation(Some(value), member, &text);
+            return None;
+        }
+        if number > *range.end() {
+            let text = format!("Member must have value less than or equal to {}", range.end());
+            self.violation(Some(value), member, &text);
+            return None;
+        }
+        if let Some(text) = rule(number) {
+            self.violation(Some(value), member, &text);
+            return None;
+        }
+        Some(number)
+    }
+
+    /// The request built by `build` when no violation was recorded.
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, AwsError> {
+        let n = self.errors.len();
+        if n == 0 {
+            if let Some(value) = build() {
+                return Ok(value);
+            }
+            return Err(AwsError::internal("validation accepted an incomplete request"));
+        }
+        let noun = if n == 1 { "error" } else { "errors" };
+        Err(AwsError::validation(format!(
+            "{n} validation {noun} detected: {}",
+            self.errors.join("; ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static DOMAIN: ModelPattern = ModelPattern::new(r"[a-z][a-z0-9\-]{0,48}[a-z0-9]");
+
+    fn domain(raw: &str) -> Result<String, AwsError> {
+        let q = QueryParams::parse(raw);
+        let mut v = Validator::new(&q);
+        let d = v.string(
+            "domain",
+            "domain",
+            true,
+            &[Constraint::MinLength(2), Constraint::MaxLength(50), Constraint::Pattern(&DOMAIN)],
+        );
+        v.finish(|| d)
+    }
+
+    #[test]
+    fn accepts_a_valid_value() {
+        assert_eq!(domain("domain=my-domain").unwrap(), "my-domain");
+    }
+
+    #[test]
+    fn lists_every_failing_constraint() {
+        let err = domain("domain=x").unwrap_err();
+        assert_eq!(
+            err.message,
+            "2 validation errors detected: \
+             Value 'x' at 'domain' failed to satisfy constraint: \
+             Member must have length greater than or equal to 2; \
+             Value 'x' at 'domain' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]{0,48}[a-z0-9]"
+        );
+    }
+
+    #[test]
+    fn missing_and_repeated_are_violations() {
+        let err = domain("other=1").unwrap_err();
+        assert_eq!(
+            err.message,
+            "1 validation error detected: Value null at 'domain' failed to satisfy constraint: \
+             Member must not be null"
+        );
+        let err = domain("domain=ab&domain=cd").unwrap_err();
+        assert!(err
+            .message
+            .starts_with("1 validation error detected: Value '[ab, cd]' at 'domain'"));
+    }
+
+    #[test]
+    fn pattern_is_anchored() {
+        assert!(domain("domain=ab%21").is_err());
+        assert!(domain("domain=Ab").is_err());
+    }
+
+    #[test]
+    fn integers_report_type_and_range() {
+        let check = |raw: &str| {
+            let q = QueryParams::parse(raw);
+            let mut v = Validator::new(&q);
+            let n = v.integer("n", "number", 0..=10, |n| (n == 5).then(|| "not five".into()));
+            v.finish(|| Some(n))
+        };
+        assert_eq!(check("").unwrap(), None);
+        assert_eq!(check("n=7").unwrap(), Some(7));
+        assert!(check("n=abc").unwrap_err().message.contains("Member must be an integer"));
+        assert!(check("n=-1").unwrap_err().message.contains("greater than or equal to 0"));
+        assert!(check("n=11").unwrap_err().message.contains("less than or equal to 10"));
+        assert!(check("n=5").unwrap_err().message.contains("not five"));
+    }
+}

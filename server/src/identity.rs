@@ -1,0 +1,170 @@
+//! Who is calling: principals, their credentials, and authentication.
+//!
+//! Authentication follows AWS's front door: parse and scope-check the SigV4
+//! header, find the access key (unknown: UnrecognizedClientException), check
+//! the signature (InvalidSignatureException), then the session token of a
+//! temporary credential (missing or wrong: UnrecognizedClientException;
+//! expired: ExpiredTokenException). Lookup is one hash probe, so its cost
+//! does not grow with the number of configured principals.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use codeartifact_api::{AwsError, ErrorCode};
+
+use crate::config::Config;
+use crate::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
+
+/// The signing name of CodeArtifact.
+pub const SERVICE: &str = "codeartifact";
+
+/// An IAM identity that can sign requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// `arn:aws:iam::<acct>:user/<name>` or
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`.
+    pub arn: String,
+    pub account: String,
+}
+
+pub fn user_arn(account: &str, user: &str) -> String {
+    format!("arn:aws:iam::{account}:user/{user}")
+}
+
+pub fn session_arn(account: &str, role: &str, session: &str) -> String {
+    format!("arn:aws:sts::{account}:assumed-role/{role}/{session}")
+}
+
+/// The temporary part of a role session's credential.
+struct Session {
+    token: String,
+    expiration: DateTime<Utc>,
+}
+
+struct Credential {
+    secret_access_key: String,
+    principal: Arc<Principal>,
+    session: Option<Session>,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Arc<Principal>,
+    /// The region the request was signed for.
+    pub region: String,
+    /// When the caller's credential expires, for temporary credentials.
+    pub credential_expiration: Option<DateTime<Utc>>,
+}
+
+/// Every credential the server knows, by access key id. Its `Debug` shows
+/// no secrets.
+pub struct Identities {
+    by_access_key: HashMap<String, Credential>,
+    rules: ScopeRules,
+}
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities")
+            .field("access_keys", &self.by_access_key.len())
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
+const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+
+impl Identities {
+    pub fn from_config(config: &Config) -> Self {
+        let mut by_access_key = HashMap::new();
+        for account in &config.accounts {
+            for user in &account.users {
+                let principal = Arc::new(Principal {
+                    arn: user_arn(&account.id, &user.name),
+                    account: account.id.clone(),
+                });
+                for key in &user.access_keys {
+                    by_access_key.insert(
+                        key.access_key_id.clone(),
+                        Credential {
+                            secret_access_key: key.secret_access_key.clone(),
+                            principal: principal.clone(),
+                            session: None,
+                        },
+                    );
+                }
+            }
+            for role in &account.roles {
+                for s in &role.sessions {
+                    by_access_key.insert(
+                        s.access_key_id.clone(),
+                        Credential {
+                            secret_access_key: s.secret_access_key.clone(),
+                            principal: Arc::new(Principal {
+                                arn: session_arn(&account.id, &role.name, &s.name),
+                                account: account.id.clone(),
+                            }),
+                            session: Some(Session {
+                                token: s.session_token.clone(),
+                                expiration: s.expiration,
+                            }),
+                        },
+                    );
+                }
+            }
+        }
+        let rules = ScopeRules { service: SERVICE.to_string(), region: config.region.clone() };
+        Self { by_access_key, rules }
+    }
+
+    /// The caller of a signed request, or the error AWS would send.
+    pub fn authenticate(
+        &self,
+        request: &RequestParts<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, AwsError> {
+        let parsed = Parsed::from_request(request, &self.rules, now).map_err(sigv4_error)?;
+        let credential = self
+            .by_access_key
+            .get(parsed.access_key_id())
+            .ok_or_else(|| AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN))?;
+        parsed.verify(&credential.secret_access_key).map_err(sigv4_error)?;
+        match (&credential.session, parsed.session_token()) {
+            (None, None) => {}
+            (Some(session), Some(token)) if constant_time_eq(&session.token, token) => {
+                if session.expiration <= now {
+                    return Err(AwsError::new(
+                        ErrorCode::ExpiredTokenException,
+                        "The security token included in the request is expired",
+                    ));
+                }
+            }
+            _ => return Err(AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN)),
+        }
+        Ok(Caller {
+            principal: credential.principal.clone(),
+            region: parsed.region().to_string(),
+            credential_expiration: credential.session.as_ref().map(|s| s.expiration),
+        })
+    }
+}
+
+fn sigv4_error(e: SigV4Error) -> AwsError {
+    let code = match e {
+        SigV4Error::Missing => ErrorCode::MissingAuthenticationTokenException,
+        SigV4Error::Incomplete(_) => ErrorCode::IncompleteSignatureException,
+        SigV4Error::Invalid(_) => ErrorCode::InvalidSignatureException,
+    };
+    AwsError::new(code, e.to_string())
+}
+
+/// Compares two secrets without revealing, through timing, where they differ.
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    // Comparing digests keeps the time independent of the lengths too.
+    let (a, b) = (sha2::Sha256::digest(a.as_bytes()), sha2::Sha256::digest(b.as_bytes()));
+    a.as_slice().ct_eq(b.as_slice()).into()
+}

@@ -1,0 +1,209 @@
+//! The `codeartifact-local` command: `serve` runs the server;
+//! `get-authorization-token` calls one through the generated client, like
+//! `aws codeartifact get-authorization-token`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use codeartifact_server::config::{development, Config};
+use codeartifact_server::{ServerOptions, Storage, DEFAULT_BIND};
+use dropshot::ConfigLogging;
+
+#[derive(Parser, Debug)]
+#[command(name = "codeartifact-local", version, about = "A local, AWS-compatible CodeArtifact")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on; port 0 picks a free port. The bound address
+        /// is printed on one line of standard output.
+        #[arg(long, default_value = DEFAULT_BIND)]
+        bind: SocketAddr,
+        /// TOML configuration file. Without one, a development setup starts
+        /// (domain `demo`, account 111122223333, AWS's example keys).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where the token key is kept [default: the user's data directory,
+        /// e.g. ~/.local/share/codeartifact-local].
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Get a token from a server, with credentials from the standard AWS
+    /// environment variables; prints the JSON that the aws CLI prints.
+    GetAuthorizationToken {
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        domain_owner: Option<String>,
+        #[arg(long)]
+        duration_seconds: Option<u64>,
+        /// The server [env: AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL;
+        /// default: http://127.0.0.1:8787].
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("codeartifact-local: failed to start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { bind, config, data_dir } => serve(bind, config, data_dir).await,
+            Command::GetAuthorizationToken {
+                domain,
+                domain_owner,
+                duration_seconds,
+                endpoint_url,
+            } => {
+                get_authorization_token(domain, domain_owner, duration_seconds, endpoint_url).await
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("codeartifact-local: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(
+    bind: SocketAddr,
+    config_path: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let config = match &config_path {
+        Some(path) => Config::load(path)?,
+        None => Config::development(),
+    };
+    let data_dir = match data_dir {
+        Some(dir) => dir,
+        None => dirs::data_dir()
+            .context("no user data directory is known here; pass --data-dir")?
+            .join("codeartifact-local"),
+    };
+    let log = ConfigLogging::StderrTerminal { level: config.log_level.clone() }
+        .to_logger("codeartifact-local")
+        .context("failed to set up logging")?;
+
+    if config_path.is_none() {
+        eprintln!("{}", development_banner());
+    }
+    for (arn, expiration) in config.expired_sessions(chrono::Utc::now()) {
+        slog::warn!(log, "configured session has already expired";
+            "session" => arn, "expiration" => expiration.to_rfc3339());
+    }
+
+    let options = ServerOptions { config, bind, storage: Storage::Dir(data_dir.clone()) };
+    let server = codeartifact_server::start(options, log.clone()).await?;
+    slog::info!(log, "data directory"; "path" => data_dir.display().to_string());
+    // The one line scripts wait for: with --bind 127.0.0.1:0 it tells the port.
+    println!("codeartifact-local listening on http://{}", server.local_addr());
+
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => {
+            result.context("failed to wait for Ctrl-C")?;
+            slog::info!(log, "shutting down");
+        }
+        result = terminate() => {
+            result?;
+            slog::info!(log, "shutting down");
+        }
+    }
+    server.close().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn terminate() -> anyhow::Result<()> {
+    let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("failed to listen for SIGTERM")?;
+    signal.recv().await;
+    Ok(())
+}
+
+fn development_banner() -> String {
+    use development::*;
+    format!(
+        "codeartifact-local: no --config given: running the DEVELOPMENT SETUP. Not for production.\n\
+         \x20 domain:  {DOMAIN} (owner {ACCOUNT})\n\
+         \x20 user:    arn:aws:iam::{ACCOUNT}:user/{USER}\n\
+         \x20 keys:    AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}\n\
+         \x20          AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}\n\
+         \x20 (AWS's documented example keys; anyone can sign with them.)"
+    )
+}
+
+/// JSON as the aws CLI prints it: four-space indents.
+fn aws_cli_json(value: &serde_json::Value) -> anyhow::Result<String> {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, formatter))?;
+    Ok(String::from_utf8(out)?)
+}
+
+async fn get_authorization_token(
+    domain: String,
+    domain_owner: Option<String>,
+    duration_seconds: Option<u64>,
+    endpoint_url: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    use codeartifact_client::{Client, Signer};
+
+    let endpoint = endpoint_url
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_CODEARTIFACT").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| format!("http://{DEFAULT_BIND}"));
+    let signer = Signer::from_env()?;
+    let client = Client::new(&endpoint, signer);
+    let mut call = client.get_authorization_token().domain(domain);
+    if let Some(owner) = domain_owner {
+        call = call.domain_owner(owner);
+    }
+    if let Some(seconds) = duration_seconds {
+        call = call.duration(seconds);
+    }
+    match call.send().await {
+        Ok(response) => {
+            let result = response.into_inner();
+            let out = serde_json::json!({
+                "authorizationToken": result.authorization_token,
+                "expiration": result.expiration,
+            });
+            println!("{}", aws_cli_json(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(progenitor_client::Error::ErrorResponse(response)) => {
+            // Like the aws CLI: the code, the operation, and the message.
+            let code = response
+                .headers()
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .or_else(|| response.error_code.clone())
+                .unwrap_or_else(|| response.status().to_string());
+            eprintln!(
+                "\nAn error occurred ({code}) when calling the GetAuthorizationToken operation: {}",
+                response.message
+            );
+            Ok(ExitCode::from(254))
+        }
+        Err(e) => Err(anyhow::anyhow!("failed to call {endpoint}: {e}")),
+    }
+}

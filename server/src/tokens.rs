@@ -1,0 +1,248 @@
+//! Authorization tokens: PASETO v4.local, minted and checked with one key.
+//!
+//! PASETO v4.local (XChaCha20 + BLAKE2b-MAC, via the `pasetors` crate) is a
+//! standard authenticated-encryption token: nobody without the key can read
+//! or forge one, and a fresh random nonce makes every token unique. Its text
+//! is `v4.local.` followed by unpadded base64url, so it uses only
+//! `[A-Za-z0-9_.-]` and can sit unescaped in the URL that `aws codeartifact
+//! login --tool pip` writes. The key is made on first start and kept in the
+//! data directory (mode 0600), so tokens stay valid across restarts.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use chrono::{DateTime, SecondsFormat, Utc};
+use pasetors::claims::{Claims, ClaimsValidationRules};
+use pasetors::keys::{Generate, SymmetricKey};
+use pasetors::token::UntrustedToken;
+use pasetors::version4::V4;
+use pasetors::{local, Local};
+
+/// File name of the token key inside the data directory.
+pub const KEY_FILE: &str = "token-key";
+const KEY_LEN: usize = 32;
+const ISSUER: &str = "codeartifact-local";
+
+/// What a token says: for which domain, for whom, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub domain: String,
+    pub domain_owner: String,
+    /// ARN of the principal the token was issued to.
+    pub principal: String,
+    pub issued_at: DateTime<Utc>,
+    pub expiration: DateTime<Utc>,
+}
+
+/// Why a token was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is malformed, forged, or was made with another key")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+}
+
+/// Mints and checks tokens with the server's key. Its `Debug` never shows
+/// the key.
+pub struct TokenIssuer {
+    key: SymmetricKey<V4>,
+}
+
+impl std::fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenIssuer").finish_non_exhaustive()
+    }
+}
+
+impl TokenIssuer {
+    /// A key that lives only as long as this process.
+    pub fn ephemeral() -> anyhow::Result<Self> {
+        let key = SymmetricKey::<V4>::generate().context("failed to generate a token key")?;
+        Ok(Self { key })
+    }
+
+    /// The key kept in `data_dir`, created there (mode 0600) if absent.
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
+        fs::create_dir_all(data_dir)
+            .with_context(|| format!("failed to create data directory {}", data_dir.display()))?;
+        let path = data_dir.join(KEY_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => Self::from_file_bytes(&path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::create(&path),
+            Err(e) => Err(e).with_context(|| format!("failed to read {}", path.display())),
+        }
+    }
+
+    fn from_file_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<Self> {
+        if bytes.len() != KEY_LEN {
+            bail!(
+                "{} holds {} bytes, not a {KEY_LEN}-byte token key; move it away to make a new \
+                 key (tokens issued with the old one will stop working)",
+                path.display(),
+                bytes.len()
+            );
+        }
+        let key = SymmetricKey::<V4>::from(bytes).context("failed to load the token key")?;
+        Ok(Self { key })
+    }
+
+    /// Writes a new key beside its final name, syncs it, then renames it into
+    /// place, so a crash never leaves a short key behind; if another process
+    /// won the race, its key is the one used.
+    fn create(path: &Path) -> anyhow::Result<Self> {
+        let issuer = Self::ephemeral()?;
+        let tmp = PathBuf::from(format!("{}.tmp-{}", path.display(), std::process::id()));
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("failed to create {}", tmp.display()))?;
+        file.write_all(issuer.key.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("failed to write {}", tmp.display()))?;
+        drop(file);
+        // hard_link fails if the key appeared meanwhile; then use that one.
+        let linked = fs::hard_link(&tmp, path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(issuer),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let bytes =
+                    fs::read(path).with_context(|| format!("failed to read {}", path.display()))?;
+                Self::from_file_bytes(path, &bytes)
+            }
+            Err(e) => Err(e).with_context(|| format!("failed to create {}", path.display())),
+        }
+    }
+
+    /// Whether the key file's permissions are wider than 0600.
+    pub fn key_file_is_exposed(data_dir: &Path) -> bool {
+        fs::metadata(data_dir.join(KEY_FILE))
+            .map(|m| m.permissions().mode() & 0o077 != 0)
+            .unwrap_or(false)
+    }
+
+    pub fn mint(&self, claims: &TokenClaims) -> anyhow::Result<String> {
+        let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut c = Claims::new().context("failed to start token claims")?;
+        c.issuer(ISSUER)?;
+        c.subject(&claims.principal)?;
+        c.issued_at(&rfc3339(claims.issued_at))?;
+        c.not_before(&rfc3339(claims.issued_at))?;
+        c.expiration(&rfc3339(claims.expiration))?;
+        c.token_identifier(&uuid::Uuid::new_v4().to_string())?;
+        c.add_additional("domain", claims.domain.as_str())?;
+        c.add_additional("domainOwner", claims.domain_owner.as_str())?;
+        local::encrypt(&self.key, &c, None, None).context("failed to encrypt a token")
+    }
+
+    /// The claims of a token this key made, if it has not expired.
+    pub fn verify(&self, token: &str) -> Result<TokenClaims, TokenError> {
+        let untrusted =
+            UntrustedToken::<Local, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
+        // Validity in time is checked below, so that expiry is told apart
+        // from forgery.
+        let mut rules = ClaimsValidationRules::new();
+        rules.validate_issuer_with(ISSUER);
+        rules.disable_valid_at();
+        let trusted = local::decrypt(&self.key, &untrusted, &rules, None, None)
+            .map_err(|_| TokenError::Invalid)?;
+        let claims = trusted.payload_claims().ok_or(TokenError::Invalid)?;
+        let text = |name: &str| claims.get_claim(name).and_then(|v| v.as_str()).map(str::to_string);
+        let time = |name: &str| {
+            text(name)
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let parsed = TokenClaims {
+            domain: text("domain").ok_or(TokenError::Invalid)?,
+            domain_owner: text("domainOwner").ok_or(TokenError::Invalid)?,
+            principal: text("sub").ok_or(TokenError::Invalid)?,
+            issued_at: time("iat").ok_or(TokenError::Invalid)?,
+            expiration: time("exp").ok_or(TokenError::Invalid)?,
+        };
+        if parsed.expiration <= Utc::now() {
+            return Err(TokenError::Expired);
+        }
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeDelta, TimeZone};
+
+    fn claims(expires_in: TimeDelta) -> TokenClaims {
+        // Tokens carry whole seconds.
+        let now = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
+        TokenClaims {
+            domain: "demo".into(),
+            domain_owner: "111122223333".into(),
+            principal: "arn:aws:iam::111122223333:user/demo".into(),
+            issued_at: now,
+            expiration: now + expires_in,
+        }
+    }
+
+    #[test]
+    fn a_minted_token_verifies_and_carries_its_claims() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let c = claims(TimeDelta::hours(1));
+        let token = issuer.mint(&c).unwrap();
+        assert!(token.starts_with("v4.local."));
+        assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)));
+        assert_eq!(issuer.verify(&token).unwrap(), c);
+    }
+
+    #[test]
+    fn tokens_are_unique() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let c = claims(TimeDelta::hours(1));
+        assert_ne!(issuer.mint(&c).unwrap(), issuer.mint(&c).unwrap());
+    }
+
+    #[test]
+    fn forged_tampered_and_expired_tokens_are_refused() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        let other = TokenIssuer::ephemeral().unwrap();
+        assert!(matches!(other.verify(&token), Err(TokenError::Invalid)));
+
+        let mut tampered = token.clone().into_bytes();
+        let i = tampered.len() - 10;
+        tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        assert!(matches!(issuer.verify(&tampered), Err(TokenError::Invalid)));
+        assert!(matches!(issuer.verify("not-a-token"), Err(TokenError::Invalid)));
+
+        let expired = issuer.mint(&claims(TimeDelta::seconds(-1))).unwrap();
+        assert!(matches!(issuer.verify(&expired), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn the_key_persists_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = TokenIssuer::load_or_create(dir.path()).unwrap();
+        let mode = fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(!TokenIssuer::key_file_is_exposed(dir.path()));
+
+        let token = first.mint(&claims(TimeDelta::hours(1))).unwrap();
+        let second = TokenIssuer::load_or_create(dir.path()).unwrap();
+        assert!(second.verify(&token).is_ok(), "a restarted server accepts its old tokens");
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(KEY_FILE), b"short").unwrap();
+        let err = TokenIssuer::load_or_create(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("holds 5 bytes"), "{err}");
+    }
+}
