@@ -89,6 +89,11 @@ impl Constraint {
     }
 }
 
+fn is_decimal_integer(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Collects every violation while a request's members are read, then either
 /// yields the request or one ValidationException listing them all.
 #[derive(Debug)]
@@ -163,9 +168,20 @@ impl<'q> Validator<'q> {
         rule: impl Fn(i64) -> Option<String>,
     ) -> Option<i64> {
         let value = self.single(wire_name, member)?;
-        let Ok(number) = value.parse::<i64>() else {
-            self.violation(Some(value), member, "Member must be an integer");
-            return None;
+        let number = match value.parse::<i64>() {
+            Ok(n) => n,
+            // An integer too long for 64 bits is out of range, not malformed.
+            Err(_) if is_decimal_integer(value) => {
+                if value.starts_with('-') {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                }
+            }
+            Err(_) => {
+                self.violation(Some(value), member, "Member must be an integer");
+                return None;
+            }
         };
         if number < *range.start() {
             let text = format!("Member must have value greater than or equal to {}", range.start());
@@ -270,6 +286,10 @@ mod tests {
         assert!(check("n=abc").unwrap_err().message.contains("Member must be an integer"));
         assert!(check("n=-1").unwrap_err().message.contains("greater than or equal to 0"));
         assert!(check("n=11").unwrap_err().message.contains("less than or equal to 10"));
+        let huge = check("n=99999999999999999999").unwrap_err().message;
+        assert!(huge.contains("less than or equal to 10"), "{huge}");
+        let tiny = check("n=-99999999999999999999").unwrap_err().message;
+        assert!(tiny.contains("greater than or equal to 0"), "{tiny}");
         assert!(check("n=5").unwrap_err().message.contains("not five"));
     }
 }

@@ -53,22 +53,12 @@ async fn run<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static>
     op: impl FnOnce(Caller) -> OpResult<T>,
 ) -> Result<AwsResponse<T>, HttpError> {
     let request_id = rqctx.request_id.clone();
-    let attempt = AssertUnwindSafe(async {
+    let result = guarded(&rqctx.log, async {
         let caller = authenticate(rqctx, body)?;
         rqctx.context().throttle.check(&caller.principal.arn)?;
         op(caller)
     })
-    .catch_unwind()
     .await;
-    let result = attempt.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        slog::error!(rqctx.log, "operation panicked"; "panic" => what);
-        Err(AwsError::internal("An internal error occurred. Try the request again."))
-    });
     match result {
         Ok(output) => {
             Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
@@ -82,6 +72,24 @@ async fn run<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static>
     }
 }
 
+/// The operation's result, or an InternalServerException if it panicked:
+/// a panic must never drop the connection or reach the client as HTML. What
+/// panicked goes to the log, not to the client.
+async fn guarded<T>(
+    log: &slog::Logger,
+    operation: impl std::future::Future<Output = OpResult<T>>,
+) -> OpResult<T> {
+    AssertUnwindSafe(operation).catch_unwind().await.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        slog::error!(log, "operation panicked"; "panic" => what);
+        Err(AwsError::internal("An internal error occurred. Try the request again."))
+    })
+}
+
 fn authenticate(rqctx: &RequestContext<Arc<Service>>, body: &SignedBody) -> OpResult<Caller> {
     let request = &rqctx.request;
     let parts = RequestParts {
@@ -92,4 +100,30 @@ fn authenticate(rqctx: &RequestContext<Arc<Service>>, body: &SignedBody) -> OpRe
         body: body.as_bytes(),
     };
     rqctx.context().identities.authenticate(&parts, Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codeartifact_api::ErrorCode;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_server_exception() {
+        let log = slog::Logger::root(slog::Discard, o!());
+        let result: OpResult<()> = guarded(&log, async { panic!("boom") }).await;
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalServerException);
+        assert!(!err.message.contains("boom"), "internals stay in the log: {}", err.message);
+        let http = err.into_http_error("r");
+        assert_eq!(http.status_code.as_u16(), 500);
+        assert_eq!(http.headers.unwrap()["x-amzn-errortype"], "InternalServerException");
+    }
+
+    #[tokio::test]
+    async fn results_pass_through() {
+        let log = slog::Logger::root(slog::Discard, o!());
+        assert_eq!(guarded(&log, async { Ok(7) }).await.unwrap(), 7);
+        let err = guarded::<()>(&log, async { Err(AwsError::validation("v")) }).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationException);
+    }
 }

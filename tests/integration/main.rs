@@ -1,1 +1,9 @@
-fn main() {}
+//! Every Rust integration test, in one binary: round trips through the
+//! generated client, raw wire checks, SigV4 vectors and tampering, and the
+//! server's lifecycle.
+
+mod lifecycle;
+mod round_trip;
+mod sigv4_tamper;
+mod sigv4_vectors;
+mod wire;

@@ -1,1 +1,211 @@
-//! placeholder
+//! Test support: an in-process server with a known configuration, the
+//! credentials it knows, and signed raw requests for inputs the generated
+//! client refuses to send.
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use codeartifact_client::{Client, Signer};
+use codeartifact_server::config::Config;
+use codeartifact_server::{RunningServer, ServerOptions, Storage};
+
+/// A credential of the test configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Cred {
+    pub access_key_id: &'static str,
+    pub secret_access_key: &'static str,
+    pub session_token: Option<&'static str>,
+    pub arn: &'static str,
+}
+
+impl Cred {
+    pub fn signer(&self) -> Signer {
+        Signer::new(
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token.map(str::to_string),
+            "us-east-1",
+        )
+    }
+}
+
+pub const ACCOUNT: &str = "111122223333";
+pub const OTHER_ACCOUNT: &str = "444455556666";
+
+/// The development setup's IAM user.
+pub const USER: Cred = Cred {
+    access_key_id: "AKIAIOSFODNN7EXAMPLE",
+    secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    session_token: None,
+    arn: "arn:aws:iam::111122223333:user/demo",
+};
+
+/// A role session that expires an hour after the configuration is made.
+pub const SESSION: Cred = Cred {
+    access_key_id: "ASIAIOSFODNN7SESSION",
+    secret_access_key: "sessionSecretKey/EXAMPLE/0123456789abcdef",
+    session_token: Some("FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/=="),
+    arn: "arn:aws:sts::111122223333:assumed-role/ci/build-1",
+};
+
+/// A role session that expired an hour before the configuration was made.
+pub const EXPIRED_SESSION: Cred = Cred {
+    access_key_id: "ASIAIOSFODNN7EXPIRED",
+    secret_access_key: "expiredSecretKey/EXAMPLE/0123456789abcdef",
+    session_token: Some("FwoGZXIvYXdzEXAMPLEEXPIREDTOKEN"),
+    arn: "arn:aws:sts::111122223333:assumed-role/ci/build-0",
+};
+
+/// An IAM user of another account.
+pub const OTHER_USER: Cred = Cred {
+    access_key_id: "AKIAOTHERACCOUNTUSER",
+    secret_access_key: "otherSecretKey/EXAMPLE/0123456789abcdef",
+    session_token: None,
+    arn: "arn:aws:iam::444455556666:user/bob",
+};
+
+/// The test configuration, with `extra` TOML appended at top level, and the
+/// expiry of [`SESSION`].
+pub fn test_config_with(extra: &str) -> (Config, DateTime<Utc>) {
+    let now = Utc::now();
+    let session_expiry = now + TimeDelta::hours(1);
+    let expired = now - TimeDelta::hours(1);
+    let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let text = format!(
+        r#"
+        {extra}
+
+        [[domains]]
+        name = "demo"
+        owner = "{ACCOUNT}"
+
+        [[domains]]
+        name = "shared"
+        owner = "{OTHER_ACCOUNT}"
+
+        [[accounts]]
+        id = "{ACCOUNT}"
+
+        [[accounts.users]]
+        name = "demo"
+        access_keys = [{{ access_key_id = "{u_key}", secret_access_key = "{u_secret}" }}]
+
+        [[accounts.roles]]
+        name = "ci"
+
+        [[accounts.roles.sessions]]
+        name = "build-1"
+        access_key_id = "{s_key}"
+        secret_access_key = "{s_secret}"
+        session_token = "{s_token}"
+        expiration = "{s_exp}"
+
+        [[accounts.roles.sessions]]
+        name = "build-0"
+        access_key_id = "{e_key}"
+        secret_access_key = "{e_secret}"
+        session_token = "{e_token}"
+        expiration = "{e_exp}"
+
+        [[accounts]]
+        id = "{OTHER_ACCOUNT}"
+
+        [[accounts.users]]
+        name = "bob"
+        access_keys = [{{ access_key_id = "{o_key}", secret_access_key = "{o_secret}" }}]
+        "#,
+        u_key = USER.access_key_id,
+        u_secret = USER.secret_access_key,
+        s_key = SESSION.access_key_id,
+        s_secret = SESSION.secret_access_key,
+        s_token = SESSION.session_token.unwrap_or_default(),
+        s_exp = rfc3339(session_expiry),
+        e_key = EXPIRED_SESSION.access_key_id,
+        e_secret = EXPIRED_SESSION.secret_access_key,
+        e_token = EXPIRED_SESSION.session_token.unwrap_or_default(),
+        e_exp = rfc3339(expired),
+        o_key = OTHER_USER.access_key_id,
+        o_secret = OTHER_USER.secret_access_key,
+    );
+    let config = Config::parse(&text).expect("the test configuration is valid");
+    // The configuration keeps whole seconds, as RFC 3339 above wrote them.
+    (config, chrono::DateTime::parse_from_rfc3339(&rfc3339(session_expiry)).unwrap().into())
+}
+
+/// A server running in this process on 127.0.0.1, on a port of its own.
+#[derive(Debug)]
+pub struct TestServer {
+    server: RunningServer,
+    pub url: String,
+    /// When [`SESSION`] expires.
+    pub session_expiry: DateTime<Utc>,
+}
+
+impl TestServer {
+    /// The test configuration, with a key that lives as long as the server.
+    pub async fn start() -> Self {
+        Self::start_with("", Storage::Ephemeral).await
+    }
+
+    /// The test configuration plus `extra` TOML, keeping its key in `dir`.
+    pub async fn start_in(extra: &str, dir: &Path) -> Self {
+        Self::start_with(extra, Storage::Dir(dir.to_path_buf())).await
+    }
+
+    pub async fn start_with(extra: &str, storage: Storage) -> Self {
+        let (config, session_expiry) = test_config_with(extra);
+        let options = ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage };
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        let server = codeartifact_server::start(options, log).await.expect("the server starts");
+        let url = format!("http://{}", server.local_addr());
+        Self { server, url, session_expiry }
+    }
+
+    /// A generated client that signs with `cred`.
+    pub fn client(&self, cred: Cred) -> Client {
+        Client::new(&self.url, cred.signer())
+    }
+
+    /// The URL of GetAuthorizationToken with `query` (raw, as sent).
+    pub fn token_url(&self, query: &str) -> String {
+        format!("{}/v1/authorization-token?{query}", self.url)
+    }
+
+    /// A POST to GetAuthorizationToken with the raw `query`, signed by
+    /// `signer`, before `tamper` gets to change it.
+    pub async fn post_signed(
+        &self,
+        query: &str,
+        signer: &Signer,
+        tamper: impl FnOnce(&mut reqwest::Request),
+    ) -> reqwest::Response {
+        let mut request = signed_post(&self.token_url(query), b"", signer);
+        tamper(&mut request);
+        reqwest::Client::new().execute(request).await.expect("the server answers")
+    }
+
+    pub async fn stop(self) {
+        self.server.close().await.expect("the server stops cleanly");
+    }
+}
+
+/// A POST of `body` to `url`, signed by `signer`.
+pub fn signed_post(url: &str, body: &[u8], signer: &Signer) -> reqwest::Request {
+    let mut request =
+        reqwest::Client::new().post(url).body(body.to_vec()).build().expect("a valid request");
+    signer.sign(&mut request).expect("the request signs");
+    request
+}
+
+/// A response's status, its `x-amzn-ErrorType`, and its body as JSON.
+pub async fn error_parts(response: reqwest::Response) -> (u16, String, serde_json::Value) {
+    let status = response.status().as_u16();
+    let code = response
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.text().await.unwrap();
+    let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    (status, code, json)
+}

@@ -1,0 +1,236 @@
+//! Round trips through the progenitor client generated from openapi.json,
+//! which signs with aws-sigv4: the contract, the client's signing and the
+//! server's verification checked together.
+
+use chrono::Utc;
+use codeartifact_client::{types, Client, Signer};
+use codeartifact_tests::{
+    Cred, TestServer, ACCOUNT, EXPIRED_SESSION, OTHER_ACCOUNT, OTHER_USER, SESSION, USER,
+};
+use progenitor_client::{Error, ResponseValue};
+
+type CallResult = Result<ResponseValue<types::GetAuthorizationTokenResult>, Error<types::Error>>;
+
+/// The error code and message of a failed call.
+fn aws_error(result: CallResult) -> (u16, String, String) {
+    match result {
+        Err(Error::ErrorResponse(rv)) => {
+            let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
+            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
+            (rv.status().as_u16(), code, rv.message.clone())
+        }
+        Err(e) => panic!("expected an error response, got {e:?}"),
+        Ok(rv) => panic!("expected an error, got {:?}", rv.into_inner()),
+    }
+}
+
+fn assert_near(actual: i64, expected: i64) {
+    assert!((actual - expected).abs() <= 2, "expected about {expected}, got {actual}");
+}
+
+#[tokio::test]
+async fn a_token_with_the_defaults() {
+    let server = TestServer::start().await;
+    let before = Utc::now().timestamp();
+    let rv = server.client(USER).get_authorization_token().domain("demo").send().await.unwrap();
+    let request_id = rv.headers()["x-amzn-requestid"].to_str().unwrap().to_string();
+    assert_eq!(request_id.len(), 36, "a UUID: {request_id}");
+    let result = rv.into_inner();
+    assert!(result.authorization_token.starts_with("v4.local."));
+    assert_near(result.expiration, before + 43_200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_explicit_owner_and_duration() {
+    let server = TestServer::start().await;
+    let before = Utc::now().timestamp();
+    let result = server
+        .client(USER)
+        .get_authorization_token()
+        .domain("demo")
+        .domain_owner(ACCOUNT)
+        .duration(900u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_near(result.expiration, before + 900);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_are_never_equal() {
+    let server = TestServer::start().await;
+    let client = server.client(USER);
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let rv = client.get_authorization_token().domain("demo").send().await.unwrap();
+        assert!(seen.insert(rv.into_inner().authorization_token));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn duration_zero_follows_the_session_or_defaults_to_twelve_hours() {
+    let server = TestServer::start().await;
+    let with_session = server
+        .client(SESSION)
+        .get_authorization_token()
+        .domain("demo")
+        .duration(0u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(with_session.expiration, server.session_expiry.timestamp());
+
+    let before = Utc::now().timestamp();
+    let long_term = server
+        .client(USER)
+        .get_authorization_token()
+        .domain("demo")
+        .duration(0u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_near(long_term.expiration, before + 43_200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_with_a_duration_gets_that_duration() {
+    let server = TestServer::start().await;
+    let before = Utc::now().timestamp();
+    let result = server
+        .client(SESSION)
+        .get_authorization_token()
+        .domain("demo")
+        .duration(1800u64)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_near(result.expiration, before + 1800);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_domains_and_owners_are_not_found() {
+    let server = TestServer::start().await;
+    let call = |client: Client, domain: &'static str, owner: Option<&'static str>| async move {
+        let mut b = client.get_authorization_token().domain(domain);
+        if let Some(owner) = owner {
+            b = b.domain_owner(owner);
+        }
+        aws_error(b.send().await)
+    };
+    for (cred, domain, owner) in [
+        (USER, "nope", None),
+        (USER, "demo", Some(OTHER_ACCOUNT)),
+        // `shared` exists, but the caller's own account does not own it.
+        (USER, "shared", None),
+        (OTHER_USER, "demo", None),
+    ] {
+        let (status, code, message) = call(server.client(cred), domain, owner).await;
+        assert_eq!((status, code.as_str()), (404, "ResourceNotFoundException"), "{domain}");
+        assert!(message.contains(&format!("'{domain}'")), "{message}");
+    }
+    // Named with its owner, another account's domain is found.
+    let ok = server
+        .client(USER)
+        .get_authorization_token()
+        .domain("shared")
+        .domain_owner(OTHER_ACCOUNT)
+        .send()
+        .await;
+    assert!(ok.is_ok());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn out_of_range_durations_are_validation_errors() {
+    let server = TestServer::start().await;
+    for (duration, constraint) in [
+        (100u64, "Member must be 0 or between 900 and 43200"),
+        (899, "Member must be 0 or between 900 and 43200"),
+        (43_201, "Member must have value less than or equal to 43200"),
+    ] {
+        let client = server.client(USER);
+        let result = client.get_authorization_token().domain("demo").duration(duration).send();
+        let (status, code, message) = aws_error(result.await);
+        assert_eq!((status, code.as_str()), (400, "ValidationException"));
+        assert_eq!(
+            message,
+            format!(
+                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed \
+                 to satisfy constraint: {constraint}"
+            )
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn authentication_failures_come_with_aws_codes() {
+    let server = TestServer::start().await;
+    let wrong_secret = Signer::new(USER.access_key_id, "not-the-secret", None, "us-east-1");
+    let unknown_key = Signer::new("AKIAUNKNOWNKEY000000", "secret", None, "us-east-1");
+    let session_without_token =
+        Signer::new(SESSION.access_key_id, SESSION.secret_access_key, None, "us-east-1");
+    let session_wrong_token = Signer::new(
+        SESSION.access_key_id,
+        SESSION.secret_access_key,
+        Some("not-the-token".into()),
+        "us-east-1",
+    );
+    let user_with_a_token = Signer::new(
+        USER.access_key_id,
+        USER.secret_access_key,
+        Some("a-token".into()),
+        "us-east-1",
+    );
+    let cases: [(Signer, u16, &str); 7] = [
+        (Signer::unsigned(), 403, "MissingAuthenticationTokenException"),
+        (wrong_secret, 403, "InvalidSignatureException"),
+        (unknown_key, 403, "UnrecognizedClientException"),
+        (session_without_token, 403, "UnrecognizedClientException"),
+        (session_wrong_token, 403, "UnrecognizedClientException"),
+        (user_with_a_token, 403, "UnrecognizedClientException"),
+        (EXPIRED_SESSION.signer(), 403, "ExpiredTokenException"),
+    ];
+    for (signer, status, expected) in cases {
+        let client = Client::new(&server.url, signer.clone());
+        // Authentication comes before validation: a bad duration is not reported.
+        let result = client.get_authorization_token().domain("demo").duration(5u64).send().await;
+        let (got_status, code, message) = aws_error(result);
+        assert_eq!((got_status, code.as_str()), (status, expected), "{signer:?}: {message}");
+        assert!(!message.is_empty());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_throttles_each_principal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server =
+        TestServer::start_in("[rate_limit]\nrequests_per_second = 1\nburst = 2", dir.path()).await;
+    let call = |cred: Cred| {
+        let client = server.client(cred);
+        async move { client.get_authorization_token().domain("demo").send().await }
+    };
+    assert!(call(USER).await.is_ok());
+    assert!(call(USER).await.is_ok());
+    match call(USER).await {
+        Err(Error::ErrorResponse(rv)) => {
+            assert_eq!(rv.status().as_u16(), 429);
+            assert_eq!(rv.headers()["x-amzn-errortype"], "ThrottlingException");
+            let retry_after: u64 = rv.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=2).contains(&retry_after), "{retry_after}");
+        }
+        other => panic!("expected throttling, got {other:?}"),
+    }
+    assert!(call(SESSION).await.is_ok(), "another principal is not throttled");
+    server.stop().await;
+}
