@@ -319,6 +319,15 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_valid() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```toml\n").expect("the README has a TOML example") + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let config = Config::parse(&readme[start..end]).unwrap();
+        assert_eq!(config.accounts[0].roles[0].sessions.len(), 1);
+    }
+
+    #[test]
     fn the_development_setup_is_valid() {
         Config::development().check().unwrap();
     }

@@ -110,6 +110,11 @@ async fn serve(
             "session" => arn, "expiration" => expiration.to_rfc3339());
     }
 
+    // Listen for signals before announcing the address: a script that stops
+    // the server as soon as it has started must get a clean shutdown.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigterm = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
     let options = ServerOptions { config, bind, storage: Storage::Dir(data_dir.clone()) };
     let server = codeartifact_server::start(options, log.clone()).await?;
     slog::info!(log, "data directory"; "path" => data_dir.display().to_string());
@@ -117,24 +122,12 @@ async fn serve(
     println!("codeartifact-local listening on http://{}", server.local_addr());
 
     tokio::select! {
-        result = tokio::signal::ctrl_c() => {
-            result.context("failed to wait for Ctrl-C")?;
-            slog::info!(log, "shutting down");
-        }
-        result = terminate() => {
-            result?;
-            slog::info!(log, "shutting down");
-        }
+        _ = sigterm.recv() => {}
+        _ = sigint.recv() => {}
     }
+    slog::info!(log, "shutting down");
     server.close().await?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn terminate() -> anyhow::Result<()> {
-    let mut signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("failed to listen for SIGTERM")?;
-    signal.recv().await;
-    Ok(())
 }
 
 fn development_banner() -> String {

@@ -1,0 +1,160 @@
+"""Fixtures for the real-client tests: the built `codeartifact-local` binary,
+started on 127.0.0.1:0 with a known configuration, and the credentials it
+knows. The binary comes from CODEARTIFACT_LOCAL_BIN, or target/debug."""
+
+import datetime
+import os
+import select
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("CODEARTIFACT_LOCAL_BIN", REPO / "target" / "debug" / "codeartifact-local"))
+
+ACCOUNT = "111122223333"
+
+
+@dataclass(frozen=True)
+class Cred:
+    access_key_id: str
+    secret_access_key: str
+    session_token: Optional[str] = None
+
+    def env(self) -> dict:
+        env = {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key}
+        if self.session_token:
+            env["AWS_SESSION_TOKEN"] = self.session_token
+        return env
+
+
+# The development setup's user: AWS's documented example keys.
+USER = Cred("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+SESSION = Cred("ASIAIOSFODNN7SESSION", "sessionSecretKey/EXAMPLE/0123456789abcdef", "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/==")
+EXPIRED = Cred("ASIAIOSFODNN7EXPIRED", "expiredSecretKey/EXAMPLE/0123456789abcdef", "FwoGZXIvYXdzEXAMPLEEXPIREDTOKEN")
+
+
+def rfc3339(t: datetime.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def config_text(session_expiry: datetime.datetime) -> str:
+    expired = session_expiry - datetime.timedelta(hours=2)
+    return f"""
+log_level = "trace"
+
+[[domains]]
+name = "demo"
+owner = "{ACCOUNT}"
+
+[[accounts]]
+id = "{ACCOUNT}"
+
+[[accounts.users]]
+name = "demo"
+access_keys = [{{ access_key_id = "{USER.access_key_id}", secret_access_key = "{USER.secret_access_key}" }}]
+
+[[accounts.roles]]
+name = "ci"
+
+[[accounts.roles.sessions]]
+name = "build-1"
+access_key_id = "{SESSION.access_key_id}"
+secret_access_key = "{SESSION.secret_access_key}"
+session_token = "{SESSION.session_token}"
+expiration = "{rfc3339(session_expiry)}"
+
+[[accounts.roles.sessions]]
+name = "build-0"
+access_key_id = "{EXPIRED.access_key_id}"
+secret_access_key = "{EXPIRED.secret_access_key}"
+session_token = "{EXPIRED.session_token}"
+expiration = "{rfc3339(expired)}"
+"""
+
+
+class Server:
+    """A running `codeartifact-local serve`; its log is in `log_path`."""
+
+    def __init__(self, args: list, workdir: Path):
+        self.log_path = workdir / "server.log"
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [str(BINARY), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(workdir / "data"), *args],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+        self.url = self._read_address()
+
+    def _read_address(self) -> str:
+        ready, _, _ = select.select([self.process.stdout], [], [], 30)
+        if not ready:
+            self.stop()
+            raise RuntimeError("the server printed no address within 30 s")
+        line = self.process.stdout.readline().decode()
+        prefix = "codeartifact-local listening on "
+        if not line.startswith(prefix):
+            self.stop()
+            raise RuntimeError(f"unexpected first line {line!r}; log: {self.log()}")
+        return line[len(prefix):].strip()
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+
+@pytest.fixture(scope="session")
+def session_expiry() -> datetime.datetime:
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    return now + datetime.timedelta(hours=1)
+
+
+@pytest.fixture(scope="session")
+def server(session_expiry, tmp_path_factory):
+    """The server with the test configuration (users, sessions, trace logs)."""
+    workdir = tmp_path_factory.mktemp("server")
+    config = workdir / "config.toml"
+    config.write_text(config_text(session_expiry))
+    s = Server(["--config", str(config)], workdir)
+    yield s
+    assert s.stop() == 0, s.log()
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory):
+    """The server with no --config: the development setup."""
+    s = Server([], tmp_path_factory.mktemp("dev-server"))
+    yield s
+    assert s.stop() == 0, s.log()
+
+
+@pytest.fixture
+def clean_env(tmp_path) -> dict:
+    """An environment with no AWS settings of the machine's: an empty HOME,
+    no config files, and the region set. Retries stay at the CLI's default:
+    none of the errors these tests cause is retryable, so the message is the
+    plain one users see."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"),
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    return env

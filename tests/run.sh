@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of codeartifact-local, the way CI does:
+#   1. formatting and lints (cargo fmt --check, clippy -D warnings);
+#   2. the Rust tests: unit tests, the spec guard, and the integration binary;
+#   3. the real clients (boto3, the aws CLI, curl --aws-sigv4) and an OpenAPI
+#      validator against the built binary, from a pinned virtual environment
+#      that this script creates under target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "build the binary for the real-client tests"
+cargo build --workspace --bins
+
+step "real-client environment"
+if ! command -v curl >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq curl
+fi
+venv=target/real-clients-venv
+requirements=tests/real-clients/requirements.txt
+if ! cmp -s "$requirements" "$venv/installed-requirements.txt" 2>/dev/null; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/installed-requirements.txt"
+fi
+
+step "real clients against target/debug/codeartifact-local"
+PATH="$PWD/$venv/bin:$PATH" \
+CODEARTIFACT_LOCAL_BIN="$PWD/target/debug/codeartifact-local" \
+    "$venv/bin/pytest" -p no:cacheprovider -q tests/real-clients
