@@ -12,6 +12,7 @@ pub mod config;
 pub mod domains;
 pub mod http;
 pub mod identity;
+pub mod policy;
 pub mod service;
 pub mod sigv4;
 pub mod throttle;
