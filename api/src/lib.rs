@@ -48,9 +48,10 @@ pub trait CodeArtifactApi {
     ///
     /// Errors are sent as AWS sends them: the code in the `x-amzn-ErrorType`
     /// header and a JSON body with `message`. ValidationException (400) for
-    /// bad input; AccessDeniedException (403); ResourceNotFoundException (404)
-    /// for an unknown domain or owner; ThrottlingException (429, with an
-    /// integer `Retry-After`); InternalServerException (500). Authentication
+    /// bad input; AccessDeniedException (403) when IAM denies either
+    /// permission; ResourceNotFoundException (404) when the caller may get
+    /// tokens for the domain but it does not exist; ThrottlingException (429,
+    /// with an integer `Retry-After`); InternalServerException (500). Authentication
     /// failures come first, as on AWS: MissingAuthenticationTokenException,
     /// UnrecognizedClientException, InvalidSignatureException,
     /// ExpiredTokenException (403) and IncompleteSignatureException (400).

@@ -1,20 +1,25 @@
 //! The server's configuration: a TOML file, or the development setup.
 //!
-//! The file names domains, accounts with their IAM users (long-term keys) and
-//! role sessions (temporary keys with a session token and an expiry), an
-//! optional region pin, an optional per-principal rate limit and the log
-//! level. Everything is checked at load, so a mistake stops the server at
-//! start with the file and the problem named, never at request time.
+//! The file names domains (each with an optional domain permissions policy),
+//! accounts with their root keys, IAM users (long-term keys) and roles (with
+//! sessions: temporary keys, a session token and an expiry), the IAM policies
+//! attached to users and roles, an optional region pin, an optional
+//! per-principal rate limit and the log level. Everything is checked at load,
+//! policies included, so a mistake stops the server at start with the file
+//! and the problem named, never at request time.
 
 use std::collections::HashSet;
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AccountId, DomainName};
 use dropshot::ConfigLoggingLevel;
 use serde::Deserialize;
+
+use crate::policy::{Policy, PolicyKind};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +35,10 @@ pub struct Config {
     /// Requests per second allowed to each principal; off when absent.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+    /// The value of `aws:SecureTransport`. The server speaks plain HTTP, so
+    /// `false` by default; set it when a TLS proxy fronts the server.
+    #[serde(default)]
+    pub secure_transport: bool,
     #[serde(default)]
     pub domains: Vec<DomainConfig>,
     #[serde(default)]
@@ -57,12 +66,69 @@ pub struct DomainConfig {
     pub name: String,
     /// The 12-digit account that owns the domain.
     pub owner: String,
+    /// The domain permissions policy (a resource-based policy).
+    #[serde(default)]
+    pub policy: Option<PolicyConfig>,
+}
+
+/// An IAM policy document, inline or in a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Names the policy in logs and errors.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The document as JSON text, or as a TOML table written like the JSON.
+    #[serde(default)]
+    pub document: Option<toml::Value>,
+    /// A JSON file holding the document, relative to the config file.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    #[serde(skip)]
+    compiled: Option<Arc<Policy>>,
+}
+
+impl PolicyConfig {
+    /// The parsed policy; present once the configuration has been loaded.
+    pub fn policy(&self) -> Option<&Arc<Policy>> {
+        self.compiled.as_ref()
+    }
+
+    /// Reads (from `base_dir` for a file) and parses the document.
+    fn compile(
+        &mut self,
+        base_dir: &Path,
+        kind: PolicyKind,
+        default_name: &str,
+    ) -> anyhow::Result<()> {
+        let name = self.name.clone().unwrap_or_else(|| default_name.to_string());
+        let document: serde_json::Value = match (&self.document, &self.file) {
+            (Some(toml::Value::String(text)), None) => serde_json::from_str(text)
+                .with_context(|| format!("policy '{name}': the document is not JSON"))?,
+            (Some(table), None) => serde_json::to_value(table)
+                .with_context(|| format!("policy '{name}': the document is not JSON"))?,
+            (None, Some(file)) => {
+                let path = base_dir.join(file);
+                let text = std::fs::read_to_string(&path).with_context(|| {
+                    format!("policy '{name}': failed to read {}", path.display())
+                })?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("policy '{name}': {} is not JSON", path.display()))?
+            }
+            _ => bail!("policy '{name}': give exactly one of `document` and `file`"),
+        };
+        self.compiled = Some(Arc::new(Policy::parse(&name, kind, &document)?));
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     pub id: String,
+    /// Keys of the account's root user, `arn:aws:iam::<id>:root`.
+    #[serde(default)]
+    pub root_access_keys: Vec<AccessKeyConfig>,
     #[serde(default)]
     pub users: Vec<UserConfig>,
     #[serde(default)]
@@ -75,6 +141,9 @@ pub struct UserConfig {
     pub name: String,
     #[serde(default)]
     pub access_keys: Vec<AccessKeyConfig>,
+    /// Identity policies attached to the user.
+    #[serde(default)]
+    pub policies: Vec<PolicyConfig>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -88,6 +157,9 @@ pub struct AccessKeyConfig {
 #[serde(deny_unknown_fields)]
 pub struct RoleConfig {
     pub name: String,
+    /// Identity policies attached to the role, which apply to its sessions.
+    #[serde(default)]
+    pub policies: Vec<PolicyConfig>,
     #[serde(default)]
     pub sessions: Vec<SessionConfig>,
 }
@@ -123,51 +195,135 @@ impl std::fmt::Debug for SessionConfig {
     }
 }
 
-/// The development setup's account, domain and IAM user, with AWS's
-/// documented example keys. Not for production.
+/// The development setup: one account, one domain, an IAM user with AWS's
+/// documented example keys and a role session that expires an hour after
+/// start, both allowed to get tokens. Not for production.
 pub mod development {
     pub const ACCOUNT: &str = "111122223333";
     pub const DOMAIN: &str = "demo";
     pub const USER: &str = "demo";
     pub const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
     pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    pub const ROLE: &str = "demo-role";
+    pub const SESSION: &str = "demo-session";
+    pub const SESSION_ACCESS_KEY_ID: &str = "ASIAIOSFODNN7EXAMPLE";
+    pub const SESSION_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    /// AWS's documented example session token.
+    pub const SESSION_TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+
+    /// The policy both principals hold: everything in CodeArtifact on the
+    /// account's own resources, and bearer tokens for CodeArtifact.
+    pub const POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "CodeArtifactInThisAccount",
+      "Effect": "Allow",
+      "Action": "codeartifact:*",
+      "Resource": "arn:aws:codeartifact:*:111122223333:*"
+    },
+    {
+      "Sid": "BearerTokensForCodeArtifact",
+      "Effect": "Allow",
+      "Action": "sts:GetServiceBearerToken",
+      "Resource": "*",
+      "Condition": { "StringEquals": { "sts:AWSServiceName": "codeartifact.amazonaws.com" } }
+    }
+  ]
+}"#;
 }
 
 impl Config {
-    /// The configuration used when no file is given.
-    pub fn development() -> Self {
+    /// The configuration used when no file is given; its session expires an
+    /// hour after `now`.
+    pub fn development(now: DateTime<Utc>) -> Self {
         use development::*;
-        Self {
-            region: None,
-            log_level: default_log_level(),
-            rate_limit: None,
-            domains: vec![DomainConfig { name: DOMAIN.into(), owner: ACCOUNT.into() }],
-            accounts: vec![AccountConfig {
-                id: ACCOUNT.into(),
-                users: vec![UserConfig {
-                    name: USER.into(),
-                    access_keys: vec![AccessKeyConfig {
-                        access_key_id: ACCESS_KEY_ID.into(),
-                        secret_access_key: SECRET_ACCESS_KEY.into(),
-                    }],
-                }],
-                roles: Vec::new(),
-            }],
-        }
+        let expiration =
+            (now + chrono::TimeDelta::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // A JSON string literal is also a TOML basic string.
+        let policy = serde_json::Value::String(POLICY.to_string()).to_string();
+        let text = format!(
+            r#"
+            [[domains]]
+            name = "{DOMAIN}"
+            owner = "{ACCOUNT}"
+
+            [[accounts]]
+            id = "{ACCOUNT}"
+
+            [[accounts.users]]
+            name = "{USER}"
+            access_keys = [{{ access_key_id = "{ACCESS_KEY_ID}", secret_access_key = "{SECRET_ACCESS_KEY}" }}]
+            policies = [{{ name = "demo-access", document = {policy} }}]
+
+            [[accounts.roles]]
+            name = "{ROLE}"
+            policies = [{{ name = "demo-access", document = {policy} }}]
+
+            [[accounts.roles.sessions]]
+            name = "{SESSION}"
+            access_key_id = "{SESSION_ACCESS_KEY_ID}"
+            secret_access_key = "{SESSION_SECRET_ACCESS_KEY}"
+            session_token = "{SESSION_TOKEN}"
+            expiration = "{expiration}"
+            "#
+        );
+        Self::parse(&text).expect("the development setup is a valid configuration")
     }
 
-    /// Reads and checks a configuration file; errors name the file.
+    /// Reads and checks a configuration file; errors name the file. Policy
+    /// files are found relative to it.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read config file {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("invalid config file {}", path.display()))
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        Self::parse_in(&text, base_dir)
+            .with_context(|| format!("invalid config file {}", path.display()))
     }
 
-    /// Parses and checks a configuration from TOML text.
+    /// Parses and checks a configuration from TOML text; policy files are
+    /// found relative to the current directory.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let config: Config = toml::from_str(text)?;
+        Self::parse_in(text, Path::new("."))
+    }
+
+    /// Parses and checks a configuration from TOML text; policy files are
+    /// found relative to `base_dir`.
+    pub fn parse_in(text: &str, base_dir: &Path) -> anyhow::Result<Self> {
+        let mut config: Config = toml::from_str(text)?;
+        config.compile_policies(base_dir)?;
         config.check()?;
         Ok(config)
+    }
+
+    fn compile_policies(&mut self, base_dir: &Path) -> anyhow::Result<()> {
+        for domain in &mut self.domains {
+            if let Some(policy) = &mut domain.policy {
+                let name = format!("domain {} policy", domain.name);
+                policy
+                    .compile(base_dir, PolicyKind::Resource, &name)
+                    .with_context(|| format!("domain '{}'", domain.name))?;
+            }
+        }
+        for account in &mut self.accounts {
+            for user in &mut account.users {
+                for (i, policy) in user.policies.iter_mut().enumerate() {
+                    let name = format!("{} policy {i}", user.name);
+                    policy.compile(base_dir, PolicyKind::Identity, &name).with_context(|| {
+                        format!("user '{}' of account {}", user.name, account.id)
+                    })?;
+                }
+            }
+            for role in &mut account.roles {
+                for (i, policy) in role.policies.iter_mut().enumerate() {
+                    let name = format!("{} policy {i}", role.name);
+                    policy.compile(base_dir, PolicyKind::Identity, &name).with_context(|| {
+                        format!("role '{}' of account {}", role.name, account.id)
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Checks what the types alone cannot: names and ids against the
@@ -181,6 +337,7 @@ impl Config {
             DomainName::parse(&d.name).map_err(|e| anyhow::anyhow!("domain '{}': {e}", d.name))?;
             AccountId::parse(&d.owner)
                 .map_err(|e| anyhow::anyhow!("owner of domain '{}': {e}", d.name))?;
+            check_compiled(d.policy.iter(), &d.name)?;
             if !domains.insert((&d.owner, &d.name)) {
                 bail!("domain '{}' of account {} is defined twice", d.name, d.owner);
             }
@@ -205,9 +362,14 @@ impl Config {
             if !accounts.insert(&account.id) {
                 bail!("account {} is defined twice", account.id);
             }
+            for key in &account.root_access_keys {
+                let whose = format!("root user of account {}", account.id);
+                check_key(&key.access_key_id, &key.secret_access_key, &whose)?;
+            }
             let mut names = HashSet::new();
             for user in &account.users {
                 check_iam_name(&user.name, "user")?;
+                check_compiled(&user.policies, &user.name)?;
                 if !names.insert(("user", &user.name)) {
                     bail!("user '{}' of account {} is defined twice", user.name, account.id);
                 }
@@ -218,6 +380,7 @@ impl Config {
             }
             for role in &account.roles {
                 check_iam_name(&role.name, "role")?;
+                check_compiled(&role.policies, &role.name)?;
                 if !names.insert(("role", &role.name)) {
                     bail!("role '{}' of account {} is defined twice", role.name, account.id);
                 }
@@ -253,6 +416,18 @@ impl Config {
         }
         out
     }
+}
+
+/// Policies are parsed when a file is loaded; a configuration built any
+/// other way must have been loaded too.
+fn check_compiled<'a>(
+    policies: impl IntoIterator<Item = &'a PolicyConfig>,
+    owner: &str,
+) -> anyhow::Result<()> {
+    if policies.into_iter().any(|p| p.compiled.is_none()) {
+        bail!("a policy of '{owner}' was not loaded; build configurations with Config::parse");
+    }
+    Ok(())
 }
 
 fn check_region(region: &str) -> anyhow::Result<()> {
@@ -318,18 +493,39 @@ mod tests {
         assert_eq!(c.accounts[0].roles[0].sessions[0].expiration.timestamp(), 1_893_456_000);
     }
 
+    /// Every TOML example of the README loads, with the policy files it
+    /// names written beside it.
     #[test]
-    fn the_readme_example_is_valid() {
+    fn the_readme_examples_are_valid() {
         let readme = include_str!("../../README.md");
-        let start = readme.find("```toml\n").expect("the README has a TOML example") + 8;
-        let end = start + readme[start..].find("```").unwrap();
-        let config = Config::parse(&readme[start..end]).unwrap();
-        assert_eq!(config.accounts[0].roles[0].sessions.len(), 1);
+        let dir = tempfile::tempdir().unwrap();
+        let identity = r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#;
+        let resource = r#"{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}"#;
+        std::fs::create_dir(dir.path().join("policies")).unwrap();
+        for (file, text) in [
+            ("policies/ci-tokens.json", identity),
+            ("ci-tokens.json", identity),
+            ("alice.json", identity),
+            ("domain-policy.json", resource),
+        ] {
+            std::fs::write(dir.path().join(file), text).unwrap();
+        }
+        let blocks: Vec<&str> =
+            readme.split("```toml\n").skip(1).map(|b| &b[..b.find("```").unwrap()]).collect();
+        assert_eq!(blocks.len(), 2, "the README's TOML examples");
+        for (i, block) in blocks.iter().enumerate() {
+            let path = dir.path().join(format!("example-{i}.toml"));
+            std::fs::write(&path, block).unwrap();
+            let config = Config::load(&path).unwrap_or_else(|e| panic!("example {i}: {e:#}"));
+            assert!(!config.accounts.is_empty());
+        }
     }
 
     #[test]
     fn the_development_setup_is_valid() {
-        Config::development().check().unwrap();
+        let config = Config::development(Utc::now());
+        config.check().unwrap();
+        assert!(config.accounts[0].users[0].policies[0].policy().is_some());
     }
 
     #[test]

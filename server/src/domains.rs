@@ -1,27 +1,49 @@
 //! The domains this server knows, from its configuration.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::Config;
+use crate::policy::Policy;
 
-/// Domain names by owner account; a lookup is two hash probes, whatever the
-/// number of domains.
+/// A domain and its permissions policy.
+#[derive(Debug, Clone, Default)]
+pub struct Domain {
+    pub policy: Option<Arc<Policy>>,
+}
+
+/// Domains by owner account and name; a lookup is two hash probes, whatever
+/// the number of domains.
 #[derive(Debug, Default)]
 pub struct Domains {
-    by_owner: HashMap<String, HashSet<String>>,
+    by_owner: HashMap<String, HashMap<String, Domain>>,
 }
 
 impl Domains {
     pub fn from_config(config: &Config) -> Self {
-        let mut by_owner: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut by_owner: HashMap<String, HashMap<String, Domain>> = HashMap::new();
         for d in &config.domains {
-            by_owner.entry(d.owner.clone()).or_default().insert(d.name.clone());
+            let domain = Domain { policy: d.policy.as_ref().and_then(|p| p.policy().cloned()) };
+            by_owner.entry(d.owner.clone()).or_default().insert(d.name.clone(), domain);
         }
         Self { by_owner }
     }
 
-    pub fn contains(&self, owner: &str, name: &str) -> bool {
-        self.by_owner.get(owner).is_some_and(|names| names.contains(name))
+    /// Every domain as (owner, name, domain), ordered.
+    pub fn all(&self) -> Vec<(&str, &str, &Domain)> {
+        let mut out: Vec<_> = self
+            .by_owner
+            .iter()
+            .flat_map(|(owner, names)| {
+                names.iter().map(move |(n, d)| (owner.as_str(), n.as_str(), d))
+            })
+            .collect();
+        out.sort_by_key(|(owner, name, _)| (*owner, *name));
+        out
+    }
+
+    pub fn get(&self, owner: &str, name: &str) -> Option<&Domain> {
+        self.by_owner.get(owner).and_then(|names| names.get(name))
     }
 }
 

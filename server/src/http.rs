@@ -32,13 +32,7 @@ impl CodeArtifactApi for ServerImpl {
         let service = rqctx.context();
         run(&rqctx, &body, |caller| {
             let input = query.validate()?;
-            let (result, claims) = service.get_authorization_token(&caller, &input, Utc::now())?;
-            info!(rqctx.log, "issued authorization token";
-                "principal" => &claims.principal,
-                "domain" => &claims.domain,
-                "domain_owner" => &claims.domain_owner,
-                "expiration" => result.expiration);
-            Ok(result)
+            service.get_authorization_token(&rqctx.log, &caller, &input, Utc::now())
         })
         .await
     }

@@ -13,19 +13,72 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AwsError, ErrorCode};
 
-use crate::config::Config;
+use crate::config::{Config, PolicyConfig};
+use crate::policy::{Actor, Policy};
 use crate::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
 
 /// The signing name of CodeArtifact.
 pub const SERVICE: &str = "codeartifact";
 
-/// An IAM identity that can sign requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An IAM identity that can sign requests, with the identity policies that
+/// apply to it.
+#[derive(Debug, Clone)]
 pub struct Principal {
-    /// `arn:aws:iam::<acct>:user/<name>` or
-    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>`.
+    /// `arn:aws:iam::<acct>:user/<name>`,
+    /// `arn:aws:sts::<acct>:assumed-role/<role>/<session>` or
+    /// `arn:aws:iam::<acct>:root`.
     pub arn: String,
     pub account: String,
+    pub kind: PrincipalKind,
+    /// The user's or the role's policies (none for the root user, whom
+    /// policies do not restrict).
+    pub policies: Arc<[Arc<Policy>]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    /// A session of the named role.
+    AssumedRole {
+        role: String,
+    },
+    Root,
+}
+
+impl Principal {
+    /// The value of `aws:PrincipalArn`: for a role session, the role's ARN.
+    pub fn principal_arn(&self) -> String {
+        match &self.kind {
+            PrincipalKind::AssumedRole { role } => role_arn(&self.account, role),
+            _ => self.arn.clone(),
+        }
+    }
+
+    /// The value of `aws:PrincipalType`.
+    pub fn principal_type(&self) -> &'static str {
+        match self.kind {
+            PrincipalKind::User => "User",
+            PrincipalKind::AssumedRole { .. } => "AssumedRole",
+            PrincipalKind::Root => "Account",
+        }
+    }
+
+    /// How resource policies' `Principal` sees this principal.
+    pub fn as_actor(&self) -> Actor<'_> {
+        let role = match &self.kind {
+            PrincipalKind::AssumedRole { role } => Some(role.as_str()),
+            _ => None,
+        };
+        Actor { arn: &self.arn, account: &self.account, role }
+    }
+}
+
+pub fn root_arn(account: &str) -> String {
+    format!("arn:aws:iam::{account}:root")
+}
+
+pub fn role_arn(account: &str, role: &str) -> String {
+    format!("arn:aws:iam::{account}:role/{role}")
 }
 
 pub fn user_arn(account: &str, user: &str) -> String {
@@ -58,6 +111,14 @@ pub struct Caller {
     pub credential_expiration: Option<DateTime<Utc>>,
 }
 
+/// A principal and the keys that sign as it.
+#[derive(Debug)]
+pub struct PrincipalKeys<'a> {
+    pub principal: &'a Arc<Principal>,
+    pub access_key_ids: Vec<&'a str>,
+    pub expiration: Option<DateTime<Utc>>,
+}
+
 /// Every credential the server knows, by access key id. Its `Debug` shows
 /// no secrets.
 pub struct Identities {
@@ -80,10 +141,28 @@ impl Identities {
     pub fn from_config(config: &Config) -> Self {
         let mut by_access_key = HashMap::new();
         for account in &config.accounts {
+            let root = Arc::new(Principal {
+                arn: root_arn(&account.id),
+                account: account.id.clone(),
+                kind: PrincipalKind::Root,
+                policies: Arc::new([]),
+            });
+            for key in &account.root_access_keys {
+                by_access_key.insert(
+                    key.access_key_id.clone(),
+                    Credential {
+                        secret_access_key: key.secret_access_key.clone(),
+                        principal: root.clone(),
+                        session: None,
+                    },
+                );
+            }
             for user in &account.users {
                 let principal = Arc::new(Principal {
                     arn: user_arn(&account.id, &user.name),
                     account: account.id.clone(),
+                    kind: PrincipalKind::User,
+                    policies: compiled(&user.policies),
                 });
                 for key in &user.access_keys {
                     by_access_key.insert(
@@ -97,6 +176,7 @@ impl Identities {
                 }
             }
             for role in &account.roles {
+                let policies = compiled(&role.policies);
                 for s in &role.sessions {
                     by_access_key.insert(
                         s.access_key_id.clone(),
@@ -105,6 +185,8 @@ impl Identities {
                             principal: Arc::new(Principal {
                                 arn: session_arn(&account.id, &role.name, &s.name),
                                 account: account.id.clone(),
+                                kind: PrincipalKind::AssumedRole { role: role.name.clone() },
+                                policies: policies.clone(),
                             }),
                             session: Some(Session {
                                 token: s.session_token.clone(),
@@ -117,6 +199,23 @@ impl Identities {
         }
         let rules = ScopeRules { service: SERVICE.to_string(), region: config.region.clone() };
         Self { by_access_key, rules }
+    }
+
+    /// Every principal, ordered by ARN, with its access key ids and, for a
+    /// session, its expiry.
+    pub fn principals(&self) -> Vec<PrincipalKeys<'_>> {
+        let mut by_arn: std::collections::BTreeMap<&str, PrincipalKeys<'_>> = Default::default();
+        for (key, credential) in &self.by_access_key {
+            let entry = by_arn.entry(&credential.principal.arn).or_insert_with(|| PrincipalKeys {
+                principal: &credential.principal,
+                access_key_ids: Vec::new(),
+                expiration: credential.session.as_ref().map(|s| s.expiration),
+            });
+            entry.access_key_ids.push(key);
+        }
+        let mut out: Vec<_> = by_arn.into_values().collect();
+        out.iter_mut().for_each(|p| p.access_key_ids.sort());
+        out
     }
 
     /// The caller of a signed request, or the error AWS would send.
@@ -149,6 +248,12 @@ impl Identities {
             credential_expiration: credential.session.as_ref().map(|s| s.expiration),
         })
     }
+}
+
+/// The parsed policies of a user or role; [`Config::check`] has made sure
+/// every one was parsed.
+fn compiled(policies: &[PolicyConfig]) -> Arc<[Arc<Policy>]> {
+    policies.iter().filter_map(|p| p.policy().cloned()).collect()
 }
 
 fn sigv4_error(e: SigV4Error) -> AwsError {

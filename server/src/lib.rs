@@ -8,6 +8,7 @@
 //! [`service`] holds the operations, [`http`] binds them to the API trait,
 //! and [`config`] reads the configuration.
 
+pub mod access;
 pub mod config;
 pub mod domains;
 pub mod http;

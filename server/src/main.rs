@@ -36,6 +36,12 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Load and check a configuration file, then print each principal and
+    /// what it may do; exits non-zero on any error.
+    CheckConfig {
+        /// The TOML configuration file.
+        file: PathBuf,
+    },
     /// Get a token from a server, with credentials from the standard AWS
     /// environment variables; prints the JSON that the aws CLI prints.
     GetAuthorizationToken {
@@ -64,6 +70,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve { bind, config, data_dir } => serve(bind, config, data_dir).await,
+            Command::CheckConfig { file } => check_config(&file),
             Command::GetAuthorizationToken {
                 domain,
                 domain_owner,
@@ -90,7 +97,7 @@ async fn serve(
 ) -> anyhow::Result<ExitCode> {
     let config = match &config_path {
         Some(path) => Config::load(path)?,
-        None => Config::development(),
+        None => Config::development(chrono::Utc::now()),
     };
     let data_dir = match data_dir {
         Some(dir) => dir,
@@ -103,7 +110,7 @@ async fn serve(
         .context("failed to set up logging")?;
 
     if config_path.is_none() {
-        eprintln!("{}", development_banner());
+        eprintln!("{}", development_banner(&config));
     }
     for (arn, expiration) in config.expired_sessions(chrono::Utc::now()) {
         slog::warn!(log, "configured session has already expired";
@@ -130,16 +137,88 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-fn development_banner() -> String {
+fn development_banner(config: &Config) -> String {
     use development::*;
+    let expiration = config.accounts[0].roles[0].sessions[0].expiration.to_rfc3339();
     format!(
         "codeartifact-local: no --config given: running the DEVELOPMENT SETUP. Not for production.\n\
-         \x20 domain:  {DOMAIN} (owner {ACCOUNT})\n\
-         \x20 user:    arn:aws:iam::{ACCOUNT}:user/{USER}\n\
-         \x20 keys:    AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}\n\
-         \x20          AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}\n\
-         \x20 (AWS's documented example keys; anyone can sign with them.)"
+         \x20 domain:   {DOMAIN} (owner {ACCOUNT})\n\
+         \x20 IAM user: arn:aws:iam::{ACCOUNT}:user/{USER}\n\
+         \x20           AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}\n\
+         \x20           AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}\n\
+         \x20 role session: arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/{SESSION}, expires {expiration}\n\
+         \x20           AWS_ACCESS_KEY_ID={SESSION_ACCESS_KEY_ID}\n\
+         \x20           AWS_SECRET_ACCESS_KEY={SESSION_SECRET_ACCESS_KEY}\n\
+         \x20           AWS_SESSION_TOKEN={SESSION_TOKEN}\n\
+         \x20 Both may get tokens for {DOMAIN}; with --duration-seconds 0 the session's token\n\
+         \x20 expires with the session. (AWS's documented example keys: anyone can sign with them.)"
     )
+}
+
+/// Prints what a configuration defines and what each principal may do.
+fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use codeartifact_server::access::Outcome;
+    use codeartifact_server::identity::PrincipalKind;
+    use codeartifact_server::service::Service;
+    use codeartifact_server::tokens::TokenIssuer;
+
+    let config = Config::load(path)?;
+    let service = Service::new(&config, TokenIssuer::ephemeral()?);
+    // ARNs need a region; an unpinned server takes any, so show one.
+    let region = config.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+    let now = chrono::Utc::now();
+
+    println!("{}: valid", path.display());
+    match &config.region {
+        Some(r) => println!("region: {r} only"),
+        None => println!("region: any (ARNs below use {region})"),
+    }
+    match &config.rate_limit {
+        Some(r) => println!(
+            "rate limit: {} requests/s per principal, burst {}",
+            r.requests_per_second,
+            r.burst.unwrap_or(r.requests_per_second)
+        ),
+        None => println!("rate limit: none"),
+    }
+    let domains = service.domains.all();
+    println!("\ndomains:");
+    for (owner, name, domain) in &domains {
+        let policy = domain.policy.as_ref().map(|p| format!(", domain policy '{}'", p.name));
+        println!("  {name} (owner {owner}{})", policy.unwrap_or_default());
+    }
+    println!("\nprincipals:");
+    for keys in service.identities.principals() {
+        let principal = keys.principal;
+        let kind = match &principal.kind {
+            PrincipalKind::User => "IAM user".to_string(),
+            PrincipalKind::AssumedRole { role } => format!("session of role {role}"),
+            PrincipalKind::Root => "root user".to_string(),
+        };
+        let policies: Vec<&str> = principal.policies.iter().map(|p| p.name.as_str()).collect();
+        println!("  {} ({kind})", principal.arn);
+        println!("    keys: {}", keys.access_key_ids.join(", "));
+        if let Some(expiration) = keys.expiration {
+            let state = if expiration <= now { " (EXPIRED)" } else { "" };
+            println!("    expires: {}{state}", expiration.to_rfc3339());
+        }
+        if principal.kind != PrincipalKind::Root {
+            println!(
+                "    policies: {}",
+                if policies.is_empty() { "none".into() } else { policies.join(", ") }
+            );
+        }
+        for (owner, name, _) in &domains {
+            let decided = service.token_access(principal, &region, owner, name);
+            let verdict = match decided.last().map(|d| &d.outcome) {
+                Some(Outcome::Allowed { .. }) => "allowed".to_string(),
+                Some(Outcome::Denied { error, .. }) => format!("denied: {}", error.message),
+                None => "denied".to_string(),
+            };
+            println!("    GetAuthorizationToken on {name} ({owner}): {verdict}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// JSON as the aws CLI prints it: four-space indents.

@@ -5,7 +5,8 @@
 use chrono::Utc;
 use codeartifact_client::{types, Client, Signer};
 use codeartifact_tests::{
-    Cred, TestServer, ACCOUNT, EXPIRED_SESSION, OTHER_ACCOUNT, OTHER_USER, SESSION, USER,
+    Cred, TestServer, ACCOUNT, CAROL, DAVE, ERIN, EXPIRED_SESSION, FRANK, GINA, OTHER_ACCOUNT,
+    OTHER_USER, ROOT, SESSION, USER,
 };
 use progenitor_client::{Error, ResponseValue};
 
@@ -117,35 +118,95 @@ async fn a_session_with_a_duration_gets_that_duration() {
 }
 
 #[tokio::test]
-async fn unknown_domains_and_owners_are_not_found() {
+async fn unknown_domains_of_the_callers_account_are_not_found() {
     let server = TestServer::start().await;
-    let call = |client: Client, domain: &'static str, owner: Option<&'static str>| async move {
-        let mut b = client.get_authorization_token().domain(domain);
+    let client = server.client(USER);
+    for (domain, owner) in [("nope", None), ("nope", Some(ACCOUNT)), ("shared", None)] {
+        let mut call = client.get_authorization_token().domain(domain);
         if let Some(owner) = owner {
-            b = b.domain_owner(owner);
+            call = call.domain_owner(owner);
         }
-        aws_error(b.send().await)
-    };
-    for (cred, domain, owner) in [
-        (USER, "nope", None),
-        (USER, "demo", Some(OTHER_ACCOUNT)),
-        // `shared` exists, but the caller's own account does not own it.
-        (USER, "shared", None),
-        (OTHER_USER, "demo", None),
-    ] {
-        let (status, code, message) = call(server.client(cred), domain, owner).await;
+        let (status, code, message) = aws_error(call.send().await);
         assert_eq!((status, code.as_str()), (404, "ResourceNotFoundException"), "{domain}");
-        assert!(message.contains(&format!("'{domain}'")), "{message}");
+        assert_eq!(
+            message,
+            format!("Domain '{domain}' owned by account {ACCOUNT} does not exist.")
+        );
     }
-    // Named with its owner, another account's domain is found.
-    let ok = server
-        .client(USER)
-        .get_authorization_token()
-        .domain("shared")
-        .domain_owner(OTHER_ACCOUNT)
-        .send()
-        .await;
-    assert!(ok.is_ok());
+    server.stop().await;
+}
+
+/// A call by `cred` for `domain` of `owner`.
+async fn call(server: &TestServer, cred: Cred, domain: &str, owner: &str) -> CallResult {
+    let client = server.client(cred);
+    client.get_authorization_token().domain(domain).domain_owner(owner).send().await
+}
+
+#[tokio::test]
+async fn each_kind_of_denial_is_an_access_denied_exception() {
+    let server = TestServer::start().await;
+    let token = "codeartifact:GetAuthorizationToken";
+    let bearer = "sts:GetServiceBearerToken";
+    let demo = |owner: &str| format!("arn:aws:codeartifact:us-east-1:{owner}:domain/demo");
+    let shared = format!("arn:aws:codeartifact:us-east-1:{OTHER_ACCOUNT}:domain/shared");
+    let cases: Vec<(Cred, &str, &str, String)> = vec![
+        // Same account, no identity policy allows.
+        (GINA, "demo", ACCOUNT, format!(
+            "on resource: {} because no identity-based policy allows the {token} action", demo(ACCOUNT))),
+        // An explicit deny in the caller's own policy.
+        (DAVE, "demo", ACCOUNT, format!(
+            "on resource: {} with an explicit deny in an identity-based policy", demo(ACCOUNT))),
+        // Cross-account: the caller's policy does not reach the other account.
+        (USER, "shared", OTHER_ACCOUNT, format!(
+            "on resource: {shared} because no identity-based policy allows the {token} action")),
+        // Cross-account: the domain's policy does not name the caller.
+        (CAROL, "shared", OTHER_ACCOUNT, format!(
+            "on resource: {shared} because no resource-based policy allows the {token} action")),
+        // Cross-account: the domain's policy denies the caller.
+        (ERIN, "shared", OTHER_ACCOUNT, format!(
+            "on resource: {shared} with an explicit deny in a resource-based policy")),
+        // Cross-account to a domain that does not exist: nothing allows it.
+        (CAROL, "demo", OTHER_ACCOUNT, format!(
+            "on resource: {} because no resource-based policy allows the {token} action", demo(OTHER_ACCOUNT))),
+        // Allowed the domain, but not bearer tokens.
+        (FRANK, "demo", ACCOUNT, format!(
+            "perform: {bearer} on resource: {} because no identity-based policy allows the {bearer} action",
+            FRANK.arn)),
+        // The root user may not get bearer tokens.
+        (ROOT, "demo", ACCOUNT, format!(
+            "perform: {bearer} on resource: {} because the root user cannot perform this action", ROOT.arn)),
+    ];
+    for (cred, domain, owner, expected) in cases {
+        let (status, code, message) = aws_error(call(&server, cred, domain, owner).await);
+        assert_eq!(
+            (status, code.as_str()),
+            (403, "AccessDeniedException"),
+            "{}: {message}",
+            cred.arn
+        );
+        assert!(
+            message.starts_with(&format!("User: {} is not authorized to perform: ", cred.arn)),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(&expected),
+            "{}:\n  {message}\nwanted the end:\n  {expected}",
+            cred.arn
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn allowed_within_and_across_accounts() {
+    let server = TestServer::start().await;
+    // Cross-account: the role's policy and the domain's policy both allow.
+    assert!(call(&server, SESSION, "shared", OTHER_ACCOUNT).await.is_ok());
+    // Same account: the domain's policy alone allows gina.
+    assert!(call(&server, GINA, "team", ACCOUNT).await.is_ok());
+    // Everything allowed in its own account.
+    assert!(call(&server, CAROL, "demo", ACCOUNT).await.is_ok());
+    assert!(call(&server, OTHER_USER, "shared", OTHER_ACCOUNT).await.is_ok());
     server.stop().await;
 }
 

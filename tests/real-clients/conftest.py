@@ -5,9 +5,9 @@ knows. The binary comes from CODEARTIFACT_LOCAL_BIN, or target/debug."""
 import datetime
 import os
 import select
+import shutil
 import signal
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -39,43 +39,27 @@ SESSION = Cred("ASIAIOSFODNN7SESSION", "sessionSecretKey/EXAMPLE/0123456789abcde
 EXPIRED = Cred("ASIAIOSFODNN7EXPIRED", "expiredSecretKey/EXAMPLE/0123456789abcdef", "FwoGZXIvYXdzEXAMPLEEXPIREDTOKEN")
 
 
+# A user whose policy allows CodeArtifact but not sts:GetServiceBearerToken.
+FRANK = Cred("AKIAFRANK00EXAMPLE01", "frankSecretKey/EXAMPLE")
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
 def rfc3339(t: datetime.datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def config_text(session_expiry: datetime.datetime) -> str:
-    expired = session_expiry - datetime.timedelta(hours=2)
-    return f"""
-log_level = "trace"
-
-[[domains]]
-name = "demo"
-owner = "{ACCOUNT}"
-
-[[accounts]]
-id = "{ACCOUNT}"
-
-[[accounts.users]]
-name = "demo"
-access_keys = [{{ access_key_id = "{USER.access_key_id}", secret_access_key = "{USER.secret_access_key}" }}]
-
-[[accounts.roles]]
-name = "ci"
-
-[[accounts.roles.sessions]]
-name = "build-1"
-access_key_id = "{SESSION.access_key_id}"
-secret_access_key = "{SESSION.secret_access_key}"
-session_token = "{SESSION.session_token}"
-expiration = "{rfc3339(session_expiry)}"
-
-[[accounts.roles.sessions]]
-name = "build-0"
-access_key_id = "{EXPIRED.access_key_id}"
-secret_access_key = "{EXPIRED.secret_access_key}"
-session_token = "{EXPIRED.session_token}"
-expiration = "{rfc3339(expired)}"
-"""
+def write_test_config(workdir: Path, session_expiry: datetime.datetime, extra: str = "") -> Path:
+    """The shared test configuration (tests/fixtures/test-config.toml, which
+    the Rust tests read too), with its policy files, written into `workdir`."""
+    text = (FIXTURES / "test-config.toml").read_text()
+    text = (text.replace("@EXTRA@", extra)
+                .replace("@SESSION_EXPIRY@", rfc3339(session_expiry))
+                .replace("@EXPIRED@", rfc3339(session_expiry - datetime.timedelta(hours=2))))
+    shutil.copytree(FIXTURES / "policies", workdir / "policies", dirs_exist_ok=True)
+    config = workdir / "config.toml"
+    config.write_text(text)
+    return config
 
 
 class Server:
@@ -129,9 +113,7 @@ def session_expiry() -> datetime.datetime:
 def server(session_expiry, tmp_path_factory):
     """The server with the test configuration (users, sessions, trace logs)."""
     workdir = tmp_path_factory.mktemp("server")
-    config = workdir / "config.toml"
-    config.write_text(config_text(session_expiry))
-    s = Server(["--config", str(config)], workdir)
+    s = Server(["--config", str(write_test_config(workdir, session_expiry))], workdir)
     yield s
     assert s.stop() == 0, s.log()
 

@@ -1,10 +1,11 @@
 """The aws CLI (v1, from PyPI) against the built server."""
 
+import datetime
 import json
 import subprocess
 import time
 
-from conftest import BINARY, SESSION, USER
+from conftest import BINARY, FRANK, SESSION, USER
 
 
 def aws(env, *args):
@@ -95,3 +96,30 @@ def test_our_binary_reports_errors_like_the_cli(dev_server, clean_env):
     theirs = aws(env, "get-authorization-token", "--domain", "nope", "--endpoint-url", dev_server.url)
     assert ours.returncode != 0
     assert error(ours) == error(theirs)
+
+
+def test_access_denied(server, clean_env):
+    env = {**clean_env, **FRANK.env()}
+    out = aws(env, "get-authorization-token", "--domain", "demo", "--endpoint-url", server.url)
+    assert error(out) == (
+        "An error occurred (AccessDeniedException) when calling the GetAuthorizationToken operation: "
+        "User: arn:aws:iam::111122223333:user/frank is not authorized to perform: sts:GetServiceBearerToken "
+        "on resource: arn:aws:iam::111122223333:user/frank because no identity-based policy allows the "
+        "sts:GetServiceBearerToken action"
+    )
+
+
+def test_the_development_session_with_duration_zero(dev_server, clean_env):
+    # The banner prints the demo session's keys and expiry; duration 0 follows it.
+    session = dev_server.log().split("role session:")[1]
+    value = lambda name: session.split(f"{name}=")[1].split()[0]
+    expiry = session.split("expires ")[1].split()[0]
+    env = {**clean_env, "AWS_ACCESS_KEY_ID": value("AWS_ACCESS_KEY_ID"),
+           "AWS_SECRET_ACCESS_KEY": value("AWS_SECRET_ACCESS_KEY"), "AWS_SESSION_TOKEN": value("AWS_SESSION_TOKEN")}
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+    out = aws(env, "get-authorization-token", "--domain", "demo", "--duration-seconds", "0",
+              "--endpoint-url", dev_server.url)
+    assert out.returncode == 0, out.stderr
+    expected = int(datetime.datetime.fromisoformat(expiry).timestamp())
+    assert json.loads(out.stdout)["expiration"] == expected
+    assert 3500 < expected - time.time() <= 3600

@@ -7,7 +7,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import EXPIRED, SESSION, USER, Cred
+from conftest import EXPIRED, FRANK, SESSION, USER, Cred
 
 
 def client(server, cred: Cred):
@@ -71,7 +71,9 @@ def test_resource_not_found(server):
     status, code, message = error_of(lambda: c.get_authorization_token(domain="nope"))
     assert (status, code) == (404, "ResourceNotFoundException")
     assert message == "Domain 'nope' owned by account 111122223333 does not exist."
-    with pytest.raises(c.exceptions.ResourceNotFoundException):
+    # Another account's missing domain: access is decided first, and no
+    # domain policy allows it.
+    with pytest.raises(c.exceptions.AccessDeniedException):
         c.get_authorization_token(domain="demo", domainOwner="444455556666")
 
 
@@ -103,3 +105,28 @@ def test_no_secret_or_token_reaches_the_log(server):
     assert "issued authorization token" in log, "the log is at trace level and was written"
     for secret in [USER.secret_access_key, SESSION.secret_access_key, SESSION.session_token, issued, "Signature="]:
         assert secret not in log, f"{secret[:12]}... appears in the log"
+
+
+def test_access_denied(server):
+    c = client(server, FRANK)
+    status, code, message = error_of(lambda: c.get_authorization_token(domain="demo"))
+    assert (status, code) == (403, "AccessDeniedException")
+    assert message == (
+        "User: arn:aws:iam::111122223333:user/frank is not authorized to perform: "
+        "sts:GetServiceBearerToken on resource: arn:aws:iam::111122223333:user/frank "
+        "because no identity-based policy allows the sts:GetServiceBearerToken action"
+    )
+    with pytest.raises(c.exceptions.AccessDeniedException):
+        c.get_authorization_token(domain="demo")
+
+
+def test_cross_account_with_the_domain_policy(server):
+    response = client(server, SESSION).get_authorization_token(domain="shared", domainOwner="444455556666")
+    assert response["authorizationToken"].startswith("v4.local.")
+
+
+def test_the_deciding_statement_is_logged(server):
+    client(server, SESSION).get_authorization_token(domain="demo")
+    log = server.log()
+    assert "policy 'ci-tokens' statement 'TokensForAnyDomain'" in log
+    assert "policy 'ci-tokens' statement 'BearerTokensForCodeArtifact'" in log

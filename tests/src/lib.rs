@@ -2,9 +2,9 @@
 //! credentials it knows, and signed raw requests for inputs the generated
 //! client refuses to send.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use codeartifact_client::{Client, Signer};
 use codeartifact_server::config::Config;
 use codeartifact_server::{RunningServer, ServerOptions, Storage};
@@ -56,80 +56,59 @@ pub const EXPIRED_SESSION: Cred = Cred {
     arn: "arn:aws:sts::111122223333:assumed-role/ci/build-0",
 };
 
-/// An IAM user of another account.
-pub const OTHER_USER: Cred = Cred {
-    access_key_id: "AKIAOTHERACCOUNTUSER",
-    secret_access_key: "otherSecretKey/EXAMPLE/0123456789abcdef",
-    session_token: None,
-    arn: "arn:aws:iam::444455556666:user/bob",
-};
+/// An IAM user of another account, allowed everything by its policy.
+pub const OTHER_USER: Cred = user(
+    "AKIAOTHERACCOUNTUSER",
+    "otherSecretKey/EXAMPLE/0123456789abcdef",
+    "arn:aws:iam::444455556666:user/bob",
+);
+/// Allowed everything by its policy; no domain policy names her.
+pub const CAROL: Cred =
+    user("AKIACAROL00EXAMPLE01", "carolSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/carol");
+/// Allowed everything but GetAuthorizationToken, which is explicitly denied.
+pub const DAVE: Cred =
+    user("AKIADAVE000EXAMPLE01", "daveSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/dave");
+/// Allowed everything; the `shared` domain's policy explicitly denies her.
+pub const ERIN: Cred =
+    user("AKIAERIN000EXAMPLE01", "erinSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/erin");
+/// Allowed CodeArtifact, but not sts:GetServiceBearerToken.
+pub const FRANK: Cred =
+    user("AKIAFRANK00EXAMPLE01", "frankSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/frank");
+/// Allowed bearer tokens only; the `team` domain's policy allows her.
+pub const GINA: Cred =
+    user("AKIAGINA000EXAMPLE01", "ginaSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/gina");
+/// The root user of 111122223333.
+pub const ROOT: Cred =
+    user("AKIAROOT111122223333", "rootSecretKey/EXAMPLE", "arn:aws:iam::111122223333:root");
 
-/// The test configuration, with `extra` TOML appended at top level, and the
-/// expiry of [`SESSION`].
+const fn user(
+    access_key_id: &'static str,
+    secret_access_key: &'static str,
+    arn: &'static str,
+) -> Cred {
+    Cred { access_key_id, secret_access_key, session_token: None, arn }
+}
+
+/// The folder of the shared test configuration and its policy files.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The test configuration (`fixtures/test-config.toml`, which the
+/// real-client tests use too) with `extra` TOML at top level, and the expiry
+/// of [`SESSION`].
 pub fn test_config_with(extra: &str) -> (Config, DateTime<Utc>) {
-    let now = Utc::now();
-    let session_expiry = now + TimeDelta::hours(1);
-    let expired = now - TimeDelta::hours(1);
     let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let text = format!(
-        r#"
-        {extra}
-
-        [[domains]]
-        name = "demo"
-        owner = "{ACCOUNT}"
-
-        [[domains]]
-        name = "shared"
-        owner = "{OTHER_ACCOUNT}"
-
-        [[accounts]]
-        id = "{ACCOUNT}"
-
-        [[accounts.users]]
-        name = "demo"
-        access_keys = [{{ access_key_id = "{u_key}", secret_access_key = "{u_secret}" }}]
-
-        [[accounts.roles]]
-        name = "ci"
-
-        [[accounts.roles.sessions]]
-        name = "build-1"
-        access_key_id = "{s_key}"
-        secret_access_key = "{s_secret}"
-        session_token = "{s_token}"
-        expiration = "{s_exp}"
-
-        [[accounts.roles.sessions]]
-        name = "build-0"
-        access_key_id = "{e_key}"
-        secret_access_key = "{e_secret}"
-        session_token = "{e_token}"
-        expiration = "{e_exp}"
-
-        [[accounts]]
-        id = "{OTHER_ACCOUNT}"
-
-        [[accounts.users]]
-        name = "bob"
-        access_keys = [{{ access_key_id = "{o_key}", secret_access_key = "{o_secret}" }}]
-        "#,
-        u_key = USER.access_key_id,
-        u_secret = USER.secret_access_key,
-        s_key = SESSION.access_key_id,
-        s_secret = SESSION.secret_access_key,
-        s_token = SESSION.session_token.unwrap_or_default(),
-        s_exp = rfc3339(session_expiry),
-        e_key = EXPIRED_SESSION.access_key_id,
-        e_secret = EXPIRED_SESSION.secret_access_key,
-        e_token = EXPIRED_SESSION.session_token.unwrap_or_default(),
-        e_exp = rfc3339(expired),
-        o_key = OTHER_USER.access_key_id,
-        o_secret = OTHER_USER.secret_access_key,
-    );
-    let config = Config::parse(&text).expect("the test configuration is valid");
-    // The configuration keeps whole seconds, as RFC 3339 above wrote them.
-    (config, chrono::DateTime::parse_from_rfc3339(&rfc3339(session_expiry)).unwrap().into())
+    // Whole seconds, as the configuration keeps them.
+    let now = Utc::now().with_nanosecond(0).unwrap();
+    let session_expiry = now + TimeDelta::hours(1);
+    let template = std::fs::read_to_string(fixtures_dir().join("test-config.toml")).unwrap();
+    let text = template
+        .replace("@EXTRA@", extra)
+        .replace("@SESSION_EXPIRY@", &rfc3339(session_expiry))
+        .replace("@EXPIRED@", &rfc3339(now - TimeDelta::hours(1)));
+    let config = Config::parse_in(&text, &fixtures_dir()).expect("the test configuration is valid");
+    (config, session_expiry)
 }
 
 /// A server running in this process on 127.0.0.1, on a port of its own.

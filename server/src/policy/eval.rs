@@ -7,7 +7,7 @@ use super::{
 
 /// Who is asking, as resource policies' `Principal` sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct Caller<'a> {
+pub struct Actor<'a> {
     pub arn: &'a str,
     pub account: &'a str,
     /// For a role session, the role's name.
@@ -36,7 +36,7 @@ impl ConditionContext {
 /// One authorization question.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
-    pub caller: Caller<'a>,
+    pub actor: Actor<'a>,
     pub action: &'a str,
     pub resource: &'a str,
     pub context: &'a ConditionContext,
@@ -83,7 +83,7 @@ impl Statement {
     fn applies(&self, request: &Request<'_>) -> bool {
         self.actions.match_any(request.action)
             && self.resources.as_ref().is_none_or(|r| r.match_any(request.resource))
-            && self.principals.as_ref().is_none_or(|p| p.match_any(&request.caller))
+            && self.principals.as_ref().is_none_or(|p| p.match_any(&request.actor))
             && self.conditions.iter().all(|c| c.holds(request.context))
     }
 }
@@ -95,20 +95,20 @@ impl Patterns {
 }
 
 impl Principals {
-    fn match_any(&self, caller: &Caller<'_>) -> bool {
-        self.entries.iter().any(|e| e.matches(caller)) != self.negated
+    fn match_any(&self, actor: &Actor<'_>) -> bool {
+        self.entries.iter().any(|e| e.matches(actor)) != self.negated
     }
 }
 
 impl PrincipalEntry {
-    fn matches(&self, caller: &Caller<'_>) -> bool {
+    fn matches(&self, actor: &Actor<'_>) -> bool {
         match self {
             PrincipalEntry::Any => true,
-            PrincipalEntry::Account(account) => caller.account == account,
+            PrincipalEntry::Account(account) => actor.account == account,
             PrincipalEntry::Role { account, name } => {
-                caller.account == account && caller.role == Some(name.as_str())
+                actor.account == account && actor.role == Some(name.as_str())
             }
-            PrincipalEntry::Arn(arn) => caller.arn == arn,
+            PrincipalEntry::Arn(arn) => actor.arn == arn,
         }
     }
 }

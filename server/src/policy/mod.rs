@@ -21,7 +21,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use eval::{evaluate, Caller, ConditionContext, Decision, Request};
+pub use eval::{evaluate, Actor, ConditionContext, Decision, Request};
 pub use parse::PolicyError;
 
 use wildmatch::WildMatch;

@@ -9,12 +9,12 @@ const SESSION_ARN: &str = "arn:aws:sts::111122223333:assumed-role/ci/build-1";
 const DOMAIN_ARN: &str = "arn:aws:codeartifact:us-east-1:111122223333:domain/demo";
 const ACTION: &str = "codeartifact:GetAuthorizationToken";
 
-fn user() -> Caller<'static> {
-    Caller { arn: USER_ARN, account: "111122223333", role: None }
+fn user() -> Actor<'static> {
+    Actor { arn: USER_ARN, account: "111122223333", role: None }
 }
 
-fn session() -> Caller<'static> {
-    Caller { arn: SESSION_ARN, account: "111122223333", role: Some("ci") }
+fn session() -> Actor<'static> {
+    Actor { arn: SESSION_ARN, account: "111122223333", role: Some("ci") }
 }
 
 fn identity(document: serde_json::Value) -> Policy {
@@ -34,18 +34,18 @@ fn context() -> ConditionContext {
     c
 }
 
-fn decide(policies: &[Policy], caller: Caller<'_>, action: &str, resource: &str) -> &'static str {
-    decide_in(policies, caller, action, resource, &context())
+fn decide(policies: &[Policy], actor: Actor<'_>, action: &str, resource: &str) -> &'static str {
+    decide_in(policies, actor, action, resource, &context())
 }
 
 fn decide_in(
     policies: &[Policy],
-    caller: Caller<'_>,
+    actor: Actor<'_>,
     action: &str,
     resource: &str,
     context: &ConditionContext,
 ) -> &'static str {
-    let request = Request { caller, action, resource, context };
+    let request = Request { actor, action, resource, context };
     match evaluate(policies, &request) {
         Decision::Allow { .. } => "allow",
         Decision::ExplicitDeny { .. } => "deny",
@@ -107,7 +107,7 @@ fn the_deciding_statement_is_named() {
     )
     .unwrap();
     let ctx = context();
-    let request = Request { caller: user(), action: ACTION, resource: DOMAIN_ARN, context: &ctx };
+    let request = Request { actor: user(), action: ACTION, resource: DOMAIN_ARN, context: &ctx };
     assert_eq!(
         evaluate([&policy], &request),
         Decision::Allow { policy: "ci-access", statement: "Tokens" }
