@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 
 use crate::error::AwsError;
@@ -20,12 +21,21 @@ pub struct QueryParams {
 }
 
 impl QueryParams {
-    /// Decodes an `application/x-www-form-urlencoded` query string.
+    /// Decodes a query string the way SigV4 reads it: `%XX` escapes only,
+    /// so `+` is a plus sign, and what is validated is what was signed.
     ///
     /// Decoding never fails: bytes that are not UTF-8 become U+FFFD, and the
     /// value then fails its member's pattern with a message that shows it.
     pub fn parse(raw: &str) -> Self {
-        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default();
+        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let pairs = raw
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(name), decode(value))
+            })
+            .collect();
         Self { pairs }
     }
 
@@ -265,6 +275,14 @@ mod tests {
         assert!(err
             .message
             .starts_with("1 validation error detected: Value '[ab, cd]' at 'domain'"));
+    }
+
+    #[test]
+    fn plus_is_a_plus_sign() {
+        let q = QueryParams::parse("domain=a+b%20c&empty&x=%E2%9C%93");
+        assert_eq!(q.values("domain"), ["a+b c"]);
+        assert_eq!(q.values("empty"), [""]);
+        assert_eq!(q.values("x"), ["\u{2713}"]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! AWS's rules for one account and across accounts: an explicit Deny in any
 //! identity or resource policy denies. Within the resource owner's account,
 //! an Allow in either the principal's identity policies or the resource's
-//! policy suffices; across accounts both must allow. The root user is not
+//! policy suffices (but a resource policy that names only the account
+//! delegates to the identity policies); across accounts both must allow. The root user is not
 //! restricted by identity policies in its own account, but AWS does not let it
 //! call `sts:GetServiceBearerToken`.
 
@@ -53,7 +54,7 @@ pub fn authorize(q: &Question<'_>) -> Outcome {
         if q.action.eq_ignore_ascii_case("sts:GetServiceBearerToken") {
             return deny(None, "because the root user cannot perform this action");
         }
-        Decision::Allow { policy: "(root user)", statement: "(all actions)" }
+        Decision::Allow { policy: "(root user)", statement: "(all actions)", direct: true }
     } else {
         evaluate(principal.policies.iter().map(|p| p.as_ref()), &request)
     };
@@ -73,17 +74,22 @@ pub fn authorize(q: &Question<'_>) -> Outcome {
             Some(describe(policy, statement)),
             "with an explicit deny in a resource-based policy",
         ),
-        (Decision::Allow { policy, statement }, _) if same_account => {
+        (Decision::Allow { policy, statement, .. }, _) if same_account => {
             Outcome::Allowed { by: describe(policy, statement) }
         }
-        (Decision::ImplicitDeny, Decision::Allow { policy, statement }) if same_account => {
+        // A grant to the account itself is delegated to its identity
+        // policies, which allowed nothing here.
+        (Decision::ImplicitDeny, Decision::Allow { policy, statement, direct: true })
+            if same_account =>
+        {
             Outcome::Allowed { by: describe(policy, statement) }
         }
-        (Decision::Allow { policy, statement }, Decision::Allow { policy: rp, statement: rs }) => {
-            Outcome::Allowed {
-                by: format!("{} and {}", describe(policy, statement), describe(rp, rs)),
-            }
-        }
+        (
+            Decision::Allow { policy, statement, .. },
+            Decision::Allow { policy: rp, statement: rs, .. },
+        ) => Outcome::Allowed {
+            by: format!("{} and {}", describe(policy, statement), describe(rp, rs)),
+        },
         (Decision::Allow { .. }, Decision::ImplicitDeny) => deny(None, &no_allow("resource")),
         (Decision::ImplicitDeny, _) => deny(None, &no_allow("identity")),
     }

@@ -69,6 +69,12 @@ pub struct DomainConfig {
     /// The domain permissions policy (a resource-based policy).
     #[serde(default)]
     pub policy: Option<PolicyConfig>,
+    /// The region the domain lives in; requests signed for another region do
+    /// not find it. Defaults to the pinned `region`; with neither, the domain
+    /// answers in every region (and a policy that names a region in its ARN
+    /// can be sidestepped by signing for another: pin one to rely on that).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// An IAM policy document, inline or in a file.
@@ -338,6 +344,15 @@ impl Config {
             AccountId::parse(&d.owner)
                 .map_err(|e| anyhow::anyhow!("owner of domain '{}': {e}", d.name))?;
             check_compiled(d.policy.iter(), &d.name)?;
+            if let Some(region) = &d.region {
+                check_region(region).with_context(|| format!("domain '{}'", d.name))?;
+                if self.region.as_ref().is_some_and(|pinned| pinned != region) {
+                    bail!(
+                        "domain '{}' is in {region}, but the server is pinned to another region",
+                        d.name
+                    );
+                }
+            }
             if !domains.insert((&d.owner, &d.name)) {
                 bail!("domain '{}' of account {} is defined twice", d.name, d.owner);
             }

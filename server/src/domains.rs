@@ -10,6 +10,14 @@ use crate::policy::Policy;
 #[derive(Debug, Clone, Default)]
 pub struct Domain {
     pub policy: Option<Arc<Policy>>,
+    /// The only region it answers in; `None`: every region.
+    pub region: Option<String>,
+}
+
+impl Domain {
+    pub fn is_in(&self, region: &str) -> bool {
+        self.region.as_deref().is_none_or(|r| r == region)
+    }
 }
 
 /// Domains by owner account and name; a lookup is two hash probes, whatever
@@ -23,7 +31,10 @@ impl Domains {
     pub fn from_config(config: &Config) -> Self {
         let mut by_owner: HashMap<String, HashMap<String, Domain>> = HashMap::new();
         for d in &config.domains {
-            let domain = Domain { policy: d.policy.as_ref().and_then(|p| p.policy().cloned()) };
+            let domain = Domain {
+                policy: d.policy.as_ref().and_then(|p| p.policy().cloned()),
+                region: d.region.clone().or_else(|| config.region.clone()),
+            };
             by_owner.entry(d.owner.clone()).or_default().insert(d.name.clone(), domain);
         }
         Self { by_owner }

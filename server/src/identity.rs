@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AwsError, ErrorCode};
 
-use crate::config::{Config, PolicyConfig};
+use crate::config::{AccessKeyConfig, Config, PolicyConfig};
 use crate::policy::{Actor, Policy};
 use crate::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
 
@@ -136,10 +136,24 @@ impl std::fmt::Debug for Identities {
 }
 
 const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+/// AWS's message for an expired session credential.
+pub const EXPIRED_TOKEN: &str = "The security token included in the request is expired";
 
 impl Identities {
     pub fn from_config(config: &Config) -> Self {
         let mut by_access_key = HashMap::new();
+        let long_term = |map: &mut HashMap<String, Credential>,
+                         keys: &[AccessKeyConfig],
+                         principal: &Arc<Principal>| {
+            for key in keys {
+                let credential = Credential {
+                    secret_access_key: key.secret_access_key.clone(),
+                    principal: principal.clone(),
+                    session: None,
+                };
+                map.insert(key.access_key_id.clone(), credential);
+            }
+        };
         for account in &config.accounts {
             let root = Arc::new(Principal {
                 arn: root_arn(&account.id),
@@ -147,16 +161,7 @@ impl Identities {
                 kind: PrincipalKind::Root,
                 policies: Arc::new([]),
             });
-            for key in &account.root_access_keys {
-                by_access_key.insert(
-                    key.access_key_id.clone(),
-                    Credential {
-                        secret_access_key: key.secret_access_key.clone(),
-                        principal: root.clone(),
-                        session: None,
-                    },
-                );
-            }
+            long_term(&mut by_access_key, &account.root_access_keys, &root);
             for user in &account.users {
                 let principal = Arc::new(Principal {
                     arn: user_arn(&account.id, &user.name),
@@ -164,36 +169,25 @@ impl Identities {
                     kind: PrincipalKind::User,
                     policies: compiled(&user.policies),
                 });
-                for key in &user.access_keys {
-                    by_access_key.insert(
-                        key.access_key_id.clone(),
-                        Credential {
-                            secret_access_key: key.secret_access_key.clone(),
-                            principal: principal.clone(),
-                            session: None,
-                        },
-                    );
-                }
+                long_term(&mut by_access_key, &user.access_keys, &principal);
             }
             for role in &account.roles {
                 let policies = compiled(&role.policies);
                 for s in &role.sessions {
-                    by_access_key.insert(
-                        s.access_key_id.clone(),
-                        Credential {
-                            secret_access_key: s.secret_access_key.clone(),
-                            principal: Arc::new(Principal {
-                                arn: session_arn(&account.id, &role.name, &s.name),
-                                account: account.id.clone(),
-                                kind: PrincipalKind::AssumedRole { role: role.name.clone() },
-                                policies: policies.clone(),
-                            }),
-                            session: Some(Session {
-                                token: s.session_token.clone(),
-                                expiration: s.expiration,
-                            }),
-                        },
-                    );
+                    let principal = Arc::new(Principal {
+                        arn: session_arn(&account.id, &role.name, &s.name),
+                        account: account.id.clone(),
+                        kind: PrincipalKind::AssumedRole { role: role.name.clone() },
+                        policies: policies.clone(),
+                    });
+                    let session =
+                        Session { token: s.session_token.clone(), expiration: s.expiration };
+                    let credential = Credential {
+                        secret_access_key: s.secret_access_key.clone(),
+                        principal,
+                        session: Some(session),
+                    };
+                    by_access_key.insert(s.access_key_id.clone(), credential);
                 }
             }
         }
@@ -234,10 +228,7 @@ impl Identities {
             (None, None) => {}
             (Some(session), Some(token)) if constant_time_eq(&session.token, token) => {
                 if session.expiration <= now {
-                    return Err(AwsError::new(
-                        ErrorCode::ExpiredTokenException,
-                        "The security token included in the request is expired",
-                    ));
+                    return Err(AwsError::new(ErrorCode::ExpiredTokenException, EXPIRED_TOKEN));
                 }
             }
             _ => return Err(AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN)),

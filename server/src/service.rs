@@ -3,14 +3,15 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use codeartifact_api::{
-    AwsError, GetAuthorizationTokenRequest, GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS,
+    AwsError, ErrorCode, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
+    MAX_TOKEN_DURATION_SECONDS,
 };
 use slog::{info, Logger};
 
 use crate::access::{authorize, Outcome, Question};
 use crate::config::Config;
 use crate::domains::{domain_arn, Domains};
-use crate::identity::{Caller, Identities, Principal};
+use crate::identity::{Caller, Identities, Principal, EXPIRED_TOKEN};
 use crate::policy::{keys, ConditionContext};
 use crate::throttle::Throttle;
 use crate::tokens::{TokenClaims, TokenIssuer};
@@ -79,7 +80,7 @@ impl Service {
                 }
             }
         }
-        if self.domains.get(owner, name).is_none() {
+        if !self.domains.get(owner, name).is_some_and(|d| d.is_in(&caller.region)) {
             return Err(AwsError::resource_not_found(format!(
                 "Domain '{name}' owned by account {owner} does not exist."
             )));
@@ -90,9 +91,15 @@ impl Service {
         let default = now + seconds(MAX_TOKEN_DURATION_SECONDS);
         let expiration = match input.duration {
             None => default,
-            Some(0) => caller.credential_expiration.unwrap_or(default),
+            // A role session lasts 12 hours at most on AWS; a configured one
+            // may claim longer, but its tokens do not.
+            Some(0) => caller.credential_expiration.map_or(default, |e| e.min(default)),
             Some(n) => now + seconds(n),
         };
+        if expiration <= now {
+            // The session expired between authentication and now.
+            return Err(AwsError::new(ErrorCode::ExpiredTokenException, EXPIRED_TOKEN));
+        }
         let claims = TokenClaims {
             domain: name.to_string(),
             domain_owner: owner.to_string(),
@@ -100,10 +107,10 @@ impl Service {
             issued_at: now,
             expiration,
         };
-        let token = self
-            .tokens
-            .mint(&claims)
-            .map_err(|e| AwsError::internal(format!("failed to mint a token: {e:#}")))?;
+        let token = self.tokens.mint(&claims).map_err(|e| {
+            slog::error!(log, "failed to mint a token"; "error" => format!("{e:#}"));
+            AwsError::internal("An internal error occurred. Try the request again.")
+        })?;
         info!(log, "issued authorization token";
             "principal" => &claims.principal,
             "domain" => &claims.domain,
@@ -126,7 +133,11 @@ impl Service {
         owner: &str,
         name: &str,
     ) -> Vec<Decided> {
-        let domain_policy = self.domains.get(owner, name).and_then(|d| d.policy.as_deref());
+        let domain_policy = self
+            .domains
+            .get(owner, name)
+            .filter(|d| d.is_in(region))
+            .and_then(|d| d.policy.as_deref());
         let mut context = self.condition_context(principal, region);
         let domain = domain_arn(region, owner, name);
         let first = authorize(&Question {
@@ -185,4 +196,45 @@ pub struct Decided {
 /// that true here even for a caller that skipped it.
 fn seconds(n: u64) -> TimeDelta {
     TimeDelta::seconds(n.min(MAX_TOKEN_DURATION_SECONDS) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codeartifact_api::{FromQuery, QueryParams};
+
+    /// A session whose configured expiry is years away still gets tokens
+    /// of at most 12 hours with duration 0.
+    #[test]
+    fn duration_zero_is_capped_at_twelve_hours() {
+        let now = Utc::now();
+        let config = Config::development(now);
+        let service = Service::new(&config, TokenIssuer::ephemeral().unwrap());
+        let principal = service
+            .identities
+            .principals()
+            .into_iter()
+            .find(|p| p.expiration.is_some())
+            .expect("the development session")
+            .principal
+            .clone();
+        let log = Logger::root(slog::Discard, slog::o!());
+        let input =
+            GetAuthorizationTokenRequest::from_query(&QueryParams::parse("domain=demo&duration=0"))
+                .unwrap();
+        let call = |expiration| {
+            let caller = Caller {
+                principal: principal.clone(),
+                region: "us-east-1".into(),
+                credential_expiration: Some(expiration),
+            };
+            service.get_authorization_token(&log, &caller, &input, now)
+        };
+        let far = call(now + TimeDelta::days(3650)).unwrap();
+        assert_eq!(far.expiration, now.timestamp() + 43_200);
+        let near = call(now + TimeDelta::minutes(20)).unwrap();
+        assert_eq!(near.expiration, (now + TimeDelta::minutes(20)).timestamp());
+        let gone = call(now - TimeDelta::seconds(1)).unwrap_err();
+        assert_eq!(gone.code, ErrorCode::ExpiredTokenException);
+    }
 }

@@ -71,8 +71,8 @@ pub struct RequestParts<'a> {
 }
 
 /// A request whose `Authorization` header parsed and whose scope and date are
-/// acceptable; [`Parsed::verify`] finishes the check.
-#[derive(Debug)]
+/// acceptable; [`Parsed::verify`] finishes the check. Its `Debug` shows
+/// neither the signature nor the session token.
 pub struct Parsed {
     access_key_id: String,
     region: String,
@@ -81,6 +81,29 @@ pub struct Parsed {
     signature: Vec<u8>,
     session_token: Option<String>,
     canonical_request: String,
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parsed")
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.scope)
+            .field("amz_date", &self.amz_date)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Part of a malformed header, quoted in an error only when it is a short
+/// word: anything else might be a secret sent by mistake.
+fn shown(text: &str) -> String {
+    if !text.is_empty()
+        && text.len() <= 32
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        format!("'{text}'")
+    } else {
+        "the given value".to_string()
+    }
 }
 
 impl Parsed {
@@ -100,14 +123,12 @@ impl Parsed {
                 "Authorization header requires existence of a 'X-Amz-Date' header.".into(),
             )
         })?;
-        let signed_at = NaiveDateTime::parse_from_str(&amz_date, AMZ_DATE_FORMAT)
-            .map_err(|_| {
-                SigV4Error::Incomplete(format!(
-                    "X-Amz-Date must be in the ISO-8601 basic format yyyyMMdd'T'HHmmss'Z', \
-                     not '{amz_date}'."
-                ))
-            })?
-            .and_utc();
+        let signed_at = parse_amz_date(&amz_date).ok_or_else(|| {
+            SigV4Error::Incomplete(format!(
+                "X-Amz-Date must be in the ISO-8601 basic format yyyyMMdd'T'HHmmss'Z', \
+                 not '{amz_date}'."
+            ))
+        })?;
 
         for required in ["host", DATE_HEADER] {
             if !auth.signed_headers.iter().any(|h| h == required) {
@@ -209,6 +230,20 @@ impl Parsed {
     }
 }
 
+/// `yyyyMMdd'T'HHmmss'Z'` exactly: chrono alone would also take one-digit
+/// fields and spaces.
+fn parse_amz_date(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let shaped = b.len() == 16
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b.iter().enumerate().all(|(i, c)| i == 8 || i == 15 || c.is_ascii_digit());
+    shaped
+        .then(|| NaiveDateTime::parse_from_str(text, AMZ_DATE_FORMAT).ok())
+        .flatten()
+        .map(|t| t.and_utc())
+}
+
 fn check_clock_skew(signed_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), SigV4Error> {
     let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE_FORMAT).to_string();
     if signed_at < now - MAX_CLOCK_SKEW {
@@ -264,7 +299,8 @@ impl AuthorizationHeader {
         let (algorithm, params) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
         if algorithm != ALGORITHM {
             return Err(SigV4Error::Incomplete(format!(
-                "Unsupported AWS 'algorithm': '{algorithm}'; only {ALGORITHM} is accepted."
+                "Unsupported AWS 'algorithm': {}; only {ALGORITHM} is accepted.",
+                shown(algorithm)
             )));
         }
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
@@ -276,7 +312,8 @@ impl AuthorizationHeader {
                 "Signature" => &mut signature,
                 _ => {
                     return Err(SigV4Error::Incomplete(format!(
-                        "'{name}' is not a valid key=value pair in the Authorization header."
+                        "{} is not a valid key=value pair in the Authorization header.",
+                        shown(name)
                     )))
                 }
             };
@@ -309,10 +346,13 @@ impl AuthorizationHeader {
                     .into(),
             ));
         };
-        if access_key_id.is_empty()
-            || region.is_empty()
-            || NaiveDate::parse_from_str(date, "%Y%m%d").is_err()
-        {
+        let date_ok = date.len() == 8
+            && date.bytes().all(|b| b.is_ascii_digit())
+            && NaiveDate::parse_from_str(date, "%Y%m%d").is_ok();
+        let region_ok = !region.is_empty()
+            && region.len() <= 32
+            && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if access_key_id.is_empty() || !region_ok || !date_ok {
             return Err(SigV4Error::Incomplete(
                 "Credential is malformed; expecting \
                  '<access key id>/<yyyyMMdd>/<region>/<service>/aws4_request'."
@@ -373,7 +413,10 @@ fn canonical_uri(raw_path: &str) -> String {
         }
     }
     let mut path = format!("/{}", segments.join("/"));
-    if raw_path.ends_with('/') && !segments.is_empty() {
+    // As aws-sigv4 does: a path that ends in a directory keeps its slash.
+    let ends_in_directory =
+        ["/", "/.", "/./", "/..", "/../"].iter().any(|end| raw_path.ends_with(end));
+    if ends_in_directory && !segments.is_empty() {
         path.push('/');
     }
     percent_encode(path.as_bytes(), PATH).to_string()
@@ -432,4 +475,99 @@ pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &
     let k_region = hmac(&k_date, region);
     let k_service = hmac(&k_region, service);
     hmac(&k_service, TERMINATOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn parse(h: &HeaderMap) -> Result<Parsed, SigV4Error> {
+        let req = RequestParts { method: "POST", path: "/", query: "", headers: h, body: b"" };
+        let rules = ScopeRules { service: "codeartifact".into(), region: None };
+        let now = parse_amz_date("20240101T000000Z").unwrap();
+        Parsed::from_request(&req, &rules, now)
+    }
+
+    const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/codeartifact/aws4_request, SignedHeaders=host;x-amz-date, Signature=00";
+
+    #[test]
+    fn only_the_exact_date_format_is_accepted() {
+        for date in [
+            "2024 1 1T0 0 0Z",
+            "2024011T000000Z",
+            "20240101T000000",
+            "20240101T0000000Z",
+            "2024-01-01T00:00:00Z",
+        ] {
+            let h = headers(&[("host", "h"), ("x-amz-date", date), ("authorization", AUTH)]);
+            assert!(matches!(parse(&h), Err(SigV4Error::Incomplete(_))), "{date}");
+        }
+        let h =
+            headers(&[("host", "h"), ("x-amz-date", "20240101T000000Z"), ("authorization", AUTH)]);
+        assert!(parse(&h).is_ok());
+    }
+
+    #[test]
+    fn a_malformed_scope_is_incomplete() {
+        for credential in [
+            "AKID/2024 1 1/us-east-1",
+            "AKID/20240101/US EAST/codeartifact/aws4_request",
+            "AKID/20240101/us:east/codeartifact/aws4_request",
+            "/20240101/us-east-1/codeartifact/aws4_request",
+        ] {
+            let auth =
+                AUTH.replace("AKID/20240101/us-east-1/codeartifact/aws4_request", credential);
+            let h = headers(&[
+                ("host", "h"),
+                ("x-amz-date", "20240101T000000Z"),
+                ("authorization", &auth),
+            ]);
+            assert!(matches!(parse(&h), Err(SigV4Error::Incomplete(_))), "{credential}");
+        }
+    }
+
+    #[test]
+    fn malformed_headers_are_not_echoed() {
+        for auth in [
+            "ghp_0123456789abcdefghijklmnopqrstuvwxyzSECRET",
+            "Bearer\tSECRETSECRET",
+            "AWS4-HMAC-SHA256 SECRETSECRET/xyz",
+        ] {
+            let h = headers(&[
+                ("host", "h"),
+                ("x-amz-date", "20240101T000000Z"),
+                ("authorization", auth),
+            ]);
+            let err = parse(&h).unwrap_err().to_string();
+            assert!(!err.contains("SECRET"), "{err}");
+        }
+    }
+
+    #[test]
+    fn paths_normalize_as_aws_sigv4_does() {
+        let h = HeaderMap::new();
+        let cases = [
+            ("/", "/"),
+            ("", "/"),
+            ("//a//b//", "/a/b/"),
+            ("/a/b/.", "/a/b/"),
+            ("/a/b/..", "/a/"),
+            ("/a/./b/../c", "/a/c"),
+            ("/a/b/../..", "/"),
+            ("/a%20b", "/a%2520b"),
+        ];
+        for (path, expected) in cases {
+            let req = RequestParts { method: "GET", path, query: "", headers: &h, body: b"" };
+            let canonical = canonical_request(&req, &[]);
+            assert_eq!(canonical.lines().nth(1), Some(expected), "{path}");
+        }
+    }
 }

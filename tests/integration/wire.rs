@@ -194,6 +194,19 @@ async fn a_pinned_region_refuses_others() {
 }
 
 #[tokio::test]
+async fn a_domain_with_a_region_is_found_only_there() {
+    let server = TestServer::start().await;
+    let signer = |region: &str| {
+        codeartifact_client::Signer::new(USER.access_key_id, USER.secret_access_key, None, region)
+    };
+    let response = server.post_signed("domain=regional", &signer("eu-west-1"), |_| {}).await;
+    assert_eq!(response.status(), 200);
+    let response = server.post_signed("domain=regional", &signer("us-east-1"), |_| {}).await;
+    assert_aws_error(response, 404, "ResourceNotFoundException").await;
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn any_region_is_accepted_by_default() {
     let server = TestServer::start().await;
     for region in ["us-east-1", "eu-central-1", "ap-southeast-2"] {

@@ -45,8 +45,19 @@ pub struct Request<'a> {
 /// The answer, naming the deciding policy and statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision<'p> {
-    Allow { policy: &'p str, statement: &'p str },
-    ExplicitDeny { policy: &'p str, statement: &'p str },
+    /// `direct` is false when the allowing statement names the caller only
+    /// through its account (`"AWS": "<account>"` or the account's root ARN):
+    /// within that account, such a grant is delegated to the account's own
+    /// identity policies and does not allow anything by itself.
+    Allow {
+        policy: &'p str,
+        statement: &'p str,
+        direct: bool,
+    },
+    ExplicitDeny {
+        policy: &'p str,
+        statement: &'p str,
+    },
     ImplicitDeny,
 }
 
@@ -56,35 +67,40 @@ pub fn evaluate<'p>(
     policies: impl IntoIterator<Item = &'p Policy>,
     request: &Request<'_>,
 ) -> Decision<'p> {
-    let mut allow = None;
+    let mut allow: Option<Decision<'p>> = None;
     for policy in policies {
         for statement in &policy.statements {
-            if !statement.applies(request) {
-                continue;
-            }
-            let decided = (policy.name.as_str(), statement.label.as_str());
+            let Some(direct) = statement.applies(request) else { continue };
+            let (policy, label) = (policy.name.as_str(), statement.label.as_str());
             match statement.effect {
-                Effect::Deny => {
-                    return Decision::ExplicitDeny { policy: decided.0, statement: decided.1 }
-                }
-                Effect::Allow => {
-                    allow.get_or_insert(decided);
-                }
+                Effect::Deny => return Decision::ExplicitDeny { policy, statement: label },
+                // The first Allow decides, unless a later one is direct and
+                // it was not.
+                Effect::Allow => match allow {
+                    Some(Decision::Allow { direct: true, .. }) => {}
+                    Some(_) if !direct => {}
+                    _ => allow = Some(Decision::Allow { policy, statement: label, direct }),
+                },
             }
         }
     }
-    match allow {
-        Some((policy, statement)) => Decision::Allow { policy, statement },
-        None => Decision::ImplicitDeny,
-    }
+    allow.unwrap_or(Decision::ImplicitDeny)
 }
 
 impl Statement {
-    fn applies(&self, request: &Request<'_>) -> bool {
-        self.actions.match_any(request.action)
+    /// Whether the statement applies to the request and, if so, whether it
+    /// names the caller directly (see [`Decision::Allow`]).
+    fn applies(&self, request: &Request<'_>) -> Option<bool> {
+        let applies = self.actions.match_any(request.action)
             && self.resources.as_ref().is_none_or(|r| r.match_any(request.resource))
-            && self.principals.as_ref().is_none_or(|p| p.match_any(&request.actor))
-            && self.conditions.iter().all(|c| c.holds(request.context))
+            && self.conditions.iter().all(|c| c.holds(request.context));
+        if !applies {
+            return None;
+        }
+        match &self.principals {
+            None => Some(true),
+            Some(principals) => principals.take_in(&request.actor),
+        }
     }
 }
 
@@ -94,21 +110,63 @@ impl Patterns {
     }
 }
 
+/// One of the identities a request is made as: the caller's own ARN, its
+/// role's for a session, and its account's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Identity<'a> {
+    Arn(&'a str),
+    Role { account: &'a str, name: &'a str },
+    Account(&'a str),
+}
+
+impl<'a> Actor<'a> {
+    fn identities(&self) -> impl Iterator<Item = Identity<'a>> {
+        // The root user is its account; nothing else names it.
+        let own = (!self.arn.ends_with(":root")).then_some(Identity::Arn(self.arn));
+        let role = self.role.map(|name| Identity::Role { account: self.account, name });
+        own.into_iter().chain(role).chain([Identity::Account(self.account)])
+    }
+}
+
 impl Principals {
-    fn match_any(&self, actor: &Actor<'_>) -> bool {
-        self.entries.iter().any(|e| e.matches(actor)) != self.negated
+    /// `Some(direct)` when the statement applies to `actor`.
+    ///
+    /// `Principal` applies when an entry names the actor: `"*"`, its ARN or
+    /// its role directly, its account through the account. `NotPrincipal`
+    /// applies unless every identity of the actor is listed (its ARN, its
+    /// role's for a session, and its account's), as AWS requires.
+    fn take_in(&self, actor: &Actor<'_>) -> Option<bool> {
+        let listed = |id: Identity<'_>| self.entries.iter().any(|e| e.is(id));
+        if self.negated {
+            return (!actor.identities().all(listed)).then_some(true);
+        }
+        let mut through_account = false;
+        for identity in actor.identities() {
+            if listed(identity) {
+                if matches!(identity, Identity::Account(_)) {
+                    through_account = true;
+                } else {
+                    return Some(true);
+                }
+            }
+        }
+        if self.entries.contains(&PrincipalEntry::Any) {
+            return Some(true);
+        }
+        through_account.then_some(false)
     }
 }
 
 impl PrincipalEntry {
-    fn matches(&self, actor: &Actor<'_>) -> bool {
-        match self {
-            PrincipalEntry::Any => true,
-            PrincipalEntry::Account(account) => actor.account == account,
-            PrincipalEntry::Role { account, name } => {
-                actor.account == account && actor.role == Some(name.as_str())
+    fn is(&self, identity: Identity<'_>) -> bool {
+        match (self, identity) {
+            (PrincipalEntry::Any, _) => true,
+            (PrincipalEntry::Account(a), Identity::Account(b)) => a == b,
+            (PrincipalEntry::Role { account, name }, Identity::Role { account: a, name: n }) => {
+                account == a && name == n
             }
-            PrincipalEntry::Arn(arn) => actor.arn == arn,
+            (PrincipalEntry::Arn(arn), Identity::Arn(other)) => arn == other,
+            _ => false,
         }
     }
 }

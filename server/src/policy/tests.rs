@@ -34,6 +34,27 @@ fn context() -> ConditionContext {
     c
 }
 
+/// An account's principal only delegates: the decision says so.
+#[test]
+fn a_grant_to_the_account_is_not_direct() {
+    let ctx = context();
+    let request = Request { actor: user(), action: ACTION, resource: DOMAIN_ARN, context: &ctx };
+    let direct = |principal: serde_json::Value| {
+        let policy = resource(
+            json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "*"}}),
+        );
+        match evaluate([&policy], &request) {
+            Decision::Allow { direct, .. } => direct,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(!direct(json!("111122223333")));
+    assert!(!direct(json!("arn:aws:iam::111122223333:root")));
+    assert!(direct(json!(USER_ARN)));
+    assert!(direct(json!("*")));
+    assert!(direct(json!(["111122223333", USER_ARN])));
+}
+
 fn decide(policies: &[Policy], actor: Actor<'_>, action: &str, resource: &str) -> &'static str {
     decide_in(policies, actor, action, resource, &context())
 }
@@ -110,7 +131,7 @@ fn the_deciding_statement_is_named() {
     let request = Request { actor: user(), action: ACTION, resource: DOMAIN_ARN, context: &ctx };
     assert_eq!(
         evaluate([&policy], &request),
-        Decision::Allow { policy: "ci-access", statement: "Tokens" }
+        Decision::Allow { policy: "ci-access", statement: "Tokens", direct: true }
     );
     let request = Request { action: "codeartifact:DeleteDomain", ..request };
     assert_eq!(
@@ -330,14 +351,31 @@ fn principals_in_resource_policies() {
         let policy = allow_for(principal.clone());
         assert_eq!(decide(&[policy], caller, ACTION, DOMAIN_ARN), expected, "{principal}");
     }
-    let not_principal = resource(json!({"Statement": {
-        "Effect": "Deny", "NotPrincipal": {"AWS": USER_ARN}, "Action": "*", "Resource": "*"
-    }}));
-    assert_eq!(
-        decide(std::slice::from_ref(&not_principal), user(), ACTION, DOMAIN_ARN),
-        "implicit"
-    );
-    assert_eq!(decide(&[not_principal], session(), ACTION, DOMAIN_ARN), "deny");
+    // NotPrincipal exempts a caller only when every identity it acts as is
+    // listed: its own ARN, its role's for a session, and its account's.
+    let deny_all_but = |listed: serde_json::Value| {
+        resource(
+            json!({"Statement": {"Effect": "Deny", "NotPrincipal": {"AWS": listed}, "Action": "*", "Resource": "*"}}),
+        )
+    };
+    let root = "arn:aws:iam::111122223333:root";
+    let role = "arn:aws:iam::111122223333:role/ci";
+    let cases = [
+        (json!([USER_ARN, root]), user(), "implicit"),
+        (json!(USER_ARN), user(), "deny"),
+        (json!([USER_ARN, root]), session(), "deny"),
+        (json!("111122223333"), user(), "deny"),
+        (json!([SESSION_ARN, role, root]), session(), "implicit"),
+        (json!([role, root]), session(), "deny"),
+    ];
+    for (listed, caller, expected) in cases {
+        let policy = deny_all_but(listed.clone());
+        assert_eq!(
+            decide(&[policy], caller, ACTION, DOMAIN_ARN),
+            expected,
+            "NotPrincipal {listed}"
+        );
+    }
 }
 
 #[test]
