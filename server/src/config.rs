@@ -8,7 +8,7 @@
 //! policies included, so a mistake stops the server at start with the file
 //! and the problem named, never at request time.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -106,6 +106,7 @@ impl PolicyConfig {
         base_dir: &Path,
         kind: PolicyKind,
         default_name: &str,
+        parsed: &mut ParsedPolicies,
     ) -> anyhow::Result<()> {
         let name = self.name.clone().unwrap_or_else(|| default_name.to_string());
         let document: serde_json::Value = match (&self.document, &self.file) {
@@ -123,10 +124,23 @@ impl PolicyConfig {
             }
             _ => bail!("policy '{name}': give exactly one of `document` and `file`"),
         };
-        self.compiled = Some(Arc::new(Policy::parse(&name, kind, &document)?));
+        let key = (kind, name, document.to_string());
+        let policy = match parsed.get(&key) {
+            Some(policy) => policy.clone(),
+            None => {
+                let policy = Arc::new(Policy::parse(&key.1, kind, &document)?);
+                parsed.insert(key, policy.clone());
+                policy
+            }
+        };
+        self.compiled = Some(policy);
         Ok(())
     }
 }
+
+/// Policies already parsed, by kind, name and document: many principals
+/// holding the same policy share one copy.
+type ParsedPolicies = HashMap<(PolicyKind, String, String), Arc<Policy>>;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -303,11 +317,12 @@ impl Config {
     }
 
     fn compile_policies(&mut self, base_dir: &Path) -> anyhow::Result<()> {
+        let parsed = &mut ParsedPolicies::new();
         for domain in &mut self.domains {
             if let Some(policy) = &mut domain.policy {
                 let name = format!("domain {} policy", domain.name);
                 policy
-                    .compile(base_dir, PolicyKind::Resource, &name)
+                    .compile(base_dir, PolicyKind::Resource, &name, parsed)
                     .with_context(|| format!("domain '{}'", domain.name))?;
             }
         }
@@ -315,17 +330,17 @@ impl Config {
             for user in &mut account.users {
                 for (i, policy) in user.policies.iter_mut().enumerate() {
                     let name = format!("{} policy {i}", user.name);
-                    policy.compile(base_dir, PolicyKind::Identity, &name).with_context(|| {
-                        format!("user '{}' of account {}", user.name, account.id)
-                    })?;
+                    policy.compile(base_dir, PolicyKind::Identity, &name, parsed).with_context(
+                        || format!("user '{}' of account {}", user.name, account.id),
+                    )?;
                 }
             }
             for role in &mut account.roles {
                 for (i, policy) in role.policies.iter_mut().enumerate() {
                     let name = format!("{} policy {i}", role.name);
-                    policy.compile(base_dir, PolicyKind::Identity, &name).with_context(|| {
-                        format!("role '{}' of account {}", role.name, account.id)
-                    })?;
+                    policy.compile(base_dir, PolicyKind::Identity, &name, parsed).with_context(
+                        || format!("role '{}' of account {}", role.name, account.id),
+                    )?;
                 }
             }
         }
@@ -534,6 +549,14 @@ mod tests {
             let config = Config::load(&path).unwrap_or_else(|e| panic!("example {i}: {e:#}"));
             assert!(!config.accounts.is_empty());
         }
+    }
+
+    #[test]
+    fn principals_with_the_same_policy_share_one_copy() {
+        let c = Config::development(Utc::now());
+        let user = c.accounts[0].users[0].policies[0].policy().unwrap();
+        let role = c.accounts[0].roles[0].policies[0].policy().unwrap();
+        assert!(Arc::ptr_eq(user, role));
     }
 
     #[test]

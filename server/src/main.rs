@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use codeartifact_server::config::{development, Config};
 use codeartifact_server::{ServerOptions, Storage, DEFAULT_BIND};
-use dropshot::ConfigLogging;
+use dropshot::{ConfigLogging, ConfigLoggingLevel};
 
 #[derive(Parser, Debug)]
 #[command(name = "codeartifact-local", version, about = "A local, AWS-compatible CodeArtifact")]
@@ -90,6 +90,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// dropshot's terminal logger, with records below `level` dropped where
+/// they are made: dropshot filters only on its logging thread, after every
+/// record has been copied there, which costs each request dearly.
+fn logger(level: &ConfigLoggingLevel) -> anyhow::Result<slog::Logger> {
+    use slog::Drain;
+    let log = ConfigLogging::StderrTerminal { level: level.clone() }
+        .to_logger("codeartifact-local")
+        .context("failed to set up logging")?;
+    Ok(slog::Logger::root(slog::LevelFilter::new(log, level.into()).fuse(), slog::o!()))
+}
+
 async fn serve(
     bind: SocketAddr,
     config_path: Option<PathBuf>,
@@ -105,9 +116,7 @@ async fn serve(
             .context("no user data directory is known here; pass --data-dir")?
             .join("codeartifact-local"),
     };
-    let log = ConfigLogging::StderrTerminal { level: config.log_level.clone() }
-        .to_logger("codeartifact-local")
-        .context("failed to set up logging")?;
+    let log = logger(&config.log_level)?;
 
     if config_path.is_none() {
         eprintln!("{}", development_banner(&config));

@@ -19,7 +19,7 @@ use pasetors::claims::Claims;
 use pasetors::keys::{Generate, SymmetricKey};
 use pasetors::token::UntrustedToken;
 use pasetors::version4::{LocalToken, V4};
-use pasetors::{local, Local};
+use pasetors::Local;
 
 /// File name of the token key inside the data directory.
 pub const KEY_FILE: &str = "token-key";
@@ -35,6 +35,20 @@ pub struct TokenClaims {
     pub principal: String,
     pub issued_at: DateTime<Utc>,
     pub expiration: DateTime<Utc>,
+}
+
+/// A token's payload: PASETO's registered claims, then ours.
+#[derive(serde::Serialize)]
+struct Payload<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    iat: &'a str,
+    nbf: &'a str,
+    exp: &'a str,
+    jti: &'a str,
+    domain: &'a str,
+    #[serde(rename = "domainOwner")]
+    domain_owner: &'a str,
 }
 
 /// Why a token was not accepted.
@@ -129,16 +143,22 @@ impl TokenIssuer {
 
     pub fn mint(&self, claims: &TokenClaims) -> anyhow::Result<String> {
         let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let mut c = Claims::new().context("failed to start token claims")?;
-        c.issuer(ISSUER)?;
-        c.subject(&claims.principal)?;
-        c.issued_at(&rfc3339(claims.issued_at))?;
-        c.not_before(&rfc3339(claims.issued_at))?;
-        c.expiration(&rfc3339(claims.expiration))?;
-        c.token_identifier(&uuid::Uuid::new_v4().to_string())?;
-        c.add_additional("domain", claims.domain.as_str())?;
-        c.add_additional("domainOwner", claims.domain_owner.as_str())?;
-        local::encrypt(&self.key, &c, None, None).context("failed to encrypt a token")
+        let issued_at = rfc3339(claims.issued_at);
+        // The registered PASETO claims plus ours, serialized directly: the
+        // same payload pasetors' `Claims` builds, without its map and its
+        // own clock reads (a third of the minting time, BENCHMARKS.md).
+        let payload = Payload {
+            iss: ISSUER,
+            sub: &claims.principal,
+            iat: &issued_at,
+            nbf: &issued_at,
+            exp: &rfc3339(claims.expiration),
+            jti: &uuid::Uuid::new_v4().to_string(),
+            domain: &claims.domain,
+            domain_owner: &claims.domain_owner,
+        };
+        let payload = serde_json::to_vec(&payload).context("failed to serialize token claims")?;
+        LocalToken::encrypt(&self.key, &payload, None, None).context("failed to encrypt a token")
     }
 
     /// The claims of a token this key made, if it has not expired.

@@ -27,7 +27,7 @@ pub use parse::PolicyError;
 use wildmatch::WildMatch;
 
 /// Where a policy is attached, which decides the elements it may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyKind {
     /// Attached to a user or role: no `Principal`, and `Resource` required.
     Identity,
