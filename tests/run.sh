@@ -2,7 +2,9 @@
 # Runs every test of codeartifact-local, the way CI does:
 #   1. formatting and lints (cargo fmt --check, clippy -D warnings);
 #   2. the Rust tests: unit tests, the spec guard, and the integration binary;
-#   3. the real clients (boto3, the aws CLI, curl --aws-sigv4) and an OpenAPI
+#   3. the micro-benchmarks, built and run in criterion's quick mode so that
+#      they cannot rot (the load benchmark, bench/run.py, is not part of it);
+#   4. the real clients (boto3, the aws CLI, curl --aws-sigv4) and an OpenAPI
 #      validator against the built binary, from a pinned virtual environment
 #      that this script creates under target/.
 set -euo pipefail
@@ -18,6 +20,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test"
 cargo test --workspace
+
+step "micro-benchmarks (quick mode)"
+cargo bench --workspace --no-run
+cargo bench -p codeartifact-server --bench hot_path -- --quick
 
 step "build the binary for the real-client tests"
 cargo build --workspace --bins
