@@ -1,7 +1,8 @@
 //! Every Rust integration test, in one binary: round trips through the
-//! generated client, raw wire checks, SigV4 vectors and tampering, and the
-//! server's lifecycle.
+//! generated client, AWS's own Rust SDK, raw wire checks, SigV4 vectors and
+//! tampering, and the server's lifecycle.
 
+mod aws_sdk;
 mod lifecycle;
 mod round_trip;
 mod sigv4_tamper;

@@ -1,0 +1,96 @@
+//! AWS's own Rust SDK (aws-sdk-codeartifact) against the server: its
+//! generated deserializers and error parsers are stricter than botocore's
+//! (an integer `expiration`, a lowercase `message`, an enforced
+//! Content-Length), so what it accepts, AWS's Rust users get.
+
+use aws_sdk_codeartifact::config::retry::RetryConfig;
+use aws_sdk_codeartifact::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_codeartifact::error::ProvideErrorMetadata;
+use aws_sdk_codeartifact::operation::get_authorization_token::GetAuthorizationTokenError;
+use aws_sdk_codeartifact::Client;
+use codeartifact_tests::{Cred, TestServer, FRANK, SESSION, USER};
+
+fn sdk(server: &TestServer, cred: Cred) -> Client {
+    let credentials = Credentials::new(
+        cred.access_key_id,
+        cred.secret_access_key,
+        cred.session_token.map(str::to_string),
+        None,
+        "test",
+    );
+    let config = aws_sdk_codeartifact::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&server.url)
+        .credentials_provider(credentials)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn the_rust_sdk_gets_a_token() {
+    let server = TestServer::start().await;
+    let before = chrono::Utc::now().timestamp();
+    let out =
+        sdk(&server, USER).get_authorization_token().domain("demo").duration_seconds(900).send();
+    let out = out.await.expect("the SDK parses our answer");
+    assert!(out.authorization_token().unwrap().starts_with("v4.local."));
+    let expiration = out.expiration().expect("an expiration").secs();
+    assert!((expiration - (before + 900)).abs() <= 2, "{expiration}");
+
+    // duration 0 with a session: the session's expiry.
+    let out = sdk(&server, SESSION).get_authorization_token().domain("demo").duration_seconds(0);
+    let out = out.send().await.unwrap();
+    assert_eq!(out.expiration().unwrap().secs(), server.session_expiry.timestamp());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_rust_sdk_reads_our_errors_as_modelled_errors() {
+    let server = TestServer::start().await;
+    let err = sdk(&server, USER)
+        .get_authorization_token()
+        .domain("demo")
+        .duration_seconds(100)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    let GetAuthorizationTokenError::ValidationException(e) = &err else {
+        panic!("expected ValidationException, got {err:?}")
+    };
+    assert!(e.message().contains("Value '100' at 'durationSeconds'"), "{:?}", e.message());
+
+    let err = sdk(&server, USER)
+        .get_authorization_token()
+        .domain("nope")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
+    assert_eq!(err.message(), Some("Domain 'nope' owned by account 111122223333 does not exist."));
+
+    let err = sdk(&server, FRANK)
+        .get_authorization_token()
+        .domain("demo")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_access_denied_exception(), "{err:?}");
+    assert!(err.message().unwrap().contains("sts:GetServiceBearerToken"));
+
+    // Authentication failures are not modelled: the SDK reports their code.
+    let wrong = Cred { secret_access_key: "wrong", ..USER };
+    let err = sdk(&server, wrong)
+        .get_authorization_token()
+        .domain("demo")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("InvalidSignatureException"));
+    server.stop().await;
+}
