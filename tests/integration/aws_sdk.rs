@@ -46,51 +46,38 @@ async fn the_rust_sdk_gets_a_token() {
     server.stop().await;
 }
 
+/// The service error of a call that must fail.
+async fn error(
+    server: &TestServer,
+    cred: Cred,
+    domain: &str,
+    duration: Option<i64>,
+) -> GetAuthorizationTokenError {
+    let call = sdk(server, cred).get_authorization_token().domain(domain);
+    let call = call.set_duration_seconds(duration);
+    call.send().await.expect_err("the call fails").into_service_error()
+}
+
 #[tokio::test]
 async fn the_rust_sdk_reads_our_errors_as_modelled_errors() {
     let server = TestServer::start().await;
-    let err = sdk(&server, USER)
-        .get_authorization_token()
-        .domain("demo")
-        .duration_seconds(100)
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let err = error(&server, USER, "demo", Some(100)).await;
     let GetAuthorizationTokenError::ValidationException(e) = &err else {
         panic!("expected ValidationException, got {err:?}")
     };
     assert!(e.message().contains("Value '100' at 'durationSeconds'"), "{:?}", e.message());
 
-    let err = sdk(&server, USER)
-        .get_authorization_token()
-        .domain("nope")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let err = error(&server, USER, "nope", None).await;
     assert!(err.is_resource_not_found_exception(), "{err:?}");
     assert_eq!(err.message(), Some("Domain 'nope' owned by account 111122223333 does not exist."));
 
-    let err = sdk(&server, FRANK)
-        .get_authorization_token()
-        .domain("demo")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let err = error(&server, FRANK, "demo", None).await;
     assert!(err.is_access_denied_exception(), "{err:?}");
     assert!(err.message().unwrap().contains("sts:GetServiceBearerToken"));
 
     // Authentication failures are not modelled: the SDK reports their code.
     let wrong = Cred { secret_access_key: "wrong", ..USER };
-    let err = sdk(&server, wrong)
-        .get_authorization_token()
-        .domain("demo")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let err = error(&server, wrong, "demo", None).await;
     assert_eq!(err.code(), Some("InvalidSignatureException"));
     server.stop().await;
 }

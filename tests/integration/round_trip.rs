@@ -46,16 +46,9 @@ async fn a_token_with_the_defaults() {
 async fn an_explicit_owner_and_duration() {
     let server = TestServer::start().await;
     let before = Utc::now().timestamp();
-    let result = server
-        .client(USER)
-        .get_authorization_token()
-        .domain("demo")
-        .domain_owner(ACCOUNT)
-        .duration(900u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let client = server.client(USER);
+    let call = client.get_authorization_token().domain("demo").domain_owner(ACCOUNT);
+    let result = call.duration(900u64).send().await.unwrap().into_inner();
     assert_near(result.expiration, before + 900);
     server.stop().await;
 }
@@ -72,31 +65,19 @@ async fn tokens_are_never_equal() {
     server.stop().await;
 }
 
+/// The expiration of a token for `demo` asked by `cred` for `duration`.
+async fn expiration(server: &TestServer, cred: Cred, duration: u64) -> i64 {
+    let client = server.client(cred);
+    let call = client.get_authorization_token().domain("demo").duration(duration);
+    call.send().await.unwrap().into_inner().expiration
+}
+
 #[tokio::test]
 async fn duration_zero_follows_the_session_or_defaults_to_twelve_hours() {
     let server = TestServer::start().await;
-    let with_session = server
-        .client(SESSION)
-        .get_authorization_token()
-        .domain("demo")
-        .duration(0u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(with_session.expiration, server.session_expiry.timestamp());
-
+    assert_eq!(expiration(&server, SESSION, 0).await, server.session_expiry.timestamp());
     let before = Utc::now().timestamp();
-    let long_term = server
-        .client(USER)
-        .get_authorization_token()
-        .domain("demo")
-        .duration(0u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_near(long_term.expiration, before + 43_200);
+    assert_near(expiration(&server, USER, 0).await, before + 43_200);
     server.stop().await;
 }
 
@@ -104,16 +85,7 @@ async fn duration_zero_follows_the_session_or_defaults_to_twelve_hours() {
 async fn a_session_with_a_duration_gets_that_duration() {
     let server = TestServer::start().await;
     let before = Utc::now().timestamp();
-    let result = server
-        .client(SESSION)
-        .get_authorization_token()
-        .domain("demo")
-        .duration(1800u64)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_near(result.expiration, before + 1800);
+    assert_near(expiration(&server, SESSION, 1800).await, before + 1800);
     server.stop().await;
 }
 
