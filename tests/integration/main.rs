@@ -3,6 +3,7 @@
 //! tampering, and the server's lifecycle.
 
 mod aws_sdk;
+mod hostile_input;
 mod lifecycle;
 mod round_trip;
 mod sigv4_tamper;

@@ -1,0 +1,128 @@
+//! Hostile input, generated: whatever arrives in the query string or the
+//! signing headers, the verifier and the validator answer with an AWS error
+//! (or success), never a panic; and over the wire every answer on the route
+//! carries `x-amzn-ErrorType` and a JSON `message`.
+
+use chrono::Utc;
+use codeartifact_api::{FromQuery, GetAuthorizationTokenRequest, QueryParams};
+use codeartifact_server::identity::Identities;
+use codeartifact_server::sigv4::RequestParts;
+use codeartifact_tests::{test_config_with, TestServer, USER};
+use http::{HeaderMap, HeaderValue};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+
+/// Query strings built from the pieces that matter, and noise.
+fn query() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("domain".to_string()),
+        Just("domain-owner".to_string()),
+        Just("duration".to_string()),
+        "[a-z%+=&-]{0,8}",
+    ];
+    let value = prop_oneof![
+        "[a-z0-9-]{0,60}",
+        "-?[0-9]{0,25}",
+        "(%[0-9A-Fa-f]{2}|[^&#]){0,20}",
+        Just("%FF%FE".to_string()),
+    ];
+    prop::collection::vec((name, value), 0..5).prop_map(|pairs| {
+        pairs.into_iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("&")
+    })
+}
+
+/// Authorization headers near the real shape, and noise.
+fn authorization() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ -~]{0,120}",
+        (
+            "[A-Z0-9]{0,24}",
+            "[0-9 ]{0,9}",
+            "[a-zA-Z0-9: -]{0,14}",
+            "[a-z]{0,14}",
+            "[a-z;:-]{0,40}",
+            "[0-9a-fA-F]{0,70}"
+        )
+            .prop_map(|(key, date, region, service, signed, signature)| format!(
+                "AWS4-HMAC-SHA256 Credential={key}/{date}/{region}/{service}/aws4_request, \
+                 SignedHeaders={signed}, Signature={signature}"
+            )),
+    ]
+}
+
+static IDENTITIES: std::sync::LazyLock<Identities> =
+    std::sync::LazyLock::new(|| Identities::from_config(&test_config_with("").0));
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn validation_never_panics(raw in query()) {
+        match GetAuthorizationTokenRequest::from_query(&QueryParams::parse(&raw)) {
+            Ok(request) => prop_assert!(request.domain.as_str().len() >= 2),
+            Err(e) => prop_assert!(e.message.contains("validation error"), "{}", e.message),
+        }
+    }
+
+    #[test]
+    fn authentication_never_panics(
+        raw_query in query(),
+        auth in authorization(),
+        date in prop_oneof!["[0-9TZ ]{0,18}", Just("20240101T000000Z".to_string())],
+        token in proptest::option::of("[ -~]{0,30}"),
+    ) {
+        let identities = &*IDENTITIES;
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("127.0.0.1:8787"));
+        if let Ok(v) = HeaderValue::from_str(&auth) {
+            headers.insert("authorization", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&date) {
+            headers.insert("x-amz-date", v);
+        }
+        if let Some(Ok(v)) = token.map(|t| HeaderValue::from_str(&t)) {
+            headers.insert("x-amz-security-token", v);
+        }
+        let parts = RequestParts {
+            method: "POST",
+            path: "/v1/authorization-token",
+            query: &raw_query,
+            headers: &headers,
+            body: b"",
+        };
+        let err = identities.authenticate(&parts, Utc::now()).expect_err("never signed right");
+        prop_assert!(err.code.as_str().ends_with("Exception"));
+        prop_assert!(!err.message.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn every_answer_on_the_route_is_aws_shaped() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for _ in 0..200 {
+        let raw = query().new_tree(&mut runner).unwrap().current();
+        let auth = authorization().new_tree(&mut runner).unwrap().current();
+        let url = server.token_url(&raw);
+        let Ok(url) = reqwest::Url::parse(&url) else { continue };
+        // Half signed properly (validation answers), half with noise.
+        let mut request = http.post(url).build().unwrap();
+        if raw.len().is_multiple_of(2) {
+            USER.signer().sign(&mut request).unwrap();
+        } else if let Ok(v) = HeaderValue::from_str(&auth) {
+            request.headers_mut().insert("authorization", v);
+        }
+        let response = http.execute(request).await.unwrap();
+        let status = response.status();
+        let code = response.headers().get("x-amzn-errortype").cloned();
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        if status.is_success() {
+            assert!(body["authorizationToken"].is_string(), "{raw}: {body}");
+        } else {
+            assert!(code.is_some(), "{raw}: {status} without x-amzn-ErrorType: {body}");
+            assert!(body["message"].is_string(), "{raw}: {body}");
+        }
+    }
+    server.stop().await;
+}
