@@ -461,10 +461,7 @@ fn check_compiled<'a>(
 }
 
 fn check_region(region: &str) -> anyhow::Result<()> {
-    let ok = !region.is_empty()
-        && region.len() <= 32
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
+    if !crate::sigv4::is_region_name(region) {
         bail!("region '{region}' is not a region name such as 'us-east-1'");
     }
     Ok(())
