@@ -66,17 +66,34 @@ fn rules(service: &str) -> ScopeRules {
     ScopeRules { service: service.to_string(), region: None }
 }
 
-#[test]
-fn the_reference_codeartifact_vector() {
-    let request = "POST /v1/authorization-token?domain=my-domain&domain-owner=111122223333&duration=900 HTTP/1.1\n\
+const SIGNATURE: &str = "ed3177b5e6ecc29c1e146250ca86d3053f8ff06b5bf5efa0b7f8df8135545c93";
+const SIGNATURE_WITH_TOKEN: &str =
+    "c5447d7e4ff21190beee80f5b034ef34db4dd7b854fce94f80e76945207989ca";
+
+/// The wire reference's request, with `query` as sent, an optional session
+/// token, and `signature`, parsed by the verifier at its own X-Amz-Date.
+fn reference(query: &str, token: Option<&str>, signature: &str) -> Parsed {
+    let (token_header, signed) = match token {
+        Some(t) => (format!("X-Amz-Security-Token:{t}\n"), "host;x-amz-date;x-amz-security-token"),
+        None => (String::new(), "host;x-amz-date"),
+    };
+    let text = format!(
+        "POST /v1/authorization-token?{query} HTTP/1.1\n\
          Host:127.0.0.1:5099\n\
          X-Amz-Date:20240101T000000Z\n\
+         {token_header}\
          Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/codeartifact/aws4_request, \
-         SignedHeaders=host;x-amz-date, \
-         Signature=ed3177b5e6ecc29c1e146250ca86d3053f8ff06b5bf5efa0b7f8df8135545c93";
-    let req = TextRequest::parse(request);
-    let parsed =
-        Parsed::from_request(&req.parts(), &rules("codeartifact"), req.amz_date()).unwrap();
+         SignedHeaders={signed}, Signature={signature}"
+    );
+    let req = TextRequest::parse(&text);
+    Parsed::from_request(&req.parts(), &rules("codeartifact"), req.amz_date()).unwrap()
+}
+
+const QUERY: &str = "domain=my-domain&domain-owner=111122223333&duration=900";
+
+#[test]
+fn the_reference_codeartifact_vector() {
+    let parsed = reference(QUERY, None, SIGNATURE);
     assert_eq!(
         hex::encode(sha2::Sha256::digest(parsed.canonical_request().as_bytes())),
         "9ba8684a6a842310cf5c5e382ffa38be2f6fe984e438ca219d35f6c4230186fc"
@@ -87,16 +104,7 @@ fn the_reference_codeartifact_vector() {
 
 #[test]
 fn the_reference_codeartifact_vector_with_a_session_token() {
-    let request = "POST /v1/authorization-token?domain=my-domain&domain-owner=111122223333&duration=900 HTTP/1.1\n\
-         Host:127.0.0.1:5099\n\
-         X-Amz-Date:20240101T000000Z\n\
-         X-Amz-Security-Token:FAKESESSIONTOKEN\n\
-         Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/codeartifact/aws4_request, \
-         SignedHeaders=host;x-amz-date;x-amz-security-token, \
-         Signature=c5447d7e4ff21190beee80f5b034ef34db4dd7b854fce94f80e76945207989ca";
-    let req = TextRequest::parse(request);
-    let parsed =
-        Parsed::from_request(&req.parts(), &rules("codeartifact"), req.amz_date()).unwrap();
+    let parsed = reference(QUERY, Some("FAKESESSIONTOKEN"), SIGNATURE_WITH_TOKEN);
     assert_eq!(parsed.session_token(), Some("FAKESESSIONTOKEN"));
     parsed.verify(SUITE_SECRET).unwrap();
 }
@@ -104,15 +112,8 @@ fn the_reference_codeartifact_vector_with_a_session_token() {
 #[test]
 fn the_query_order_on_the_wire_does_not_matter() {
     // The CLI's login sends domain-owner last; the canonical query is sorted.
-    let signed = "POST /v1/authorization-token?duration=900&domain-owner=111122223333&domain=my-domain HTTP/1.1\n\
-         Host:127.0.0.1:5099\n\
-         X-Amz-Date:20240101T000000Z\n\
-         Authorization:AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/codeartifact/aws4_request, \
-         SignedHeaders=host;x-amz-date, \
-         Signature=ed3177b5e6ecc29c1e146250ca86d3053f8ff06b5bf5efa0b7f8df8135545c93";
-    let req = TextRequest::parse(signed);
     let parsed =
-        Parsed::from_request(&req.parts(), &rules("codeartifact"), req.amz_date()).unwrap();
+        reference("duration=900&domain-owner=111122223333&domain=my-domain", None, SIGNATURE);
     parsed.verify(SUITE_SECRET).unwrap();
 }
 
