@@ -34,6 +34,8 @@ pub enum ErrorCode {
     InvalidSignatureException,
     UnrecognizedClientException,
     ExpiredTokenException,
+    /// A request body that is not the JSON object the operation takes.
+    SerializationException,
 }
 
 impl ErrorCode {
@@ -52,13 +54,16 @@ impl ErrorCode {
             Self::InvalidSignatureException => "InvalidSignatureException",
             Self::UnrecognizedClientException => "UnrecognizedClientException",
             Self::ExpiredTokenException => "ExpiredTokenException",
+            Self::SerializationException => "SerializationException",
         }
     }
 
     /// The HTTP status AWS sends with this code.
     pub fn status(self) -> u16 {
         match self {
-            Self::ValidationException | Self::IncompleteSignatureException => 400,
+            Self::ValidationException
+            | Self::IncompleteSignatureException
+            | Self::SerializationException => 400,
             Self::ServiceQuotaExceededException => 402,
             Self::AccessDeniedException
             | Self::MissingAuthenticationTokenException
@@ -99,6 +104,10 @@ impl AwsError {
 
     pub fn resource_not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::ResourceNotFoundException, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ConflictException, message)
     }
 
     pub fn access_denied(message: impl Into<String>) -> Self {
@@ -183,6 +192,7 @@ mod tests {
             InvalidSignatureException,
             UnrecognizedClientException,
             ExpiredTokenException,
+            SerializationException,
         ] {
             let err = AwsError::new(code, "m").into_http_error("r");
             assert_eq!(err.status_code.as_u16(), code.status());

@@ -6,19 +6,21 @@
 //! describes itself to the spec exactly as `Query<T>` does but keeps the query
 //! raw until the handler asks for it, after authentication. [`SignedBody`]
 //! hands the handler the body bytes, which SigV4 signs, without adding a
-//! request body to the spec.
+//! request body to the spec; [`AwsBody`] does the same for operations that
+//! take a JSON body, which it describes to the spec as `TypedBody<T>` and
+//! parses only when asked, after authentication.
 
 use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use dropshot::{
     ApiEndpointBodyContentType, ExclusiveExtractor, ExtensionMode, ExtractorMetadata, HttpError,
-    Query, RequestContext, ServerContext, SharedExtractor, UntypedBody,
+    Query, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::error::AwsError;
+use crate::error::{AwsError, ErrorCode};
 use crate::validation::{FromQuery, QueryParams};
 
 /// The query string of a request, described in the spec as `Query<T>` and
@@ -33,6 +35,14 @@ impl<T: FromQuery> AwsQuery<T> {
     /// The typed request, or a ValidationException naming every violation.
     pub fn validate(&self) -> Result<T, AwsError> {
         T::from_query(&self.params)
+    }
+}
+
+impl<T> AwsQuery<T> {
+    /// The decoded query, for requests validated from a query and a body
+    /// together.
+    pub fn params(&self) -> &QueryParams {
+        &self.params
     }
 }
 
@@ -73,14 +83,70 @@ impl ExclusiveExtractor for SignedBody {
         rqctx: &RequestContext<Context>,
         request: http::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        // dropshot refuses a body over the server's size limit; say so in
-        // AWS's shape, like every other error on this route.
-        UntypedBody::from_request(rqctx, request).await.map(SignedBody).map_err(|e| {
-            AwsError::validation(e.external_message).into_http_error(&rqctx.request_id)
-        })
+        read_body(rqctx, request).await.map(SignedBody)
     }
 
     fn metadata(_body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
         ExtractorMetadata { extension_mode: ExtensionMode::None, parameters: Vec::new() }
+    }
+}
+
+/// dropshot refuses a body over the server's size limit; say so in AWS's
+/// shape, like every other error on these routes.
+async fn read_body<Context: ServerContext>(
+    rqctx: &RequestContext<Context>,
+    request: http::Request<dropshot::Body>,
+) -> Result<UntypedBody, HttpError> {
+    UntypedBody::from_request(rqctx, request)
+        .await
+        .map_err(|e| AwsError::validation(e.external_message).into_http_error(&rqctx.request_id))
+}
+
+/// A JSON request body, described in the spec as `TypedBody<T>` and parsed
+/// into `T` only when [`AwsBody::parse`] is called. Its bytes are signed
+/// like any other body's.
+#[derive(Debug)]
+pub struct AwsBody<T> {
+    body: UntypedBody,
+    _request: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> AwsBody<T> {
+    /// The body as `T`. An empty body is an empty object: clients send
+    /// nothing, or `{}`, when no member is set. Anything that is not a JSON
+    /// object of `T`'s shape is a SerializationException, as on AWS.
+    pub fn parse(&self) -> Result<T, AwsError> {
+        let bytes = self.body.as_bytes();
+        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+        serde_json::from_slice(bytes).map_err(|e| {
+            AwsError::new(
+                ErrorCode::SerializationException,
+                format!("failed to read the request body: {e}"),
+            )
+        })
+    }
+}
+
+impl<T> AwsBody<T> {
+    pub fn as_bytes(&self) -> &[u8] {
+        self.body.as_bytes()
+    }
+}
+
+#[async_trait]
+impl<T> ExclusiveExtractor for AwsBody<T>
+where
+    T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: http::Request<dropshot::Body>,
+    ) -> Result<Self, HttpError> {
+        let body = read_body(rqctx, request).await?;
+        Ok(Self { body, _request: PhantomData })
+    }
+
+    fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <TypedBody<T> as ExclusiveExtractor>::metadata(body_content_type)
     }
 }

@@ -6,18 +6,37 @@
 //! service model's shape names, and wire names (query parameters, JSON
 //! members, headers) are exactly those AWS clients send and read.
 
+mod domain;
 mod error;
 mod extract;
+mod repository;
+mod token;
 mod types;
 mod validation;
 
 use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 
+pub use domain::{
+    CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
+    DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainQuery, DomainSummary,
+    ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
+};
 pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
-pub use extract::{AwsQuery, SignedBody};
+pub use extract::{AwsBody, AwsQuery, SignedBody};
+pub use repository::{
+    CreateRepositoryBody, CreateRepositoryRequest, CreateRepositoryResult, DeleteRepositoryResult,
+    DescribeRepositoryResult, GetRepositoryEndpointRequest, GetRepositoryEndpointResult,
+    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryDescription,
+    RepositoryExternalConnectionInfo, RepositoryQuery, RepositorySummary, UpstreamRepository,
+    UpstreamRepositoryInfo,
+};
+pub use token::{
+    GetAuthorizationTokenRequest, GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS,
+    MIN_TOKEN_DURATION_SECONDS,
+};
 pub use types::{
-    AccountId, AwsResponseHeaders, DomainName, GetAuthorizationTokenRequest,
-    GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS, MIN_TOKEN_DURATION_SECONDS,
+    AccountId, Arn, AwsResponseHeaders, Description, DomainName, DomainStatus, EndpointType,
+    PackageFormat, PaginationToken, RepositoryName, Tag, TagKey, TagValue, MAX_TAGS,
 };
 pub use validation::{Constraint, FromQuery, ModelPattern, QueryParams, Validator};
 
@@ -66,6 +85,164 @@ pub trait CodeArtifactApi {
         query: AwsQuery<GetAuthorizationTokenRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError>;
+
+    /// Creates a domain, owned by the caller's account, in the region the
+    /// request is signed for.
+    ///
+    /// A domain groups repositories; authorization tokens are issued per
+    /// domain. Needs `codeartifact:CreateDomain` on the domain's ARN.
+    /// ConflictException (409) when the account already has a domain of that
+    /// name.
+    #[endpoint {
+        method = POST,
+        path = "/v1/domain",
+        operation_id = "CreateDomain",
+        tags = ["domains"],
+    }]
+    async fn create_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<CreateDomainQuery>,
+        body: AwsBody<CreateDomainBody>,
+    ) -> Result<AwsResponse<CreateDomainResult>, HttpError>;
+
+    /// Returns a domain: its ARN, status, creation time and repository count.
+    ///
+    /// Needs `codeartifact:DescribeDomain` on the domain's ARN.
+    /// ResourceNotFoundException (404) when it does not exist.
+    #[endpoint {
+        method = GET,
+        path = "/v1/domain",
+        operation_id = "DescribeDomain",
+        tags = ["domains"],
+    }]
+    async fn describe_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DomainQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeDomainResult>, HttpError>;
+
+    /// Lists the domains the caller's account owns, by name, a page at a time.
+    ///
+    /// Needs `codeartifact:ListDomains` on `*`. A response with `nextToken`
+    /// has more: send the token back for the next page.
+    #[endpoint {
+        method = POST,
+        path = "/v1/domains",
+        operation_id = "ListDomains",
+        tags = ["domains"],
+    }]
+    async fn list_domains(
+        rqctx: RequestContext<Self::Context>,
+        body: AwsBody<ListDomainsRequest>,
+    ) -> Result<AwsResponse<ListDomainsResult>, HttpError>;
+
+    /// Deletes a domain that has no repositories.
+    ///
+    /// Needs `codeartifact:DeleteDomain` on the domain's ARN.
+    /// ConflictException (409) while the domain has repositories;
+    /// ResourceNotFoundException (404) when it does not exist.
+    #[endpoint {
+        method = DELETE,
+        path = "/v1/domain",
+        operation_id = "DeleteDomain",
+        tags = ["domains"],
+    }]
+    async fn delete_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DomainQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteDomainResult>, HttpError>;
+
+    /// Creates a repository in a domain.
+    ///
+    /// Needs `codeartifact:CreateRepository` on the repository's ARN
+    /// (`arn:aws:codeartifact:<region>:<owner>:repository/<domain>/<name>`).
+    /// ResourceNotFoundException (404) when the domain or an upstream
+    /// repository does not exist; ConflictException (409) when the domain
+    /// already has a repository of that name.
+    #[endpoint {
+        method = POST,
+        path = "/v1/repository",
+        operation_id = "CreateRepository",
+        tags = ["repositories"],
+    }]
+    async fn create_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: AwsBody<CreateRepositoryBody>,
+    ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError>;
+
+    /// Returns a repository: its ARN, description, upstreams and creation time.
+    ///
+    /// Needs `codeartifact:DescribeRepository` on the repository's ARN.
+    /// ResourceNotFoundException (404) when it does not exist.
+    #[endpoint {
+        method = GET,
+        path = "/v1/repository",
+        operation_id = "DescribeRepository",
+        tags = ["repositories"],
+    }]
+    async fn describe_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError>;
+
+    /// Lists a domain's repositories, by name, a page at a time.
+    ///
+    /// Needs `codeartifact:ListRepositoriesInDomain` on the domain's ARN.
+    /// `repository-prefix` and `administrator-account` filter the list; a
+    /// response with `nextToken` has more: send it back as `next-token`.
+    /// ResourceNotFoundException (404) when the domain does not exist.
+    #[endpoint {
+        method = POST,
+        path = "/v1/domain/repositories",
+        operation_id = "ListRepositoriesInDomain",
+        tags = ["repositories"],
+    }]
+    async fn list_repositories_in_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListRepositoriesInDomainRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError>;
+
+    /// Deletes a repository.
+    ///
+    /// Needs `codeartifact:DeleteRepository` on the repository's ARN.
+    /// ConflictException (409) while another repository uses it as an
+    /// upstream; ResourceNotFoundException (404) when it does not exist.
+    #[endpoint {
+        method = DELETE,
+        path = "/v1/repository",
+        operation_id = "DeleteRepository",
+        tags = ["repositories"],
+    }]
+    async fn delete_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError>;
+
+    /// Returns the URL where package managers reach a repository for one format.
+    ///
+    /// Needs `codeartifact:GetRepositoryEndpoint` on the repository's ARN.
+    /// The URL is on this server, unique per domain, owner, format and
+    /// repository, and ends with `/`. There, a token from
+    /// GetAuthorizationToken for the domain is accepted as npm sends it
+    /// (`Authorization: Bearer <token>`) and as pip and twine send it (HTTP
+    /// Basic, user `aws`, the token as password); anything else gets 401.
+    /// ResourceNotFoundException (404) when the repository does not exist.
+    #[endpoint {
+        method = GET,
+        path = "/v1/repository/endpoint",
+        operation_id = "GetRepositoryEndpoint",
+        tags = ["repositories"],
+    }]
+    async fn get_repository_endpoint(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<GetRepositoryEndpointRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError>;
 }
 
 /// The OpenAPI document of this API, exactly as checked in at `openapi.json`.
@@ -74,8 +251,9 @@ pub fn openapi_spec() -> String {
         code_artifact_api_mod::stub_api_description().expect("the API trait describes a valid API");
     let mut spec = description.openapi("AWS CodeArtifact (codeartifact-local)", API_VERSION);
     spec.description(
-        "The authorization-token API of AWS CodeArtifact (API version 2018-09-22), \
-         as served by codeartifact-local, on AWS's own rest-json wire format.",
+        "AWS CodeArtifact's authorization tokens, domains, repositories and \
+         repository endpoints (API version 2018-09-22), as served by \
+         codeartifact-local, on AWS's own rest-json wire format.",
     )
     .license_name("Apache-2.0");
     let mut out = serde_json::to_string_pretty(&spec.json().expect("the spec serialises"))

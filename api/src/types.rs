@@ -10,8 +10,7 @@ use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AwsError;
-use crate::validation::{Constraint, FromQuery, ModelPattern, QueryParams, Validator};
+use crate::validation::{Constraint, ModelPattern, Validator};
 
 /// Declares a model string shape: a newtype with its length bounds and
 /// pattern, a schema that states them, and the constraints the validator
@@ -50,8 +49,10 @@ macro_rules! model_string {
                 Ok(Self(value.to_string()))
             }
 
-            /// Wraps a value that has already passed [`Self::constraints`].
-            fn validated(value: String) -> Self {
+            /// Wraps a value that has already passed [`Self::constraints`]:
+            /// one just validated, or one read back from storage, where only
+            /// validated values are written.
+            pub fn validated(value: String) -> Self {
                 Self(value)
             }
 
@@ -88,7 +89,9 @@ fn constrained_string(min: usize, max: usize, pattern: &ModelPattern) -> Schema 
     SchemaObject {
         instance_type: Some(InstanceType::String.into()),
         string: Some(Box::new(StringValidation {
-            min_length: Some(min as u32),
+            // A minimum of 0 says nothing; stating it only makes generated
+            // clients compare a length with zero.
+            min_length: (min > 0).then_some(min as u32),
             max_length: Some(max as u32),
             pattern: Some(format!("^{}$", pattern.source)),
         })),
@@ -107,65 +110,143 @@ model_string!(
     AccountId, min: 12, max: 12, pattern: r"[0-9]{12}"
 );
 
-/// The default and the longest lifetime of an authorization token: 12 hours.
-pub const MAX_TOKEN_DURATION_SECONDS: u64 = 43_200;
-/// The shortest non-zero lifetime of an authorization token: 15 minutes.
-pub const MIN_TOKEN_DURATION_SECONDS: u64 = 900;
+model_string!(
+    /// The name of a repository.
+    RepositoryName, min: 2, max: 100, pattern: r"[A-Za-z0-9][A-Za-z0-9._\-]{1,99}"
+);
 
-/// The query of `GetAuthorizationToken`.
-#[derive(Clone, Debug, Deserialize, JsonSchema)]
-pub struct GetAuthorizationTokenRequest {
-    /// The name of the domain that is in scope for the generated authorization
-    /// token.
-    pub domain: DomainName,
-    /// The 12-digit account number of the Amazon Web Services account that
-    /// owns the domain. It does not include dashes or spaces. When absent, the
-    /// caller's own account.
-    #[serde(rename = "domain-owner")]
-    pub domain_owner: Option<AccountId>,
-    /// The time, in seconds, that the generated authorization token is valid.
-    /// Valid values are 0 and any number between 900 (15 minutes) and 43200
-    /// (12 hours); the default is 43200. A value of 0 sets the expiration of
-    /// the token to the expiration of the caller's temporary (session)
-    /// credentials; for long-term credentials, which have no expiration, this
-    /// server then uses the 12-hour default.
-    #[schemars(range(min = 0, max = 43200))]
-    pub duration: Option<u64>,
+model_string!(
+    /// An Amazon Resource Name; as an encryption key, also a KMS key id or alias.
+    Arn, min: 1, max: 1011, pattern: r"\S+"
+);
+
+model_string!(
+    /// An opaque token that continues a listing where the previous page ended.
+    PaginationToken, min: 1, max: 2000, pattern: r"\S+"
+);
+
+model_string!(
+    /// A description of a repository: printable text.
+    Description, min: 0, max: 1000, pattern: r"\P{C}*"
+);
+
+model_string!(
+    /// The key of a tag.
+    TagKey, min: 1, max: 128, pattern: r"\P{C}+"
+);
+
+model_string!(
+    /// The value of a tag.
+    TagValue, min: 0, max: 256, pattern: r"\P{C}*"
+);
+
+/// Declares an enumeration from the service model: its wire values, and a
+/// parser for values that have passed validation.
+macro_rules! model_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, as the wire spells it, in the model's order.
+            pub const VALUES: &'static [&'static str] = &[$($wire),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                }
+            }
+
+            pub fn from_wire(value: &str) -> Option<Self> {
+                match value {
+                    $($wire => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
 
-impl FromQuery for GetAuthorizationTokenRequest {
-    fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
-        let mut v = Validator::new(query);
-        let domain = v.string("domain", "domain", true, &DomainName::constraints());
-        let owner = v.string("domain-owner", "domainOwner", false, &AccountId::constraints());
-        let max = MAX_TOKEN_DURATION_SECONDS as i64;
-        let duration = v.integer("duration", "durationSeconds", 0..=max, |n| {
-            (1..MIN_TOKEN_DURATION_SECONDS as i64).contains(&n).then(|| {
-                format!(
-                    "Member must be 0 or between {MIN_TOKEN_DURATION_SECONDS} and \
-                     {MAX_TOKEN_DURATION_SECONDS}"
-                )
-            })
-        });
-        v.finish(|| {
-            Some(Self {
-                domain: DomainName::validated(domain?),
-                domain_owner: owner.map(AccountId::validated),
-                duration: duration.map(|n| n as u64),
-            })
-        })
+model_enum!(
+    /// A package format; a repository has one endpoint for each.
+    PackageFormat {
+        Npm = "npm",
+        Pypi = "pypi",
+        Maven = "maven",
+        Nuget = "nuget",
+        Generic = "generic",
+        Ruby = "ruby",
+        Swift = "swift",
+        Cargo = "cargo",
     }
+);
+
+model_enum!(
+    /// The kind of network endpoint GetRepositoryEndpoint returns.
+    EndpointType {
+        Dualstack = "dualstack",
+        Ipv4 = "ipv4",
+    }
+);
+
+model_enum!(
+    /// The status of a domain.
+    DomainStatus {
+        Active = "Active",
+        Deleted = "Deleted",
+    }
+);
+
+/// A tag: a key and a value attached to a domain or a repository.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Tag {
+    /// The tag key.
+    pub key: TagKey,
+    /// The tag value.
+    pub value: TagValue,
 }
 
-/// The result of `GetAuthorizationToken`.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct GetAuthorizationTokenResult {
-    /// The returned authentication token. It uses only the characters
-    /// `[A-Za-z0-9_.-]`, so it can be placed unescaped in a URL.
-    pub authorization_token: String,
-    /// When the authorization token expires, in seconds since the Unix epoch.
-    pub expiration: i64,
+/// At most this many tags may be attached to a resource.
+pub const MAX_TAGS: usize = 200;
+
+/// Checks a `tags` member read from a body, as AWS reports it:
+/// `tags.N.member.key` for the N-th tag (from 1).
+pub(crate) fn check_tags(v: &mut Validator<'_>, tags: &[Tag]) -> bool {
+    let mut ok = v.check_length("tags", tags.len(), MAX_TAGS);
+    for (i, tag) in tags.iter().enumerate() {
+        let n = i + 1;
+        ok &= v.check(
+            &format!("tags.{n}.member.key"),
+            Some(tag.key.as_str()),
+            true,
+            &TagKey::constraints(),
+        );
+        ok &= v.check(
+            &format!("tags.{n}.member.value"),
+            Some(tag.value.as_str()),
+            true,
+            &TagValue::constraints(),
+        );
+    }
+    ok
+}
+
+/// Reads `domain` and `domain-owner` from a query, as every operation on an
+/// existing domain takes them. Either is `None` when absent or invalid; an
+/// invalid one is recorded, so the request is never built from it.
+pub(crate) fn domain_members(v: &mut Validator<'_>) -> (Option<DomainName>, Option<AccountId>) {
+    let domain = v.string("domain", "domain", true, &DomainName::constraints());
+    let owner = v.string("domain-owner", "domainOwner", false, &AccountId::constraints());
+    (domain.map(DomainName::validated), owner.map(AccountId::validated))
 }
 
 /// Headers sent with every successful response.
@@ -175,62 +256,4 @@ pub struct AwsResponseHeaders {
     /// when reporting a problem.
     #[serde(rename = "x-amzn-RequestId")]
     pub request_id: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(raw: &str) -> Result<GetAuthorizationTokenRequest, AwsError> {
-        GetAuthorizationTokenRequest::from_query(&QueryParams::parse(raw))
-    }
-
-    #[test]
-    fn a_full_request_parses() {
-        let r = parse("duration=900&domain-owner=111122223333&domain=my-domain").unwrap();
-        assert_eq!(r.domain.as_str(), "my-domain");
-        assert_eq!(r.domain_owner.unwrap().as_str(), "111122223333");
-        assert_eq!(r.duration, Some(900));
-    }
-
-    #[test]
-    fn durations_follow_the_service_rules() {
-        for ok in ["0", "900", "43200", "3600"] {
-            assert!(parse(&format!("domain=ab&duration={ok}")).is_ok(), "{ok}");
-        }
-        let cases = [
-            ("1", "Member must be 0 or between 900 and 43200"),
-            ("899", "Member must be 0 or between 900 and 43200"),
-            ("43201", "Member must have value less than or equal to 43200"),
-            ("-1", "Member must have value greater than or equal to 0"),
-            ("1.5", "Member must be an integer"),
-            ("abc", "Member must be an integer"),
-        ];
-        for (value, constraint) in cases {
-            let err = parse(&format!("domain=ab&duration={value}")).unwrap_err();
-            assert_eq!(
-                err.message,
-                format!(
-                    "1 validation error detected: Value '{value}' at 'durationSeconds' \
-                     failed to satisfy constraint: {constraint}"
-                )
-            );
-        }
-    }
-
-    #[test]
-    fn owner_must_be_twelve_digits() {
-        let err = parse("domain=ab&domain-owner=1234567890123").unwrap_err();
-        assert!(err.message.starts_with("2 validation errors detected"), "{}", err.message);
-        assert!(err.message.contains("at 'domainOwner'"));
-        assert!(err.message.contains("length less than or equal to 12"));
-    }
-
-    #[test]
-    fn errors_from_several_members_are_reported_together() {
-        let err = parse("duration=5").unwrap_err();
-        assert!(err.message.starts_with("2 validation errors detected"), "{}", err.message);
-        assert!(err.message.contains("Value null at 'domain'"));
-        assert!(err.message.contains("Value '5' at 'durationSeconds'"));
-    }
 }

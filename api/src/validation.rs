@@ -143,8 +143,9 @@ impl<'q> Validator<'q> {
         }
     }
 
-    /// A string member. `None` when absent or invalid (the violation is
-    /// recorded); a required member that is absent is a violation too.
+    /// A string member from the query. `None` when absent or invalid (the
+    /// violation is recorded); a required member that is absent is a
+    /// violation too.
     pub fn string(
         &mut self,
         wire_name: &str,
@@ -153,11 +154,30 @@ impl<'q> Validator<'q> {
         constraints: &[Constraint],
     ) -> Option<String> {
         let repeated_before = self.errors.len();
-        let Some(value) = self.single(wire_name, member) else {
-            if required && self.errors.len() == repeated_before {
+        let value = self.single(wire_name, member);
+        if value.is_none() && self.errors.len() > repeated_before {
+            return None;
+        }
+        if !self.check(member, value, required, constraints) {
+            return None;
+        }
+        value.map(str::to_string)
+    }
+
+    /// Checks a member that is already read (from a JSON body, say): true
+    /// when it satisfies every constraint, or is absent and optional.
+    pub fn check(
+        &mut self,
+        member: &str,
+        value: Option<&str>,
+        required: bool,
+        constraints: &[Constraint],
+    ) -> bool {
+        let Some(value) = value else {
+            if required {
                 self.violation(None, member, "Member must not be null");
             }
-            return None;
+            return !required;
         };
         let before = self.errors.len();
         for constraint in constraints {
@@ -165,7 +185,56 @@ impl<'q> Validator<'q> {
                 self.violation(Some(value), member, &text);
             }
         }
-        (self.errors.len() == before).then(|| value.to_string())
+        self.errors.len() == before
+    }
+
+    /// A string member from the query whose value must be one of `allowed`.
+    pub fn enumeration(
+        &mut self,
+        wire_name: &str,
+        member: &str,
+        required: bool,
+        allowed: &[&str],
+    ) -> Option<String> {
+        let value = self.string(wire_name, member, required, &[])?;
+        if allowed.contains(&value.as_str()) {
+            return Some(value);
+        }
+        let set = format!("Member must satisfy enum value set: [{}]", allowed.join(", "));
+        self.violation(Some(&value), member, &set);
+        None
+    }
+
+    /// A number already read (from a JSON body) that must lie in `range`.
+    pub fn check_range(
+        &mut self,
+        member: &str,
+        value: Option<i64>,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> bool {
+        let Some(n) = value else { return true };
+        let shown = n.to_string();
+        if n < *range.start() {
+            let text = format!("Member must have value greater than or equal to {}", range.start());
+            self.violation(Some(&shown), member, &text);
+            return false;
+        }
+        if n > *range.end() {
+            let text = format!("Member must have value less than or equal to {}", range.end());
+            self.violation(Some(&shown), member, &text);
+            return false;
+        }
+        true
+    }
+
+    /// A list already read (from a JSON body) with at most `max` members.
+    pub fn check_length(&mut self, member: &str, len: usize, max: usize) -> bool {
+        if len <= max {
+            return true;
+        }
+        let text = format!("Member must have length less than or equal to {max}");
+        self.violation(Some(&format!("[{len} members]")), member, &text);
+        false
     }
 
     /// An optional integer member with an inclusive range, plus any extra
@@ -193,13 +262,13 @@ impl<'q> Validator<'q> {
                 return None;
             }
         };
-        if number < *range.start() {
-            let text = format!("Member must have value greater than or equal to {}", range.start());
-            self.violation(Some(value), member, &text);
-            return None;
-        }
-        if number > *range.end() {
-            let text = format!("Member must have value less than or equal to {}", range.end());
+        if number < *range.start() || number > *range.end() {
+            // The message shows the value as sent, not as clamped.
+            let text = if number < *range.start() {
+                format!("Member must have value greater than or equal to {}", range.start())
+            } else {
+                format!("Member must have value less than or equal to {}", range.end())
+            };
             self.violation(Some(value), member, &text);
             return None;
         }

@@ -12,6 +12,7 @@ use codeartifact_server::config::{development, Config};
 use codeartifact_server::identity::{Caller, Identities};
 use codeartifact_server::service::Service;
 use codeartifact_server::sigv4::{self, Parsed, RequestParts, ScopeRules};
+use codeartifact_server::store::SqliteStore;
 use codeartifact_server::tokens::{TokenClaims, TokenIssuer};
 use criterion::{criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, KeyInit, Mac};
@@ -94,7 +95,8 @@ fn token_benches(c: &mut Criterion) {
 fn service_benches(c: &mut Criterion) {
     let now = Utc::now();
     let config = Config::development(now);
-    let service = Service::new(&config, TokenIssuer::ephemeral().unwrap());
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let service = Service::new(&config, TokenIssuer::ephemeral().unwrap(), store, now).unwrap();
     let headers = signed_headers(development::ACCESS_KEY_ID, development::SECRET_ACCESS_KEY, now);
     let caller: Caller = service.identities.authenticate(&parts(&headers), now).unwrap();
     let principal = Arc::clone(&caller.principal);

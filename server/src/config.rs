@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use chrono::{DateTime, Utc};
-use codeartifact_api::{AccountId, DomainName};
+use codeartifact_api::{AccountId, DomainName, RepositoryName};
 use dropshot::ConfigLoggingLevel;
 use serde::Deserialize;
 
@@ -75,6 +75,18 @@ pub struct DomainConfig {
     /// can be sidestepped by signing for another: pin one to rely on that).
     #[serde(default)]
     pub region: Option<String>,
+    /// Repositories the domain starts with. They and the domain are created
+    /// at start when missing; what the API changed is kept.
+    #[serde(default)]
+    pub repositories: Vec<String>,
+}
+
+impl DomainConfig {
+    /// The region the domain lives in: its own, else the server's pinned
+    /// one; `None` means every region.
+    pub fn region_in(&self, config: &Config) -> Option<String> {
+        self.region.clone().or_else(|| config.region.clone())
+    }
 }
 
 /// An IAM policy document, inline or in a file.
@@ -221,6 +233,7 @@ impl std::fmt::Debug for SessionConfig {
 pub mod development {
     pub const ACCOUNT: &str = "111122223333";
     pub const DOMAIN: &str = "demo";
+    pub const REPOSITORY: &str = "demo-repo";
     pub const USER: &str = "demo";
     pub const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
     pub const SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -232,7 +245,8 @@ pub mod development {
     pub const SESSION_TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
 
     /// The policy both principals hold: everything in CodeArtifact on the
-    /// account's own resources, and bearer tokens for CodeArtifact.
+    /// account's own resources, listing domains (whose resource is `*`), and
+    /// bearer tokens for CodeArtifact.
     pub const POLICY: &str = r#"{
   "Version": "2012-10-17",
   "Statement": [
@@ -241,6 +255,12 @@ pub mod development {
       "Effect": "Allow",
       "Action": "codeartifact:*",
       "Resource": "arn:aws:codeartifact:*:111122223333:*"
+    },
+    {
+      "Sid": "ListDomains",
+      "Effect": "Allow",
+      "Action": "codeartifact:ListDomains",
+      "Resource": "*"
     },
     {
       "Sid": "BearerTokensForCodeArtifact",
@@ -267,6 +287,7 @@ impl Config {
             [[domains]]
             name = "{DOMAIN}"
             owner = "{ACCOUNT}"
+            repositories = ["{REPOSITORY}"]
 
             [[accounts]]
             id = "{ACCOUNT}"
@@ -370,6 +391,14 @@ impl Config {
             }
             if !domains.insert((&d.owner, &d.name)) {
                 bail!("domain '{}' of account {} is defined twice", d.name, d.owner);
+            }
+            let mut repositories = HashSet::new();
+            for r in &d.repositories {
+                RepositoryName::parse(r)
+                    .map_err(|e| anyhow::anyhow!("repository '{r}' of domain '{}': {e}", d.name))?;
+                if !repositories.insert(r) {
+                    bail!("repository '{r}' of domain '{}' is listed twice", d.name);
+                }
             }
         }
         let mut accounts = HashSet::new();

@@ -1,4 +1,6 @@
-//! The domains this server knows, from its configuration.
+//! What the configuration says about domains: their permissions policies
+//! and regions. The domains themselves, and their repositories, live in the
+//! [store](crate::store); these are the parts only the configuration sets.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,7 +35,7 @@ impl Domains {
         for d in &config.domains {
             let domain = Domain {
                 policy: d.policy.as_ref().and_then(|p| p.policy().cloned()),
-                region: d.region.clone().or_else(|| config.region.clone()),
+                region: d.region_in(config),
             };
             by_owner.entry(d.owner.clone()).or_default().insert(d.name.clone(), domain);
         }
@@ -61,4 +63,9 @@ impl Domains {
 /// The ARN of a domain, as IAM policies and error messages name it.
 pub fn domain_arn(region: &str, owner: &str, name: &str) -> String {
     format!("arn:aws:codeartifact:{region}:{owner}:domain/{name}")
+}
+
+/// The ARN of a repository, as IAM policies and error messages name it.
+pub fn repository_arn(region: &str, owner: &str, domain: &str, name: &str) -> String {
+    format!("arn:aws:codeartifact:{region}:{owner}:repository/{domain}/{name}")
 }

@@ -7,8 +7,13 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use codeartifact_api::{
-    AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
-    GetAuthorizationTokenRequest, GetAuthorizationTokenResult, SignedBody,
+    AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
+    CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
+    CreateRepositoryBody, CreateRepositoryRequest, CreateRepositoryResult, DeleteDomainResult,
+    DeleteRepositoryResult, DescribeDomainResult, DescribeRepositoryResult, DomainQuery,
+    GetAuthorizationTokenRequest, GetAuthorizationTokenResult, GetRepositoryEndpointRequest,
+    GetRepositoryEndpointResult, ListDomainsRequest, ListDomainsResult,
+    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryQuery, SignedBody,
 };
 use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use futures::FutureExt;
@@ -30,11 +35,148 @@ impl CodeArtifactApi for ServerImpl {
         body: SignedBody,
     ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError> {
         let service = rqctx.context();
-        run(&rqctx, &body, |caller| {
+        run(&rqctx, body.as_bytes(), |caller| {
             let input = query.validate()?;
             service.get_authorization_token(&rqctx.log, &caller, &input, Utc::now())
         })
         .await
+    }
+
+    async fn create_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<CreateDomainQuery>,
+        body: AwsBody<CreateDomainBody>,
+    ) -> Result<AwsResponse<CreateDomainResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let input = CreateDomainRequest::from_parts(query.params(), body.parse()?)?;
+            let domain = service.create_domain(&rqctx.log, &caller, input, Utc::now())?;
+            Ok(CreateDomainResult { domain })
+        })
+        .await
+    }
+
+    async fn describe_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DomainQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeDomainResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let domain = service.describe_domain(&rqctx.log, &caller, &query.validate()?)?;
+            Ok(DescribeDomainResult { domain })
+        })
+        .await
+    }
+
+    async fn list_domains(
+        rqctx: RequestContext<Self::Context>,
+        body: AwsBody<ListDomainsRequest>,
+    ) -> Result<AwsResponse<ListDomainsResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let input = body.parse()?.validate()?;
+            service.list_domains(&rqctx.log, &caller, &input)
+        })
+        .await
+    }
+
+    async fn delete_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DomainQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteDomainResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let domain = service.delete_domain(&rqctx.log, &caller, &query.validate()?)?;
+            Ok(DeleteDomainResult { domain })
+        })
+        .await
+    }
+
+    async fn create_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: AwsBody<CreateRepositoryBody>,
+    ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let input = CreateRepositoryRequest::from_parts(query.params(), body.parse()?)?;
+            let repository = service.create_repository(&rqctx.log, &caller, input, Utc::now())?;
+            Ok(CreateRepositoryResult { repository })
+        })
+        .await
+    }
+
+    async fn describe_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let repository =
+                service.describe_repository(&rqctx.log, &caller, &query.validate()?)?;
+            Ok(DescribeRepositoryResult { repository })
+        })
+        .await
+    }
+
+    async fn list_repositories_in_domain(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListRepositoriesInDomainRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            service.list_repositories_in_domain(&rqctx.log, &caller, &query.validate()?)
+        })
+        .await
+    }
+
+    async fn delete_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<RepositoryQuery>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let repository = service.delete_repository(&rqctx.log, &caller, &query.validate()?)?;
+            Ok(DeleteRepositoryResult { repository })
+        })
+        .await
+    }
+
+    async fn get_repository_endpoint(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<GetRepositoryEndpointRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError> {
+        let service = rqctx.context();
+        run(&rqctx, body.as_bytes(), |caller| {
+            let input = query.validate()?;
+            let base = base_url(&rqctx);
+            let repository_endpoint =
+                service.get_repository_endpoint(&rqctx.log, &caller, &input, &base)?;
+            Ok(GetRepositoryEndpointResult { repository_endpoint })
+        })
+        .await
+    }
+}
+
+/// This server's URL as the caller reached it: the `Host` it sent (which
+/// SigV4 signs), or the bound address when that is not a valid authority.
+fn base_url(rqctx: &RequestContext<Arc<Service>>) -> String {
+    let host = rqctx
+        .request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<http::uri::Authority>().ok())
+        .filter(|a| !a.as_str().contains('@'));
+    match host {
+        Some(authority) => format!("http://{authority}"),
+        None => format!("http://{}", rqctx.server.local_addr),
     }
 }
 
@@ -43,7 +185,7 @@ impl CodeArtifactApi for ServerImpl {
 /// included, becomes an AWS-shaped error carrying the request id.
 async fn run<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static>(
     rqctx: &RequestContext<Arc<Service>>,
-    body: &SignedBody,
+    body: &[u8],
     op: impl FnOnce(Caller) -> OpResult<T>,
 ) -> Result<AwsResponse<T>, HttpError> {
     let request_id = rqctx.request_id.clone();
@@ -84,14 +226,14 @@ async fn guarded<T>(
     })
 }
 
-fn authenticate(rqctx: &RequestContext<Arc<Service>>, body: &SignedBody) -> OpResult<Caller> {
+fn authenticate(rqctx: &RequestContext<Arc<Service>>, body: &[u8]) -> OpResult<Caller> {
     let request = &rqctx.request;
     let parts = RequestParts {
         method: request.method().as_str(),
         path: request.uri().path(),
         query: request.uri().query().unwrap_or(""),
         headers: request.headers(),
-        body: body.as_bytes(),
+        body,
     };
     rqctx.context().identities.authenticate(&parts, Utc::now())
 }

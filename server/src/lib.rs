@@ -3,10 +3,12 @@
 //!
 //! [`start`] runs the server in process (the binary and the tests both use
 //! it). One module per concern: [`sigv4`] verifies signatures, [`identity`]
-//! knows principals and authenticates, [`tokens`] mints and checks tokens,
-//! [`domains`] knows domains, [`throttle`] applies the rate limit,
-//! [`service`] holds the operations, [`http`] binds them to the API trait,
-//! and [`config`] reads the configuration.
+//! knows principals and authenticates, [`access`] and [`policy`] decide IAM
+//! questions, [`tokens`] mints and checks tokens, [`store`] keeps domains and
+//! repositories, [`domains`] holds what the configuration says about domains,
+//! [`throttle`] applies the rate limit, [`service`] holds the operations,
+//! [`http`] binds them to the API trait, [`registry`] serves the repository
+//! endpoints package managers use, and [`config`] reads the configuration.
 
 pub mod access;
 pub mod config;
@@ -14,8 +16,10 @@ pub mod domains;
 pub mod http;
 pub mod identity;
 pub mod policy;
+pub mod registry;
 pub mod service;
 pub mod sigv4;
+pub mod store;
 pub mod throttle;
 pub mod tokens;
 
@@ -28,17 +32,19 @@ use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 
 use crate::config::Config;
 use crate::service::Service;
+use crate::store::{SqliteStore, Store};
 use crate::tokens::TokenIssuer;
 
 /// The default listening address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
 
-/// Where the server keeps what must outlive it (the token key).
+/// Where the server keeps what must outlive it: the token key and the
+/// database of domains and repositories.
 #[derive(Debug, Clone)]
 pub enum Storage {
     /// A directory, created if needed.
     Dir(PathBuf),
-    /// Nothing is kept: tokens die with the process.
+    /// Nothing is kept: domains, repositories and tokens die with the process.
     Ephemeral,
 }
 
@@ -77,22 +83,22 @@ impl RunningServer {
     }
 }
 
-/// Starts the server: loads or creates the token key, builds the service
-/// from the configuration and binds.
+/// Starts the server: loads or creates the token key, opens the database,
+/// builds the service from the configuration and binds.
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
     options.config.check().context("invalid configuration")?;
-    let tokens = match &options.storage {
+    let (tokens, store): (_, Arc<dyn Store>) = match &options.storage {
         Storage::Dir(dir) => {
             let issuer = TokenIssuer::load_or_create(dir)?;
             if TokenIssuer::key_file_is_exposed(dir) {
                 slog::warn!(log, "the token key file is readable by others; chmod 600 it";
                     "path" => dir.join(tokens::KEY_FILE).display().to_string());
             }
-            issuer
+            (issuer, Arc::new(SqliteStore::open(dir)?))
         }
-        Storage::Ephemeral => TokenIssuer::ephemeral()?,
+        Storage::Ephemeral => (TokenIssuer::ephemeral()?, Arc::new(SqliteStore::in_memory()?)),
     };
-    let service = Arc::new(Service::new(&options.config, tokens));
+    let service = Arc::new(Service::new(&options.config, tokens, store, chrono::Utc::now())?);
     let api = http_api_description()?;
     let config = ConfigDropshot {
         bind_address: options.bind,
@@ -112,7 +118,11 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
     Ok(RunningServer { server })
 }
 
+/// The API trait's operations, then the repository endpoints.
 fn http_api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>>> {
-    codeartifact_api::code_artifact_api_mod::api_description::<http::ServerImpl>()
-        .map_err(|e| anyhow::anyhow!("failed to describe the API: {e}"))
+    let mut api = codeartifact_api::code_artifact_api_mod::api_description::<http::ServerImpl>()
+        .map_err(|e| anyhow::anyhow!("failed to describe the API: {e}"))?;
+    registry::register(&mut api)
+        .map_err(|e| anyhow::anyhow!("failed to add the repository endpoints: {e}"))?;
+    Ok(api)
 }

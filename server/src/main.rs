@@ -31,10 +31,15 @@ enum Command {
         /// (domain `demo`, account 111122223333, AWS's example keys).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Where the token key is kept [default: the user's data directory,
-        /// e.g. ~/.local/share/codeartifact-local].
+        /// Where the token key and the database of domains and repositories
+        /// are kept [default: the user's data directory, e.g.
+        /// ~/.local/share/codeartifact-local].
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Keep nothing on disk: domains, repositories and tokens live in
+        /// memory and die with the process (for tests).
+        #[arg(long, conflicts_with = "data_dir")]
+        ephemeral: bool,
     },
     /// Load and check a configuration file, then print each principal and
     /// what it may do; exits non-zero on any error.
@@ -69,7 +74,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { bind, config, data_dir } => serve(bind, config, data_dir).await,
+            Command::Serve { bind, config, data_dir, ephemeral } => {
+                serve(bind, config, data_dir, ephemeral).await
+            }
             Command::CheckConfig { file } => check_config(&file),
             Command::GetAuthorizationToken {
                 domain,
@@ -105,16 +112,20 @@ async fn serve(
     bind: SocketAddr,
     config_path: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    ephemeral: bool,
 ) -> anyhow::Result<ExitCode> {
     let config = match &config_path {
         Some(path) => Config::load(path)?,
         None => Config::development(chrono::Utc::now()),
     };
-    let data_dir = match data_dir {
-        Some(dir) => dir,
-        None => dirs::data_dir()
-            .context("no user data directory is known here; pass --data-dir")?
-            .join("codeartifact-local"),
+    let storage = match data_dir {
+        _ if ephemeral => Storage::Ephemeral,
+        Some(dir) => Storage::Dir(dir),
+        None => Storage::Dir(
+            dirs::data_dir()
+                .context("no user data directory is known here; pass --data-dir")?
+                .join("codeartifact-local"),
+        ),
     };
     let log = logger(&config.log_level)?;
 
@@ -131,9 +142,13 @@ async fn serve(
     use tokio::signal::unix::{signal, SignalKind};
     let mut sigterm = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
     let mut sigint = signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
-    let options = ServerOptions { config, bind, storage: Storage::Dir(data_dir.clone()) };
+    let where_kept = match &storage {
+        Storage::Dir(dir) => dir.display().to_string(),
+        Storage::Ephemeral => "(none: --ephemeral, nothing is kept)".to_string(),
+    };
+    let options = ServerOptions { config, bind, storage };
     let server = codeartifact_server::start(options, log.clone()).await?;
-    slog::info!(log, "data directory"; "path" => data_dir.display().to_string());
+    slog::info!(log, "data directory"; "path" => where_kept);
     // The one line scripts wait for: with --bind 127.0.0.1:0 it tells the port.
     println!("codeartifact-local listening on http://{}", server.local_addr());
 
@@ -151,7 +166,7 @@ fn development_banner(config: &Config) -> String {
     let expiration = config.accounts[0].roles[0].sessions[0].expiration.to_rfc3339();
     format!(
         "codeartifact-local: no --config given: running the DEVELOPMENT SETUP. Not for production.\n\
-         \x20 domain:   {DOMAIN} (owner {ACCOUNT})\n\
+         \x20 domain:   {DOMAIN} (owner {ACCOUNT}), with repository {REPOSITORY}\n\
          \x20 IAM user: arn:aws:iam::{ACCOUNT}:user/{USER}\n\
          \x20           AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}\n\
          \x20           AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}\n\
@@ -169,13 +184,15 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     use codeartifact_server::access::Outcome;
     use codeartifact_server::identity::PrincipalKind;
     use codeartifact_server::service::Service;
+    use codeartifact_server::store::SqliteStore;
     use codeartifact_server::tokens::TokenIssuer;
 
     let config = Config::load(path)?;
-    let service = Service::new(&config, TokenIssuer::ephemeral()?);
+    let now = chrono::Utc::now();
+    let store = std::sync::Arc::new(SqliteStore::in_memory()?);
+    let service = Service::new(&config, TokenIssuer::ephemeral()?, store, now)?;
     // ARNs need a region; an unpinned server takes any, so show one.
     let region = config.region.clone().unwrap_or_else(|| "us-east-1".to_string());
-    let now = chrono::Utc::now();
 
     println!("{}: valid", path.display());
     match &config.region {
@@ -195,6 +212,10 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     for (owner, name, domain) in &domains {
         let policy = domain.policy.as_ref().map(|p| format!(", domain policy '{}'", p.name));
         println!("  {name} (owner {owner}{})", policy.unwrap_or_default());
+        let configured = config.domains.iter().find(|d| d.owner == *owner && d.name == *name);
+        if let Some(d) = configured.filter(|d| !d.repositories.is_empty()) {
+            println!("    repositories: {}", d.repositories.join(", "));
+        }
     }
     println!("\nprincipals:");
     for keys in service.identities.principals() {

@@ -1,5 +1,4 @@
-//! The service itself: what each operation does once its caller is known and
-//! its input is valid. Nothing here knows about HTTP.
+//! GetAuthorizationToken: who may have a token for a domain, and minting it.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use codeartifact_api::{
@@ -8,43 +7,19 @@ use codeartifact_api::{
 };
 use slog::{info, Logger};
 
+use super::{domain_not_found, internal, log_outcome, OpResult, Service};
 use crate::access::{authorize, Outcome, Question};
-use crate::config::Config;
-use crate::domains::{domain_arn, Domains};
-use crate::identity::{Caller, Identities, Principal, EXPIRED_TOKEN};
-use crate::policy::{keys, ConditionContext};
-use crate::throttle::Throttle;
-use crate::tokens::{TokenClaims, TokenIssuer};
+use crate::domains::domain_arn;
+use crate::identity::{Caller, Principal, EXPIRED_TOKEN};
+use crate::policy::keys;
+use crate::tokens::TokenClaims;
 
 /// The service name that `sts:GetServiceBearerToken` is asked for.
 pub const BEARER_TOKEN_SERVICE: &str = "codeartifact.amazonaws.com";
 pub const GET_AUTHORIZATION_TOKEN: &str = "codeartifact:GetAuthorizationToken";
 pub const GET_SERVICE_BEARER_TOKEN: &str = "sts:GetServiceBearerToken";
 
-/// Everything a request needs; shared by all requests.
-#[derive(Debug)]
-pub struct Service {
-    pub identities: Identities,
-    pub domains: Domains,
-    pub tokens: TokenIssuer,
-    pub throttle: Throttle,
-    secure_transport: bool,
-}
-
-/// What an operation returns: its output, or the AWS error to send.
-pub type OpResult<T> = Result<T, AwsError>;
-
 impl Service {
-    pub fn new(config: &Config, tokens: TokenIssuer) -> Self {
-        Self {
-            identities: Identities::from_config(config),
-            domains: Domains::from_config(config),
-            tokens,
-            throttle: Throttle::new(config.rate_limit.as_ref()),
-            secure_transport: config.secure_transport,
-        }
-    }
-
     /// Mints a token for `caller` on the requested domain.
     ///
     /// As on AWS, the caller needs `codeartifact:GetAuthorizationToken` on
@@ -66,24 +41,13 @@ impl Service {
             None => principal.account.as_str(),
         };
         let name = input.domain.as_str();
-        for decided in self.token_access(principal, &caller.region, owner, name) {
-            let Decided { action, resource, outcome } = decided;
-            match outcome {
-                Outcome::Allowed { by } => {
-                    info!(log, "allowed"; "action" => action, "resource" => resource,
-                        "decided_by" => by);
-                }
-                Outcome::Denied { by, error } => {
-                    info!(log, "denied"; "action" => action, "resource" => resource,
-                        "decided_by" => by.unwrap_or_else(|| "no statement allows it".into()));
-                    return Err(error);
-                }
-            }
+        for Decided { action, resource, outcome } in
+            self.token_access(principal, &caller.region, owner, name)
+        {
+            log_outcome(log, action, &resource, outcome)?;
         }
-        if !self.domains.get(owner, name).is_some_and(|d| d.is_in(&caller.region)) {
-            return Err(AwsError::resource_not_found(format!(
-                "Domain '{name}' owned by account {owner} does not exist."
-            )));
+        if self.find_domain(log, &caller.region, owner, name)?.is_none() {
+            return Err(domain_not_found(owner, name));
         }
 
         // Tokens carry whole seconds, like the wire's `expiration`.
@@ -107,10 +71,7 @@ impl Service {
             issued_at: now,
             expiration,
         };
-        let token = self.tokens.mint(&claims).map_err(|e| {
-            slog::error!(log, "failed to mint a token"; "error" => format!("{e:#}"));
-            AwsError::internal("An internal error occurred. Try the request again.")
-        })?;
+        let token = self.tokens.mint(&claims).map_err(|e| internal(log, format!("{e:#}")))?;
         info!(log, "issued authorization token";
             "principal" => &claims.principal,
             "domain" => &claims.domain,
@@ -133,11 +94,7 @@ impl Service {
         owner: &str,
         name: &str,
     ) -> Vec<Decided> {
-        let domain_policy = self
-            .domains
-            .get(owner, name)
-            .filter(|d| d.is_in(region))
-            .and_then(|d| d.policy.as_deref());
+        let domain_policy = self.domain_policy(owner, name, region);
         let mut context = self.condition_context(principal, region);
         let domain = domain_arn(region, owner, name);
         let first = authorize(&Question {
@@ -170,18 +127,6 @@ impl Service {
         });
         decided
     }
-
-    /// The condition keys every request carries.
-    fn condition_context(&self, principal: &Principal, region: &str) -> ConditionContext {
-        let mut context = ConditionContext::default();
-        context
-            .set(keys::PRINCIPAL_ACCOUNT, principal.account.clone())
-            .set(keys::PRINCIPAL_ARN, principal.principal_arn())
-            .set(keys::PRINCIPAL_TYPE, principal.principal_type())
-            .set(keys::REQUESTED_REGION, region.to_string())
-            .set(keys::SECURE_TRANSPORT, self.secure_transport.to_string());
-        context
-    }
 }
 
 /// One authorization decision, for the log or for `check-config`.
@@ -201,7 +146,11 @@ fn seconds(n: u64) -> TimeDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::store::SqliteStore;
+    use crate::tokens::TokenIssuer;
     use codeartifact_api::{FromQuery, QueryParams};
+    use std::sync::Arc;
 
     /// A session whose configured expiry is years away still gets tokens
     /// of at most 12 hours with duration 0.
@@ -209,7 +158,13 @@ mod tests {
     fn duration_zero_is_capped_at_twelve_hours() {
         let now = Utc::now();
         let config = Config::development(now);
-        let service = Service::new(&config, TokenIssuer::ephemeral().unwrap());
+        let service = Service::new(
+            &config,
+            TokenIssuer::ephemeral().unwrap(),
+            Arc::new(SqliteStore::in_memory().unwrap()),
+            now,
+        )
+        .unwrap();
         let principal = service
             .identities
             .principals()

@@ -1,0 +1,371 @@
+//! The shapes of the repository operations: CreateRepository,
+//! DescribeRepository, ListRepositoriesInDomain, DeleteRepository and
+//! GetRepositoryEndpoint.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::MAX_PAGE_SIZE;
+use crate::error::AwsError;
+use crate::types::{
+    check_tags, domain_members, AccountId, Description, DomainName, EndpointType, PackageFormat,
+    PaginationToken, RepositoryName, Tag,
+};
+use crate::validation::{FromQuery, QueryParams, Validator};
+
+/// The query of `CreateRepository`, `DescribeRepository` and
+/// `DeleteRepository`: which repository.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct RepositoryQuery {
+    /// The name of the domain that contains the repository.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// The name of the repository.
+    pub repository: RepositoryName,
+}
+
+impl FromQuery for RepositoryQuery {
+    fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let (domain, domain_owner, repository) = repository_members(&mut v);
+        v.finish(|| Some(Self { domain: domain?, domain_owner, repository: repository? }))
+    }
+}
+
+fn repository_members(
+    v: &mut Validator<'_>,
+) -> (Option<DomainName>, Option<AccountId>, Option<RepositoryName>) {
+    let (domain, owner) = domain_members(v);
+    let repository = v.string("repository", "repository", true, &RepositoryName::constraints());
+    (domain, owner, repository.map(RepositoryName::validated))
+}
+
+/// An upstream repository: one in the same domain that this repository
+/// reads packages through.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamRepository {
+    /// The name of the upstream repository.
+    pub repository_name: RepositoryName,
+}
+
+/// The body of `CreateRepository`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRepositoryBody {
+    /// A description of the repository (at most 1000 printable characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Description>,
+    /// Upstream repositories, in priority order. Each must already exist in
+    /// the same domain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstreams: Vec<UpstreamRepository>,
+    /// Tags for the repository (at most 200).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+/// `CreateRepository`, validated.
+#[derive(Clone, Debug)]
+pub struct CreateRepositoryRequest {
+    pub domain: DomainName,
+    pub domain_owner: Option<AccountId>,
+    pub repository: RepositoryName,
+    pub description: Option<Description>,
+    pub upstreams: Vec<RepositoryName>,
+    pub tags: Vec<Tag>,
+}
+
+impl CreateRepositoryRequest {
+    /// The request, or one ValidationException naming every violation in
+    /// the query and the body.
+    pub fn from_parts(query: &QueryParams, body: CreateRepositoryBody) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let (domain, domain_owner, repository) = repository_members(&mut v);
+        let description = body.description.as_ref().map(Description::as_str);
+        v.check("description", description, false, &Description::constraints());
+        for (i, upstream) in body.upstreams.iter().enumerate() {
+            v.check(
+                &format!("upstreams.{}.member.repositoryName", i + 1),
+                Some(upstream.repository_name.as_str()),
+                true,
+                &RepositoryName::constraints(),
+            );
+        }
+        check_tags(&mut v, &body.tags);
+        v.finish(|| {
+            Some(Self {
+                domain: domain?,
+                domain_owner,
+                repository: repository?,
+                description: body.description,
+                upstreams: body.upstreams.into_iter().map(|u| u.repository_name).collect(),
+                tags: body.tags,
+            })
+        })
+    }
+}
+
+/// The query of `ListRepositoriesInDomain`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct ListRepositoriesInDomainRequest {
+    /// The name of the domain whose repositories are listed.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// Only repositories administered by this account.
+    #[serde(rename = "administrator-account")]
+    pub administrator_account: Option<AccountId>,
+    /// Only repositories whose names start with this prefix.
+    #[serde(rename = "repository-prefix")]
+    pub repository_prefix: Option<RepositoryName>,
+    /// The maximum number of repositories to return (1 to 1000; default 1000).
+    #[serde(rename = "max-results")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_results: Option<i64>,
+    /// The `nextToken` of the previous page, to continue from it.
+    #[serde(rename = "next-token")]
+    pub next_token: Option<PaginationToken>,
+}
+
+impl FromQuery for ListRepositoriesInDomainRequest {
+    fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let (domain, domain_owner) = domain_members(&mut v);
+        let admin = v.string(
+            "administrator-account",
+            "administratorAccount",
+            false,
+            &AccountId::constraints(),
+        );
+        let prefix = v.string(
+            "repository-prefix",
+            "repositoryPrefix",
+            false,
+            &RepositoryName::constraints(),
+        );
+        let max_results = v.integer("max-results", "maxResults", 1..=MAX_PAGE_SIZE, |_| None);
+        let token = v.string("next-token", "nextToken", false, &PaginationToken::constraints());
+        v.finish(|| {
+            Some(Self {
+                domain: domain?,
+                domain_owner,
+                administrator_account: admin.map(AccountId::validated),
+                repository_prefix: prefix.map(RepositoryName::validated),
+                max_results,
+                next_token: token.map(PaginationToken::validated),
+            })
+        })
+    }
+}
+
+/// The query of `GetRepositoryEndpoint`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct GetRepositoryEndpointRequest {
+    /// The name of the domain that contains the repository.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// The name of the repository.
+    pub repository: RepositoryName,
+    /// The package format whose endpoint is returned; a repository has one
+    /// endpoint for each format.
+    pub format: PackageFormat,
+    /// The type of endpoint. This server has one address, so both types
+    /// return it.
+    #[serde(rename = "endpointType")]
+    pub endpoint_type: Option<EndpointType>,
+}
+
+impl FromQuery for GetRepositoryEndpointRequest {
+    fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let (domain, domain_owner, repository) = repository_members(&mut v);
+        let format = v.enumeration("format", "format", true, PackageFormat::VALUES);
+        let endpoint_type =
+            v.enumeration("endpointType", "endpointType", false, EndpointType::VALUES);
+        v.finish(|| {
+            Some(Self {
+                domain: domain?,
+                domain_owner,
+                repository: repository?,
+                format: PackageFormat::from_wire(&format?)?,
+                endpoint_type: match endpoint_type {
+                    Some(t) => Some(EndpointType::from_wire(&t)?),
+                    None => None,
+                },
+            })
+        })
+    }
+}
+
+/// An upstream repository, as a repository's description lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamRepositoryInfo {
+    /// The name of the upstream repository.
+    pub repository_name: RepositoryName,
+}
+
+/// Information about a repository.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositoryDescription {
+    /// The name of the repository.
+    pub name: RepositoryName,
+    /// The account that manages the repository: the domain's owner.
+    pub administrator_account: AccountId,
+    /// The name of the domain that contains the repository.
+    pub domain_name: DomainName,
+    /// The account that owns the domain.
+    pub domain_owner: AccountId,
+    /// The ARN of the repository:
+    /// `arn:aws:codeartifact:<region>:<owner>:repository/<domain>/<name>`.
+    pub arn: String,
+    /// The description given when the repository was created, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The upstream repositories, in priority order.
+    pub upstreams: Vec<UpstreamRepositoryInfo>,
+    /// External connections: always empty on this server.
+    pub external_connections: Vec<RepositoryExternalConnectionInfo>,
+    /// When the repository was created, in seconds since the Unix epoch.
+    pub created_time: i64,
+}
+
+/// An external connection of a repository (to a public package registry).
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositoryExternalConnectionInfo {
+    /// The name of the external connection, such as `public:npmjs`.
+    pub external_connection_name: String,
+    /// The package format of the external connection.
+    pub package_format: PackageFormat,
+    /// The status of the external connection: `Available`.
+    pub status: String,
+}
+
+/// A repository, as ListRepositoriesInDomain lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositorySummary {
+    /// The name of the repository.
+    pub name: RepositoryName,
+    /// The account that manages the repository.
+    pub administrator_account: AccountId,
+    /// The name of the domain that contains the repository.
+    pub domain_name: DomainName,
+    /// The account that owns the domain.
+    pub domain_owner: AccountId,
+    /// The ARN of the repository.
+    pub arn: String,
+    /// The description of the repository, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When the repository was created, in seconds since the Unix epoch.
+    pub created_time: i64,
+}
+
+/// The result of `CreateRepository`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CreateRepositoryResult {
+    /// The repository just created.
+    pub repository: RepositoryDescription,
+}
+
+/// The result of `DescribeRepository`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DescribeRepositoryResult {
+    /// The repository.
+    pub repository: RepositoryDescription,
+}
+
+/// The result of `DeleteRepository`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DeleteRepositoryResult {
+    /// The repository as it was before it was deleted.
+    pub repository: RepositoryDescription,
+}
+
+/// The result of `ListRepositoriesInDomain`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListRepositoriesInDomainResult {
+    /// The repositories on this page, by name.
+    pub repositories: Vec<RepositorySummary>,
+    /// Present when there are more repositories: send it back for the next
+    /// page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The result of `GetRepositoryEndpoint`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GetRepositoryEndpointResult {
+    /// The URL of the repository's endpoint for the format. It ends with
+    /// `/`; package managers append their own paths (pip adds `simple/`).
+    pub repository_endpoint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_query_checks_the_format() {
+        let parse = |q: &str| GetRepositoryEndpointRequest::from_query(&QueryParams::parse(q));
+        let ok = parse("domain=d1&repository=r1&format=pypi&endpointType=ipv4").unwrap();
+        assert_eq!(ok.format, PackageFormat::Pypi);
+        assert_eq!(ok.endpoint_type, Some(EndpointType::Ipv4));
+        let err = parse("domain=d1&repository=r1&format=rpm").unwrap_err();
+        assert_eq!(
+            err.message,
+            "1 validation error detected: Value 'rpm' at 'format' failed to satisfy constraint: \
+             Member must satisfy enum value set: [npm, pypi, maven, nuget, generic, ruby, swift, \
+             cargo]"
+        );
+        let err = parse("domain=d1").unwrap_err();
+        assert!(err.message.starts_with("2 validation errors detected"), "{}", err.message);
+    }
+
+    #[test]
+    fn repository_names_follow_the_model() {
+        let parse = |q: &str| RepositoryQuery::from_query(&QueryParams::parse(q));
+        assert!(parse("domain=d1&repository=My.Repo_1-x").is_ok());
+        let err = parse("domain=d1&repository=-r").unwrap_err();
+        assert!(err.message.contains("Value '-r' at 'repository'"), "{}", err.message);
+    }
+
+    #[test]
+    fn list_query_bounds_max_results() {
+        let parse = |q: &str| ListRepositoriesInDomainRequest::from_query(&QueryParams::parse(q));
+        assert_eq!(parse("domain=d1&max-results=5").unwrap().max_results, Some(5));
+        let err = parse("domain=d1&max-results=0&next-token=").unwrap_err();
+        assert!(err.message.contains("at 'maxResults'"), "{}", err.message);
+        assert!(err.message.contains("at 'nextToken'"), "{}", err.message);
+    }
+
+    #[test]
+    fn create_checks_description_and_upstreams() {
+        let body: CreateRepositoryBody = serde_json::from_str(
+            r#"{"description":"bell \u0007","upstreams":[{"repositoryName":"ok-1"},{"repositoryName":"x"}]}"#,
+        )
+        .unwrap();
+        let err = CreateRepositoryRequest::from_parts(
+            &QueryParams::parse("domain=d1&repository=r1"),
+            body,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("at 'description'"), "{}", err.message);
+        assert!(err.message.contains("at 'upstreams.2.member.repositoryName'"), "{}", err.message);
+        assert!(!err.message.contains("upstreams.1"), "{}", err.message);
+    }
+}

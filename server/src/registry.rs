@@ -1,0 +1,287 @@
+//! Repository endpoints: the URLs GetRepositoryEndpoint returns, where npm,
+//! pip and twine present their authorization tokens.
+//!
+//! Each repository has one endpoint per package format,
+//! `/d/<domain>-<owner>/<format>/<repository>/`, like AWS's
+//! `https://<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/<format>/<repository>/`
+//! folded into a path. A request there must carry a token for the domain the
+//! way its package manager sends it: npm as `Authorization: Bearer <token>`,
+//! pip and twine as HTTP Basic with user `aws` and the token as password.
+//! Anything else is a 401 with `WWW-Authenticate`, before the repository is
+//! even looked up. Past that, the server answers as an empty registry: no
+//! package exists yet, since it stores none.
+//!
+//! These routes speak the package managers' protocols, not CodeArtifact's
+//! API, so they are not part of the API trait or `openapi.json`.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use codeartifact_api::{AccountId, DomainName, PackageFormat, RepositoryName};
+use dropshot::{endpoint, ApiDescription, Body, HttpError, Path, RequestContext};
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, Method, Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use slog::{info, Logger};
+
+use crate::service::Service;
+use crate::tokens::TokenError;
+
+/// The path of a repository's endpoint for one format; it ends with `/`.
+pub fn repository_path(owner: &str, domain: &str, format: PackageFormat, repo: &str) -> String {
+    format!("/d/{domain}-{owner}/{format}/{repo}/")
+}
+
+/// The user name pip and twine send with the token as password.
+const BASIC_USER: &str = "aws";
+const REALM: &str = "codeartifact-local";
+
+/// Adds the repository endpoints to the server's routes.
+pub fn register(api: &mut ApiDescription<Arc<Service>>) -> Result<(), String> {
+    api.register(repository_get).map_err(|e| e.to_string())?;
+    api.register(repository_put).map_err(|e| e.to_string())?;
+    api.register(repository_post).map_err(|e| e.to_string())?;
+    api.register(repository_delete).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The path of a request to a repository endpoint, as routed.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct EndpointPath {
+    /// `<domain>-<owner>`.
+    domain_owner: String,
+    format: String,
+    repository: String,
+    /// What the package manager asks for, below the repository, by segment.
+    rest: Vec<String>,
+}
+
+#[endpoint { method = GET, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_get(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner()))
+}
+
+#[endpoint { method = PUT, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_put(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner()))
+}
+
+#[endpoint { method = POST, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_post(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner()))
+}
+
+#[endpoint { method = DELETE, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_delete(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner()))
+}
+
+fn answer(rqctx: &RequestContext<Arc<Service>>, path: EndpointPath) -> Response<Body> {
+    let request = &rqctx.request;
+    serve(rqctx.context(), &rqctx.log, request.method(), request.headers(), &path)
+}
+
+/// A repository an endpoint path names, once each part has been checked.
+#[derive(Debug, PartialEq, Eq)]
+struct Endpoint<'a> {
+    domain: &'a str,
+    owner: &'a str,
+    format: PackageFormat,
+    repository: &'a str,
+}
+
+impl<'a> Endpoint<'a> {
+    fn parse(path: &'a EndpointPath) -> Option<Self> {
+        // Domain names may contain `-`; the owner never does.
+        let (domain, owner) = path.domain_owner.rsplit_once('-')?;
+        DomainName::parse(domain).ok()?;
+        AccountId::parse(owner).ok()?;
+        RepositoryName::parse(&path.repository).ok()?;
+        let format = PackageFormat::from_wire(&path.format)?;
+        Some(Self { domain, owner, format, repository: &path.repository })
+    }
+}
+
+/// The whole decision for one request to a repository endpoint.
+fn serve(
+    service: &Service,
+    log: &Logger,
+    method: &Method,
+    headers: &HeaderMap,
+    path: &EndpointPath,
+) -> Response<Body> {
+    let Some(endpoint) = Endpoint::parse(path) else {
+        return not_found();
+    };
+    let Some(token) = presented_token(headers) else {
+        info!(log, "repository request without a token"; "domain" => endpoint.domain);
+        return unauthorized("Authentication required: send an authorization token");
+    };
+    let claims = match service.tokens.verify(&token) {
+        Ok(claims) => claims,
+        Err(e @ (TokenError::Invalid | TokenError::Expired)) => {
+            info!(log, "repository request refused"; "domain" => endpoint.domain,
+                "reason" => e.to_string());
+            return unauthorized(&format!("The authorization token was refused: {e}"));
+        }
+    };
+    if claims.domain != endpoint.domain || claims.domain_owner != endpoint.owner {
+        info!(log, "repository request refused"; "domain" => endpoint.domain,
+            "reason" => "the token is for another domain", "principal" => &claims.principal);
+        return unauthorized("The authorization token is for another domain");
+    }
+    match service.store.repository(endpoint.owner, endpoint.domain, endpoint.repository) {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(),
+        Err(e) => {
+            slog::error!(log, "repository lookup failed"; "error" => e.to_string());
+            return respond(StatusCode::INTERNAL_SERVER_ERROR, json_error("internal error"));
+        }
+    }
+    info!(log, "repository request"; "principal" => &claims.principal,
+        "repository" => endpoint.repository, "format" => endpoint.format.as_str());
+    let rest = path.rest.join("/");
+    match (endpoint.format, method.clone(), rest.as_str()) {
+        // npm's health check, and where `npm ping` looks.
+        (PackageFormat::Npm, Method::GET, "" | "-/ping") => json(StatusCode::OK, "{}".into()),
+        (PackageFormat::Npm, Method::GET, "-/whoami") => {
+            json(StatusCode::OK, format!(r#"{{"username":"{BASIC_USER}"}}"#))
+        }
+        // PEP 503: the index of every project, of which there are none.
+        (PackageFormat::Pypi, Method::GET, "simple" | "simple/") => {
+            let mut response = respond(StatusCode::OK, EMPTY_SIMPLE_INDEX.to_string());
+            set_content_type(&mut response, "text/html; charset=utf-8");
+            response
+        }
+        (_, Method::GET, _) => not_found(),
+        _ => json(
+            StatusCode::NOT_IMPLEMENTED,
+            json_error("Publishing is not supported: this server stores no packages yet"),
+        ),
+    }
+}
+
+const EMPTY_SIMPLE_INDEX: &str = "<!DOCTYPE html>\n<html>\n  <head>\n    \
+    <meta name=\"pypi:repository-version\" content=\"1.0\">\n    \
+    <title>Simple index</title>\n  </head>\n  <body>\n  </body>\n</html>\n";
+
+/// The token in `Authorization`: `Bearer <token>`, or `Basic` with user
+/// `aws` and the token as password.
+fn presented_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credentials) = value.trim().split_once(' ')?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = String::from_utf8(STANDARD.decode(credentials).ok()?).ok()?;
+        let (user, password) = decoded.split_once(':')?;
+        return (user == BASIC_USER).then(|| password.to_string());
+    }
+    None
+}
+
+fn unauthorized(message: &str) -> Response<Body> {
+    let mut response = json(StatusCode::UNAUTHORIZED, json_error(message));
+    let headers = response.headers_mut();
+    for challenge in [format!("Bearer realm=\"{REALM}\""), format!("Basic realm=\"{REALM}\"")] {
+        headers.append(WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ASCII"));
+    }
+    response
+}
+
+fn not_found() -> Response<Body> {
+    json(StatusCode::NOT_FOUND, json_error("Not found"))
+}
+
+fn json_error(message: &str) -> String {
+    serde_json::json!({ "error": message }).to_string()
+}
+
+fn json(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = respond(status, body);
+    set_content_type(&mut response, "application/json");
+    response
+}
+
+fn respond(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+}
+
+fn set_content_type(response: &mut Response<Body>, value: &'static str) {
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(value));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(domain_owner: &str, format: &str, repository: &str) -> EndpointPath {
+        EndpointPath {
+            domain_owner: domain_owner.into(),
+            format: format.into(),
+            repository: repository.into(),
+            rest: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn endpoint_paths_round_trip() {
+        let built = repository_path("111122223333", "my-domain", PackageFormat::Pypi, "r.1");
+        assert_eq!(built, "/d/my-domain-111122223333/pypi/r.1/");
+        let p = path("my-domain-111122223333", "pypi", "r.1");
+        let parsed = Endpoint::parse(&p).unwrap();
+        assert_eq!(
+            parsed,
+            Endpoint {
+                domain: "my-domain",
+                owner: "111122223333",
+                format: PackageFormat::Pypi,
+                repository: "r.1"
+            }
+        );
+        for bad in [
+            path("my-domain", "pypi", "r1"),
+            path("my-domain-1234", "pypi", "r1"),
+            path("My-111122223333", "pypi", "r1"),
+            path("my-domain-111122223333", "rpm", "r1"),
+            path("my-domain-111122223333", "npm", "-r"),
+        ] {
+            assert_eq!(Endpoint::parse(&bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_read_as_each_package_manager_sends_them() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            presented_token(&headers)
+        };
+        assert_eq!(with("Bearer abc.def").as_deref(), Some("abc.def"));
+        assert_eq!(with("bearer  abc ").as_deref(), Some("abc"));
+        let basic = |user_pass: &str| format!("Basic {}", STANDARD.encode(user_pass));
+        assert_eq!(with(&basic("aws:tok-en")).as_deref(), Some("tok-en"));
+        assert_eq!(with(&basic("admin:tok-en")), None);
+        assert_eq!(with("Basic !!!"), None);
+        assert_eq!(with("Digest abc"), None);
+        assert_eq!(presented_token(&HeaderMap::new()), None);
+    }
+}

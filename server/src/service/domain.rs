@@ -1,0 +1,154 @@
+//! CreateDomain, DescribeDomain, ListDomains and DeleteDomain.
+
+use chrono::{DateTime, Utc};
+use codeartifact_api::{
+    AccountId, AwsError, CreateDomainRequest, DomainDescription, DomainName, DomainQuery,
+    DomainStatus, DomainSummary, ListDomainsRequest, ListDomainsResult,
+};
+use slog::{info, Logger};
+
+use super::{domain_not_found, internal, page_size, paginate, resume_after, OpResult, Service};
+use crate::domains::domain_arn;
+use crate::identity::Caller;
+use crate::store::{DomainRecord, Page, StoreError};
+
+pub const CREATE_DOMAIN: &str = "codeartifact:CreateDomain";
+pub const DESCRIBE_DOMAIN: &str = "codeartifact:DescribeDomain";
+pub const LIST_DOMAINS: &str = "codeartifact:ListDomains";
+pub const DELETE_DOMAIN: &str = "codeartifact:DeleteDomain";
+
+impl Service {
+    /// Creates a domain owned by the caller's account, in the region the
+    /// request was signed for.
+    pub fn create_domain(
+        &self,
+        log: &Logger,
+        caller: &Caller,
+        input: CreateDomainRequest,
+        now: DateTime<Utc>,
+    ) -> OpResult<DomainDescription> {
+        let owner = caller.principal.account.as_str();
+        let name = input.domain.as_str();
+        let region = caller.region.as_str();
+        let arn = domain_arn(region, owner, name);
+        let policy = self.domain_policy(owner, name, region);
+        self.authorize(log, caller, CREATE_DOMAIN, &arn, owner, policy)?;
+        let record = DomainRecord {
+            owner: owner.to_string(),
+            name: name.to_string(),
+            region: Some(region.to_string()),
+            created_time: now.timestamp(),
+            encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
+            tags: input
+                .tags
+                .into_iter()
+                .map(|t| (t.key.to_string(), t.value.to_string()))
+                .collect(),
+            repository_count: 0,
+        };
+        let created = self.store.create_domain(&record).map_err(|e| match e {
+            StoreError::AlreadyExists => {
+                AwsError::conflict(format!("Domain '{name}' already exists in account {owner}."))
+            }
+            e => internal(log, e),
+        })?;
+        info!(log, "created domain"; "domain" => name, "domain_owner" => owner);
+        Ok(describe(&created, region, DomainStatus::Active))
+    }
+
+    pub fn describe_domain(
+        &self,
+        log: &Logger,
+        caller: &Caller,
+        input: &DomainQuery,
+    ) -> OpResult<DomainDescription> {
+        let (owner, name) = owner_and_name(caller, input);
+        let region = caller.region.as_str();
+        let arn = domain_arn(region, owner, name);
+        let policy = self.domain_policy(owner, name, region);
+        self.authorize(log, caller, DESCRIBE_DOMAIN, &arn, owner, policy)?;
+        let domain = self
+            .find_domain(log, region, owner, name)?
+            .ok_or_else(|| domain_not_found(owner, name))?;
+        Ok(describe(&domain, region, DomainStatus::Active))
+    }
+
+    /// The caller's account's domains in the caller's region, by name.
+    pub fn list_domains(
+        &self,
+        log: &Logger,
+        caller: &Caller,
+        input: &ListDomainsRequest,
+    ) -> OpResult<ListDomainsResult> {
+        let owner = caller.principal.account.as_str();
+        let region = caller.region.as_str();
+        self.authorize(log, caller, LIST_DOMAINS, "*", owner, None)?;
+        let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
+        let size = page_size(input.max_results);
+        let page = Page { after: after.as_deref(), limit: size + 1 };
+        let found = self.store.domains(owner, region, page).map_err(|e| internal(log, e))?;
+        let (domains, next_token) = paginate(found, size, |d| &d.name);
+        let domains = domains
+            .iter()
+            .map(|d| {
+                let full = describe(d, region, DomainStatus::Active);
+                DomainSummary {
+                    name: full.name,
+                    owner: full.owner,
+                    arn: full.arn,
+                    status: full.status,
+                    created_time: full.created_time,
+                    encryption_key: full.encryption_key,
+                }
+            })
+            .collect();
+        Ok(ListDomainsResult { domains, next_token })
+    }
+
+    /// Deletes a domain that has no repositories; returns it with status
+    /// `Deleted`.
+    pub fn delete_domain(
+        &self,
+        log: &Logger,
+        caller: &Caller,
+        input: &DomainQuery,
+    ) -> OpResult<DomainDescription> {
+        let (owner, name) = owner_and_name(caller, input);
+        let region = caller.region.as_str();
+        let arn = domain_arn(region, owner, name);
+        let policy = self.domain_policy(owner, name, region);
+        self.authorize(log, caller, DELETE_DOMAIN, &arn, owner, policy)?;
+        if self.find_domain(log, region, owner, name)?.is_none() {
+            return Err(domain_not_found(owner, name));
+        }
+        let deleted = self.store.delete_domain(owner, name).map_err(|e| match e {
+            StoreError::DomainNotFound => domain_not_found(owner, name),
+            StoreError::DomainHasRepositories(n) => AwsError::conflict(format!(
+                "Domain '{name}' still has {n} repositories; delete them first."
+            )),
+            e => internal(log, e),
+        })?;
+        info!(log, "deleted domain"; "domain" => name, "domain_owner" => owner);
+        Ok(describe(&deleted, region, DomainStatus::Deleted))
+    }
+}
+
+fn owner_and_name<'a>(caller: &'a Caller, input: &'a DomainQuery) -> (&'a str, &'a str) {
+    let owner =
+        input.domain_owner.as_ref().map_or(caller.principal.account.as_str(), |o| o.as_str());
+    (owner, input.domain.as_str())
+}
+
+/// A stored domain as the wire describes it, seen from `region`.
+fn describe(d: &DomainRecord, region: &str, status: DomainStatus) -> DomainDescription {
+    DomainDescription {
+        name: DomainName::validated(d.name.clone()),
+        owner: AccountId::validated(d.owner.clone()),
+        arn: domain_arn(d.region.as_deref().unwrap_or(region), &d.owner, &d.name),
+        status,
+        created_time: d.created_time,
+        encryption_key: d.encryption_key.clone(),
+        repository_count: d.repository_count,
+        asset_size_bytes: 0,
+    }
+}

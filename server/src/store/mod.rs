@@ -1,0 +1,127 @@
+//! Where domains and repositories live: one small interface, [`Store`],
+//! with an embedded SQLite implementation ([`sqlite`]).
+//!
+//! The interface speaks in records and outcomes, never in SQL, so another
+//! backend (a PostgreSQL shared by several replicas, say) can implement it
+//! without the service noticing. Every method is one transaction: a write
+//! that returns `Ok` is durable.
+
+pub mod sqlite;
+
+use thiserror::Error;
+
+pub use sqlite::SqliteStore;
+
+/// A domain as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRecord {
+    pub owner: String,
+    pub name: String,
+    /// The region the domain lives in; `None`: every region (a configured
+    /// domain on a server with no pinned region).
+    pub region: Option<String>,
+    /// Seconds since the Unix epoch.
+    pub created_time: i64,
+    pub encryption_key: Option<String>,
+    pub tags: Vec<(String, String)>,
+    /// How many repositories the domain has (computed on read).
+    pub repository_count: i64,
+}
+
+impl DomainRecord {
+    pub fn is_in(&self, region: &str) -> bool {
+        self.region.as_deref().is_none_or(|r| r == region)
+    }
+}
+
+/// A repository as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryRecord {
+    pub domain_owner: String,
+    pub domain_name: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Upstream repositories of the same domain, in priority order.
+    pub upstreams: Vec<String>,
+    pub tags: Vec<(String, String)>,
+    /// Seconds since the Unix epoch.
+    pub created_time: i64,
+}
+
+/// Which page of a listing: at most `limit` records whose names sort after
+/// `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    pub after: Option<&'a str>,
+    pub limit: usize,
+}
+
+/// What a write can run into, besides the backend failing.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("the domain does not exist")]
+    DomainNotFound,
+    #[error("the repository does not exist")]
+    RepositoryNotFound,
+    #[error("the upstream repository '{0}' does not exist")]
+    UpstreamNotFound(String),
+    #[error("it already exists")]
+    AlreadyExists,
+    #[error("the domain has {0} repositories")]
+    DomainHasRepositories(i64),
+    #[error("the repository is an upstream of '{0}'")]
+    RepositoryIsUpstream(String),
+    #[error("storage failed: {0:#}")]
+    Backend(#[from] anyhow::Error),
+}
+
+/// Storage for domains and repositories.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Adds a domain; [`StoreError::AlreadyExists`] if `owner` has one of
+    /// that name.
+    fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError>;
+
+    fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
+
+    /// `owner`'s domains that live in `region`, by name.
+    fn domains(
+        &self,
+        owner: &str,
+        region: &str,
+        page: Page<'_>,
+    ) -> Result<Vec<DomainRecord>, StoreError>;
+
+    /// Removes a domain that has no repositories, returning it as it was.
+    fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError>;
+
+    /// Adds a repository to an existing domain whose upstreams all exist.
+    fn create_repository(&self, repo: &RepositoryRecord) -> Result<RepositoryRecord, StoreError>;
+
+    fn repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<Option<RepositoryRecord>, StoreError>;
+
+    /// A domain's repositories whose names start with `prefix`, by name.
+    fn repositories(
+        &self,
+        owner: &str,
+        domain: &str,
+        prefix: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<RepositoryRecord>, StoreError>;
+
+    /// Removes a repository that no other repository has as an upstream,
+    /// returning it as it was.
+    fn delete_repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<RepositoryRecord, StoreError>;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,393 @@
+//! The embedded store: SQLite through rusqlite (compiled in), with the schema
+//! in versioned migrations (rusqlite_migration, tracked in SQLite's
+//! `user_version`).
+//!
+//! On disk the database runs in WAL mode with `synchronous = FULL`, so a
+//! transaction is on stable storage before its method returns; a crash, even
+//! `kill -9` mid-write, loses nothing that was acknowledged. In memory (for
+//! `--ephemeral`) the same schema and queries run without a file.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use anyhow::Context as _;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+
+use super::{DomainRecord, Page, RepositoryRecord, Store, StoreError};
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "codeartifact.db";
+
+/// The schema, one migration per version; never edit a released one, add
+/// the next.
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE domains (
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        region TEXT,
+        created_time INTEGER NOT NULL,
+        encryption_key TEXT,
+        tags TEXT NOT NULL,
+        PRIMARY KEY (owner, name)
+    );
+    CREATE TABLE repositories (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        tags TEXT NOT NULL,
+        created_time INTEGER NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, name),
+        FOREIGN KEY (domain_owner, domain_name) REFERENCES domains (owner, name)
+    );
+    CREATE TABLE upstreams (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        upstream TEXT NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, repository, position),
+        FOREIGN KEY (domain_owner, domain_name, repository)
+            REFERENCES repositories (domain_owner, domain_name, name) ON DELETE CASCADE,
+        FOREIGN KEY (domain_owner, domain_name, upstream)
+            REFERENCES repositories (domain_owner, domain_name, name)
+    );
+    CREATE INDEX upstreams_by_upstream ON upstreams (domain_owner, domain_name, upstream);",
+)];
+
+/// A SQLite database; one connection, used by one request at a time.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and brings its
+    /// schema up to date.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        let open = || -> anyhow::Result<Self> {
+            let connection = Connection::open(&path)?;
+            connection
+                .pragma_update(None, "journal_mode", "WAL")
+                .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
+                .context("failed to configure the database")?;
+            Self::prepare(connection)
+        };
+        open().with_context(|| format!("failed to open the database {}", path.display()))
+    }
+
+    /// A database that lives in memory and dies with the process.
+    pub fn in_memory() -> anyhow::Result<Self> {
+        Self::prepare(Connection::open_in_memory().context("failed to open a database")?)
+    }
+
+    fn prepare(mut connection: Connection) -> anyhow::Result<Self> {
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .context("failed to configure the database")?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut connection)
+            .context("failed to migrate the database schema")?;
+        Ok(Self { connection: Mutex::new(connection) })
+    }
+
+    /// SQLite's own consistency check: `Ok` when the database is intact.
+    pub fn integrity_check(&self) -> anyhow::Result<()> {
+        let result: String =
+            self.lock().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        anyhow::ensure!(result == "ok", "the database is damaged: {result}");
+        Ok(())
+    }
+
+    /// The connection. A request that panicked while holding it has had its
+    /// transaction rolled back when the transaction was dropped, so the
+    /// connection is still good.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+const DOMAIN_COLUMNS: &str = "owner, name, region, created_time, encryption_key, tags,
+    (SELECT count(*) FROM repositories r WHERE r.domain_owner = d.owner AND r.domain_name = d.name)";
+
+fn domain_from_row(row: &Row<'_>) -> rusqlite::Result<DomainRecord> {
+    Ok(DomainRecord {
+        owner: row.get(0)?,
+        name: row.get(1)?,
+        region: row.get(2)?,
+        created_time: row.get(3)?,
+        encryption_key: row.get(4)?,
+        tags: tags_from_text(row.get_ref(5)?.as_str()?)?,
+        repository_count: row.get(6)?,
+    })
+}
+
+const REPOSITORY_COLUMNS: &str = "domain_owner, domain_name, name, description, tags, created_time";
+
+/// A repository's row; its upstreams are read separately.
+fn repository_from_row(row: &Row<'_>) -> rusqlite::Result<RepositoryRecord> {
+    Ok(RepositoryRecord {
+        domain_owner: row.get(0)?,
+        domain_name: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        tags: tags_from_text(row.get_ref(4)?.as_str()?)?,
+        created_time: row.get(5)?,
+        upstreams: Vec::new(),
+    })
+}
+
+/// Tags are stored as a JSON array of `[key, value]` pairs.
+fn tags_to_text(tags: &[(String, String)]) -> String {
+    serde_json::to_string(tags).expect("pairs of strings serialise")
+}
+
+fn tags_from_text(text: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(anyhow::Error::new(e).context("SQLite"))
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::ConstraintViolation))
+}
+
+fn domain_in(
+    connection: &Connection,
+    owner: &str,
+    name: &str,
+) -> rusqlite::Result<Option<DomainRecord>> {
+    connection
+        .prepare_cached(&format!(
+            "SELECT {DOMAIN_COLUMNS} FROM domains d WHERE owner = ?1 AND name = ?2"
+        ))?
+        .query_row(params![owner, name], domain_from_row)
+        .optional()
+}
+
+fn repository_in(
+    connection: &Connection,
+    owner: &str,
+    domain: &str,
+    name: &str,
+) -> rusqlite::Result<Option<RepositoryRecord>> {
+    let found = connection
+        .prepare_cached(&format!(
+            "SELECT {REPOSITORY_COLUMNS} FROM repositories
+             WHERE domain_owner = ?1 AND domain_name = ?2 AND name = ?3"
+        ))?
+        .query_row(params![owner, domain, name], repository_from_row)
+        .optional()?;
+    found.map(|repo| with_upstreams(connection, repo)).transpose()
+}
+
+fn with_upstreams(
+    connection: &Connection,
+    mut repo: RepositoryRecord,
+) -> rusqlite::Result<RepositoryRecord> {
+    repo.upstreams = connection
+        .prepare_cached(
+            "SELECT upstream FROM upstreams
+             WHERE domain_owner = ?1 AND domain_name = ?2 AND repository = ?3 ORDER BY position",
+        )?
+        .query_map(params![repo.domain_owner, repo.domain_name, repo.name], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(repo)
+}
+
+impl Store for SqliteStore {
+    fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError> {
+        let connection = self.lock();
+        let inserted = connection
+            .prepare_cached(
+                "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    domain.owner,
+                    domain.name,
+                    domain.region,
+                    domain.created_time,
+                    domain.encryption_key,
+                    tags_to_text(&domain.tags),
+                ])
+            });
+        match inserted {
+            Ok(_) => Ok(DomainRecord { repository_count: 0, ..domain.clone() }),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError> {
+        domain_in(&self.lock(), owner, name).map_err(backend)
+    }
+
+    fn domains(
+        &self,
+        owner: &str,
+        region: &str,
+        page: Page<'_>,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let connection = self.lock();
+        let mut select = connection
+            .prepare_cached(&format!(
+                "SELECT {DOMAIN_COLUMNS} FROM domains d
+                 WHERE owner = ?1 AND (region IS NULL OR region = ?2) AND name > ?3
+                 ORDER BY name LIMIT ?4"
+            ))
+            .map_err(backend)?;
+        let rows = select
+            .query_map(
+                params![owner, region, page.after.unwrap_or(""), page.limit as i64],
+                domain_from_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)
+    }
+
+    fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let domain =
+            domain_in(&tx, owner, name).map_err(backend)?.ok_or(StoreError::DomainNotFound)?;
+        if domain.repository_count > 0 {
+            return Err(StoreError::DomainHasRepositories(domain.repository_count));
+        }
+        tx.execute("DELETE FROM domains WHERE owner = ?1 AND name = ?2", params![owner, name])
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(domain)
+    }
+
+    fn create_repository(&self, repo: &RepositoryRecord) -> Result<RepositoryRecord, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let (owner, domain) = (&repo.domain_owner, &repo.domain_name);
+        if domain_in(&tx, owner, domain).map_err(backend)?.is_none() {
+            return Err(StoreError::DomainNotFound);
+        }
+        for upstream in &repo.upstreams {
+            if repository_in(&tx, owner, domain, upstream).map_err(backend)?.is_none() {
+                return Err(StoreError::UpstreamNotFound(upstream.clone()));
+            }
+        }
+        let inserted = tx.execute(
+            "INSERT INTO repositories
+                 (domain_owner, domain_name, name, description, tags, created_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                owner,
+                domain,
+                repo.name,
+                repo.description,
+                tags_to_text(&repo.tags),
+                repo.created_time
+            ],
+        );
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyExists),
+            Err(e) => return Err(backend(e)),
+        }
+        for (position, upstream) in repo.upstreams.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO upstreams (domain_owner, domain_name, repository, position, upstream)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![owner, domain, repo.name, position as i64, upstream],
+            )
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)?;
+        Ok(repo.clone())
+    }
+
+    fn repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<Option<RepositoryRecord>, StoreError> {
+        repository_in(&self.lock(), owner, domain, name).map_err(backend)
+    }
+
+    fn repositories(
+        &self,
+        owner: &str,
+        domain: &str,
+        prefix: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<RepositoryRecord>, StoreError> {
+        let connection = self.lock();
+        let mut select = connection
+            .prepare_cached(&format!(
+                "SELECT {REPOSITORY_COLUMNS} FROM repositories
+                 WHERE domain_owner = ?1 AND domain_name = ?2 AND name > ?3
+                   AND substr(name, 1, length(?4)) = ?4
+                 ORDER BY name LIMIT ?5"
+            ))
+            .map_err(backend)?;
+        let rows = select
+            .query_map(
+                params![
+                    owner,
+                    domain,
+                    page.after.unwrap_or(""),
+                    prefix.unwrap_or(""),
+                    page.limit as i64
+                ],
+                repository_from_row,
+            )
+            .map_err(backend)?;
+        let repos: Vec<RepositoryRecord> =
+            rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
+        repos.into_iter().map(|r| with_upstreams(&connection, r).map_err(backend)).collect()
+    }
+
+    fn delete_repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<RepositoryRecord, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let repo = repository_in(&tx, owner, domain, name)
+            .map_err(backend)?
+            .ok_or(StoreError::RepositoryNotFound)?;
+        let downstream: Option<String> = tx
+            .query_row(
+                "SELECT repository FROM upstreams
+                 WHERE domain_owner = ?1 AND domain_name = ?2 AND upstream = ?3
+                 ORDER BY repository LIMIT 1",
+                params![owner, domain, name],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(backend)?;
+        if let Some(downstream) = downstream {
+            return Err(StoreError::RepositoryIsUpstream(downstream));
+        }
+        tx.execute(
+            "DELETE FROM repositories WHERE domain_owner = ?1 AND domain_name = ?2 AND name = ?3",
+            params![owner, domain, name],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(repo)
+    }
+}
