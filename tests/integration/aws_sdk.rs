@@ -81,3 +81,76 @@ async fn the_rust_sdk_reads_our_errors_as_modelled_errors() {
     assert_eq!(err.code(), Some("InvalidSignatureException"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_rust_sdk_manages_domains_and_repositories() {
+    use aws_sdk_codeartifact::types::{DomainStatus, PackageFormat, UpstreamRepository};
+    let server = TestServer::start().await;
+    let client = sdk(&server, USER);
+    let created = client.create_domain().domain("sdk-made").send().await.unwrap();
+    let domain = created.domain().expect("a domain");
+    assert_eq!(domain.status(), Some(&DomainStatus::Active));
+    assert!(domain.created_time().is_some_and(|t| t.secs() > 1_700_000_000));
+
+    for name in ["base", "app-1", "app-2"] {
+        let call = client.create_repository().domain("sdk-made").repository(name);
+        let call = if name == "base" {
+            call
+        } else {
+            call.upstreams(UpstreamRepository::builder().repository_name("base").build().unwrap())
+        };
+        call.send().await.unwrap();
+    }
+    // The SDK's own paginator follows our nextToken to the end.
+    let names: Vec<String> = client
+        .list_repositories_in_domain()
+        .domain("sdk-made")
+        .max_results(1)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.name().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["app-1", "app-2", "base"]);
+    let domains: Vec<String> = client
+        .list_domains()
+        .max_results(1)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().unwrap().to_string())
+        .collect();
+    assert_eq!(domains, ["demo", "sdk-made", "team"]);
+
+    let endpoint = client
+        .get_repository_endpoint()
+        .domain("sdk-made")
+        .repository("base")
+        .format(PackageFormat::Pypi)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        endpoint.repository_endpoint(),
+        Some(format!("{}/d/sdk-made-111122223333/pypi/base/", server.url).as_str())
+    );
+
+    // Conflicts and missing resources arrive as the SDK's modelled errors.
+    let err = client.delete_domain().domain("sdk-made").send().await.unwrap_err();
+    assert!(err.into_service_error().is_conflict_exception());
+    let err = client.delete_repository().domain("sdk-made").repository("base").send().await;
+    assert!(err.unwrap_err().into_service_error().is_conflict_exception());
+    let err = client.describe_repository().domain("sdk-made").repository("nope").send().await;
+    assert!(err.unwrap_err().into_service_error().is_resource_not_found_exception());
+    let err = client.create_domain().domain("sdk-made").send().await.unwrap_err();
+    assert!(err.into_service_error().is_conflict_exception());
+    server.stop().await;
+}

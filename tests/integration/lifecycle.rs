@@ -1,5 +1,7 @@
-//! The server's life: its key survives a restart, so its tokens do too.
+//! The server's life: its key and its database survive a restart, so its
+//! tokens, domains and repositories do too.
 
+use codeartifact_client::types;
 use codeartifact_server::tokens::TokenIssuer;
 use codeartifact_tests::{TestServer, USER};
 
@@ -27,5 +29,61 @@ async fn tokens_survive_a_restart() {
     // The restarted server still serves with the same key.
     let again = second.client(USER).get_authorization_token().domain("demo").send().await.unwrap();
     assert!(issuer.verify(&again.into_inner().authorization_token).is_ok());
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn domains_repositories_and_endpoint_access_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TestServer::start_in("", dir.path()).await;
+    let client = first.client(USER);
+    client.create_domain().domain("kept").send().await.unwrap();
+    client.create_repository().domain("kept").repository("r1").send().await.unwrap();
+    // The configured demo domain loses a repository it never had; nothing
+    // the API did may be undone by the configuration at the next start.
+    client.create_repository().domain("demo").repository("r2").send().await.unwrap();
+    let token = client.get_authorization_token().domain("kept").send().await.unwrap();
+    let token = token.into_inner().authorization_token;
+    let before = client.describe_domain().domain("kept").send().await.unwrap().into_inner().domain;
+    first.stop().await;
+
+    let second = TestServer::start_in("", dir.path()).await;
+    let client = second.client(USER);
+    let after = client.describe_domain().domain("kept").send().await.unwrap().into_inner().domain;
+    assert_eq!(after.created_time, before.created_time);
+    assert_eq!(after.repository_count, 1);
+    let repos = client.list_repositories_in_domain().domain("demo").send().await.unwrap();
+    let names: Vec<String> =
+        repos.into_inner().repositories.iter().map(|r| r.name.to_string()).collect();
+    assert_eq!(names, ["r2"]);
+    let endpoint = client
+        .get_repository_endpoint()
+        .domain("kept")
+        .repository("r1")
+        .format(types::PackageFormat::Npm)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .repository_endpoint;
+    // The token from before the restart still opens the repository.
+    let response = reqwest::Client::new()
+        .get(format!("{endpoint}-/ping"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn an_ephemeral_server_keeps_nothing() {
+    let first = TestServer::start().await;
+    first.client(USER).create_domain().domain("gone").send().await.unwrap();
+    first.stop().await;
+    let second = TestServer::start().await;
+    let result = second.client(USER).describe_domain().domain("gone").send().await;
+    assert_eq!(codeartifact_tests::aws_error(result).0, 404);
     second.stop().await;
 }

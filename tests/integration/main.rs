@@ -1,10 +1,14 @@
 //! Every Rust integration test, in one binary: round trips through the
-//! generated client, AWS's own Rust SDK, raw wire checks, SigV4 vectors and
+//! generated client (tokens, domains, repositories), the repository
+//! endpoints, AWS's own Rust SDK, raw wire checks, SigV4 vectors and
 //! tampering, and the server's lifecycle.
 
 mod aws_sdk;
+mod domains;
 mod hostile_input;
 mod lifecycle;
+mod repositories;
+mod repository_endpoints;
 mod round_trip;
 mod sigv4_tamper;
 mod sigv4_vectors;

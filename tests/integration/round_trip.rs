@@ -5,25 +5,12 @@
 use chrono::Utc;
 use codeartifact_client::{types, Client, Signer};
 use codeartifact_tests::{
-    Cred, TestServer, ACCOUNT, CAROL, DAVE, ERIN, EXPIRED_SESSION, FRANK, GINA, OTHER_ACCOUNT,
-    OTHER_USER, ROOT, SESSION, USER,
+    aws_error, Cred, TestServer, ACCOUNT, CAROL, DAVE, ERIN, EXPIRED_SESSION, FRANK, GINA,
+    OTHER_ACCOUNT, OTHER_USER, ROOT, SESSION, USER,
 };
 use progenitor_client::{Error, ResponseValue};
 
 type CallResult = Result<ResponseValue<types::GetAuthorizationTokenResult>, Error<types::Error>>;
-
-/// The error code and message of a failed call.
-fn aws_error(result: CallResult) -> (u16, String, String) {
-    match result {
-        Err(Error::ErrorResponse(rv)) => {
-            let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
-            (rv.status().as_u16(), code, rv.message.clone())
-        }
-        Err(e) => panic!("expected an error response, got {e:?}"),
-        Ok(rv) => panic!("expected an error, got {:?}", rv.into_inner()),
-    }
-}
 
 fn assert_near(actual: i64, expected: i64) {
     assert!((actual - expected).abs() <= 2, "expected about {expected}, got {actual}");

@@ -170,10 +170,38 @@ impl TestServer {
 
 /// A POST of `body` to `url`, signed by `signer`.
 pub fn signed_post(url: &str, body: &[u8], signer: &Signer) -> reqwest::Request {
-    let mut request =
-        reqwest::Client::new().post(url).body(body.to_vec()).build().expect("a valid request");
+    signed(reqwest::Method::POST, url, body, signer)
+}
+
+/// A request of any method, signed by `signer`.
+pub fn signed(
+    method: reqwest::Method,
+    url: &str,
+    body: &[u8],
+    signer: &Signer,
+) -> reqwest::Request {
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .body(body.to_vec())
+        .build()
+        .expect("a valid request");
     signer.sign(&mut request).expect("the request signs");
     request
+}
+
+/// Sends `method path_and_query` with `body`, signed as `cred`, and returns
+/// the status, the `x-amzn-ErrorType` and the body as JSON.
+pub async fn call_raw(
+    server: &TestServer,
+    method: reqwest::Method,
+    path_and_query: &str,
+    body: &str,
+    cred: Cred,
+) -> (u16, String, serde_json::Value) {
+    let url = format!("{}{path_and_query}", server.url);
+    let request = signed(method, &url, body.as_bytes(), &cred.signer());
+    let response = reqwest::Client::new().execute(request).await.expect("the server answers");
+    error_parts(response).await
 }
 
 /// A response's status, its `x-amzn-ErrorType`, and its body as JSON.
@@ -187,4 +215,24 @@ pub async fn error_parts(response: reqwest::Response) -> (u16, String, serde_jso
     let body = response.text().await.unwrap();
     let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body}"));
     (status, code, json)
+}
+
+/// The status, error code and message of a call through the generated
+/// client that must have failed; the code in the body must agree with
+/// `x-amzn-ErrorType`.
+pub fn aws_error<T: std::fmt::Debug>(
+    result: Result<
+        progenitor_client::ResponseValue<T>,
+        progenitor_client::Error<codeartifact_client::types::Error>,
+    >,
+) -> (u16, String, String) {
+    match result {
+        Err(progenitor_client::Error::ErrorResponse(rv)) => {
+            let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
+            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
+            (rv.status().as_u16(), code, rv.message.clone())
+        }
+        Err(e) => panic!("expected an error response, got {e:?}"),
+        Ok(rv) => panic!("expected an error, got {:?}", rv.into_inner()),
+    }
 }

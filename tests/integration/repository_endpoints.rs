@@ -1,0 +1,150 @@
+//! Repository endpoints: a token from GetAuthorizationToken is accepted as
+//! npm sends it (Bearer) and as pip and twine send it (Basic `aws:<token>`);
+//! a missing, forged, expired or other-domain token is a 401 with
+//! `WWW-Authenticate`, before anything about the repository is revealed.
+
+use chrono::{TimeDelta, Utc};
+use codeartifact_client::types::PackageFormat;
+use codeartifact_server::tokens::{TokenClaims, TokenIssuer};
+use codeartifact_tests::{TestServer, ACCOUNT, USER};
+use reqwest::{RequestBuilder, Response};
+
+async fn token_for(server: &TestServer, domain: &str) -> String {
+    let client = server.client(USER);
+    let call = client.get_authorization_token().domain(domain).send().await.unwrap();
+    call.into_inner().authorization_token
+}
+
+async fn endpoint(server: &TestServer, domain: &str, repo: &str, format: PackageFormat) -> String {
+    let client = server.client(USER);
+    let call = client.get_repository_endpoint().domain(domain).repository(repo).format(format);
+    call.send().await.unwrap().into_inner().repository_endpoint
+}
+
+async fn make_repository(server: &TestServer, domain: &str, repo: &str) {
+    let client = server.client(USER);
+    client.create_repository().domain(domain).repository(repo).send().await.unwrap();
+}
+
+fn bearer(request: RequestBuilder, token: &str) -> RequestBuilder {
+    request.bearer_auth(token)
+}
+
+fn basic(request: RequestBuilder, token: &str) -> RequestBuilder {
+    request.basic_auth("aws", Some(token))
+}
+
+async fn get(url: &str, auth: impl FnOnce(RequestBuilder) -> RequestBuilder) -> Response {
+    auth(reqwest::Client::new().get(url)).send().await.unwrap()
+}
+
+async fn assert_unauthorized(response: Response) {
+    assert_eq!(response.status().as_u16(), 401);
+    let challenges: Vec<&str> = response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(challenges.iter().any(|c| c.starts_with("Bearer ")), "{challenges:?}");
+    assert!(challenges.iter().any(|c| c.starts_with("Basic ")), "{challenges:?}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn npm_and_pip_get_past_authentication_with_a_token() {
+    let server = TestServer::start().await;
+    make_repository(&server, "demo", "store").await;
+    let token = token_for(&server, "demo").await;
+
+    let npm = endpoint(&server, "demo", "store", PackageFormat::Npm).await;
+    let package = get(&format!("{npm}left-pad"), |r| bearer(r, &token)).await;
+    assert_eq!(package.status().as_u16(), 404, "an empty registry: no such package");
+    assert_eq!(package.headers()["content-type"], "application/json");
+    let ping = get(&format!("{npm}-/ping"), |r| bearer(r, &token)).await;
+    assert_eq!(ping.status().as_u16(), 200);
+
+    let pypi = endpoint(&server, "demo", "store", PackageFormat::Pypi).await;
+    let index = get(&format!("{pypi}simple/"), |r| basic(r, &token)).await;
+    assert_eq!(index.status().as_u16(), 200);
+    assert!(index.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = index.text().await.unwrap();
+    assert!(html.contains(r#"<meta name="pypi:repository-version" content="1.0">"#), "{html}");
+    assert!(!html.contains("<a "), "no projects yet: {html}");
+    let project = get(&format!("{pypi}simple/requests/"), |r| basic(r, &token)).await;
+    assert_eq!(project.status().as_u16(), 404);
+
+    // Either scheme works for either format, as on AWS.
+    let index = get(&format!("{pypi}simple/"), |r| bearer(r, &token)).await;
+    assert_eq!(index.status().as_u16(), 200);
+
+    // Uploads get past authentication and are refused for what they are.
+    let upload = basic(reqwest::Client::new().post(&pypi), &token).body("x").send().await.unwrap();
+    assert_eq!(upload.status().as_u16(), 501);
+    let publish = bearer(reqwest::Client::new().put(format!("{npm}left-pad")), &token);
+    assert_eq!(publish.send().await.unwrap().status().as_u16(), 501);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_bad_token_is_a_401_with_a_challenge() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in("", dir.path()).await;
+    make_repository(&server, "demo", "store").await;
+    make_repository(&server, "team", "store").await;
+    let npm = endpoint(&server, "demo", "store", PackageFormat::Npm).await;
+    let url = format!("{npm}left-pad");
+    let token = token_for(&server, "demo").await;
+
+    assert_unauthorized(get(&url, |r| r).await).await;
+    let mut forged = token.clone().into_bytes();
+    let middle = forged.len() / 2;
+    forged[middle] = if forged[middle] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert_unauthorized(get(&url, |r| bearer(r, &forged)).await).await;
+    assert_unauthorized(get(&url, |r| bearer(r, "v4.local.nonsense")).await).await;
+    assert_unauthorized(get(&url, |r| r.basic_auth("admin", Some(&token))).await).await;
+
+    // A token for the team domain opens the team domain, not demo.
+    let team_token = token_for(&server, "team").await;
+    assert_unauthorized(get(&url, |r| bearer(r, &team_token)).await).await;
+    let team = endpoint(&server, "team", "store", PackageFormat::Npm).await;
+    assert_eq!(get(&format!("{team}-/ping"), |r| bearer(r, &team_token)).await.status(), 200);
+
+    // A token that has expired, made with the server's own key.
+    let issuer = TokenIssuer::load_or_create(dir.path()).unwrap();
+    let now = Utc::now();
+    let expired = issuer
+        .mint(&TokenClaims {
+            domain: "demo".into(),
+            domain_owner: ACCOUNT.into(),
+            principal: USER.arn.into(),
+            issued_at: now - TimeDelta::hours(2),
+            expiration: now - TimeDelta::hours(1),
+        })
+        .unwrap();
+    let response = get(&url, |r| bearer(r, &expired)).await;
+    assert_eq!(response.status().as_u16(), 401);
+    assert_unauthorized(response).await;
+    // The same request with the good token gets past authentication.
+    assert_eq!(get(&url, |r| bearer(r, &token)).await.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_about_a_repository_is_revealed_without_a_token() {
+    let server = TestServer::start().await;
+    let token = token_for(&server, "demo").await;
+    let base = format!("{}/d/demo-{ACCOUNT}", server.url);
+    // No such repository: 401 without a token, 404 with one.
+    let missing = format!("{base}/npm/missing/left-pad");
+    assert_unauthorized(get(&missing, |r| r).await).await;
+    assert_eq!(get(&missing, |r| bearer(r, &token)).await.status(), 404);
+    // Paths that cannot name a repository at all are simply not found.
+    for path in ["Demo-111122223333/npm/r1/x", "demo-111122223333/rpm/r1/x", "demo-1/npm/r1/x"] {
+        let response = get(&format!("{}/d/{path}", server.url), |r| bearer(r, &token)).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+    }
+    server.stop().await;
+}
