@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::domains::Domains;
 use crate::identity::{Caller, Identities, Principal};
 use crate::policy::{keys, ConditionContext, Policy};
-use crate::store::{DomainRecord, RepositoryRecord, Store, StoreError};
+use crate::store::{DomainRecord, RepositoryRecord, Store};
 use crate::throttle::Throttle;
 use crate::tokens::TokenIssuer;
 
@@ -132,11 +132,14 @@ fn log_outcome(log: &Logger, action: &str, resource: &str, outcome: Outcome) -> 
     }
 }
 
-/// Creates the configured domains and repositories that are missing. What
-/// exists is left as it is, so a restart never undoes what the API did.
+/// Creates the configured domains and repositories that are missing, in
+/// one transaction. What exists is left as it is, so a restart never undoes
+/// what the API did.
 fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
-    for d in &config.domains {
-        let domain = DomainRecord {
+    let domains: Vec<DomainRecord> = config
+        .domains
+        .iter()
+        .map(|d| DomainRecord {
             owner: d.owner.clone(),
             name: d.name.clone(),
             region: d.region_in(config),
@@ -144,13 +147,13 @@ fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Resul
             encryption_key: None,
             tags: Vec::new(),
             repository_count: 0,
-        };
-        match store.create_domain(&domain) {
-            Ok(_) | Err(StoreError::AlreadyExists) => {}
-            Err(e) => return Err(e).with_context(|| format!("domain '{}'", d.name)),
-        }
-        for name in &d.repositories {
-            let repo = RepositoryRecord {
+        })
+        .collect();
+    let repositories: Vec<RepositoryRecord> = config
+        .domains
+        .iter()
+        .flat_map(|d| {
+            d.repositories.iter().map(|name| RepositoryRecord {
                 domain_owner: d.owner.clone(),
                 domain_name: d.name.clone(),
                 name: name.clone(),
@@ -158,16 +161,10 @@ fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Resul
                 upstreams: Vec::new(),
                 tags: Vec::new(),
                 created_time: now.timestamp(),
-            };
-            match store.create_repository(&repo) {
-                Ok(_) | Err(StoreError::AlreadyExists) => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("repository '{name}' of '{}'", d.name))
-                }
-            }
-        }
-    }
-    Ok(())
+            })
+        })
+        .collect();
+    Ok(store.ensure(&domains, &repositories)?)
 }
 
 /// A storage failure: logged in full, reported as AWS reports its own.

@@ -77,6 +77,15 @@ pub enum StoreError {
 
 /// Storage for domains and repositories.
 pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Adds, in one transaction, the domains and then the repositories that
+    /// do not exist yet; what exists is left as it is. Each repository's
+    /// domain must exist or be among `domains`.
+    fn ensure(
+        &self,
+        domains: &[DomainRecord],
+        repositories: &[RepositoryRecord],
+    ) -> Result<(), StoreError>;
+
     /// Adds a domain; [`StoreError::AlreadyExists`] if `owner` has one of
     /// that name.
     fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError>;

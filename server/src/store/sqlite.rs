@@ -203,6 +203,58 @@ fn with_upstreams(
 }
 
 impl Store for SqliteStore {
+    fn ensure(
+        &self,
+        domains: &[DomainRecord],
+        repositories: &[RepositoryRecord],
+    ) -> Result<(), StoreError> {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let mut insert_domain = tx
+                .prepare(
+                    "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                )
+                .map_err(backend)?;
+            for d in domains {
+                insert_domain
+                    .execute(params![
+                        d.owner,
+                        d.name,
+                        d.region,
+                        d.created_time,
+                        d.encryption_key,
+                        tags_to_text(&d.tags),
+                    ])
+                    .map_err(backend)?;
+            }
+            let mut insert_repository = tx
+                .prepare(
+                    "INSERT INTO repositories
+                         (domain_owner, domain_name, name, description, tags, created_time)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                )
+                .map_err(backend)?;
+            for r in repositories {
+                debug_assert!(r.upstreams.is_empty(), "seeded repositories have no upstreams");
+                insert_repository
+                    .execute(params![
+                        r.domain_owner,
+                        r.domain_name,
+                        r.name,
+                        r.description,
+                        tags_to_text(&r.tags),
+                        r.created_time,
+                    ])
+                    .map_err(backend)?;
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
     fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError> {
         let connection = self.lock();
         let inserted = connection

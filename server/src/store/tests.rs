@@ -154,3 +154,25 @@ fn a_file_that_is_not_a_database_is_refused() {
     let err = SqliteStore::open(dir.path()).unwrap_err();
     assert!(format!("{err:#}").contains(sqlite::DATABASE_FILE), "{err:#}");
 }
+
+#[test]
+fn ensure_adds_only_what_is_missing() {
+    each_store(|store| {
+        let mut changed = domain("d1");
+        changed.created_time = 1;
+        store.create_domain(&changed).unwrap();
+        store
+            .ensure(&[domain("d1"), domain("d2")], &[repo("d1", "r1", &[]), repo("d2", "r2", &[])])
+            .unwrap();
+        assert_eq!(store.domain(OWNER, "d1").unwrap().unwrap().created_time, 1, "left as it was");
+        assert!(store.domain(OWNER, "d2").unwrap().is_some());
+        assert!(store.repository(OWNER, "d2", "r2").unwrap().is_some());
+        // Again: nothing changes, nothing fails.
+        store.ensure(&[domain("d2")], &[repo("d2", "r2", &[])]).unwrap();
+        assert_eq!(store.domains(OWNER, "us-east-1", all_page()).unwrap().len(), 2);
+        // A repository whose domain is nowhere fails the whole call.
+        let err = store.ensure(&[domain("d3")], &[repo("d4", "r4", &[])]).unwrap_err();
+        assert!(matches!(err, StoreError::Backend(_)), "{err}");
+        assert_eq!(store.domain(OWNER, "d3").unwrap(), None, "one transaction");
+    });
+}
