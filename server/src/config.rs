@@ -39,6 +39,9 @@ pub struct Config {
     /// `false` by default; set it when a TLS proxy fronts the server.
     #[serde(default)]
     pub secure_transport: bool,
+    /// Limits on what the API may create; AWS's defaults when absent.
+    #[serde(default)]
+    pub quotas: Quotas,
     #[serde(default)]
     pub domains: Vec<DomainConfig>,
     #[serde(default)]
@@ -47,6 +50,24 @@ pub struct Config {
 
 fn default_log_level() -> ConfigLoggingLevel {
     ConfigLoggingLevel::Info
+}
+
+/// Service quotas. CreateDomain and CreateRepository beyond them are a
+/// ServiceQuotaExceededException, as on AWS; configured domains and
+/// repositories do not count against them when they are created at start.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quotas {
+    /// Domains one account may have in one region (AWS: 10).
+    pub domains_per_account: u32,
+    /// Repositories one domain may have (AWS: 1000).
+    pub repositories_per_domain: u32,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self { domains_per_account: 10, repositories_per_domain: 1000 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

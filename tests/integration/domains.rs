@@ -3,6 +3,7 @@
 //! pages, and raw requests for what the client refuses to send.
 
 use codeartifact_client::types;
+use codeartifact_server::Storage;
 use codeartifact_tests::{aws_error, call_raw, TestServer, ACCOUNT, GINA, OTHER_USER, USER};
 use reqwest::Method;
 
@@ -196,5 +197,45 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
     let client = server.client(USER);
     let (status, _, _) = aws_error(client.describe_domain().domain("ok-name").send().await);
     assert_eq!(status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn quotas_are_service_quota_exceeded() {
+    let quotas = "[quotas]\ndomains_per_account = 3\nrepositories_per_domain = 1";
+    let server = TestServer::start_with(quotas, Storage::Ephemeral).await;
+    let client = server.client(USER);
+    // demo and team are the account's configured domains in us-east-1.
+    client.create_domain().domain("third").send().await.unwrap();
+    let (status, code, message) = aws_error(client.create_domain().domain("fourth").send().await);
+    assert_eq!((status, code.as_str()), (402, "ServiceQuotaExceededException"));
+    assert_eq!(
+        message,
+        "Account 111122223333 already has the most domains allowed in us-east-1: 3."
+    );
+    client.create_repository().domain("third").repository("r1").send().await.unwrap();
+    let (status, code, _) =
+        aws_error(client.create_repository().domain("third").repository("r2").send().await);
+    assert_eq!((status, code.as_str()), (402, "ServiceQuotaExceededException"));
+    // Freeing one makes room again.
+    client.delete_repository().domain("third").repository("r1").send().await.unwrap();
+    client.create_repository().domain("third").repository("r2").send().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_operation_is_rate_limited() {
+    let limit = "[rate_limit]\nrequests_per_second = 1\nburst = 2";
+    let server = TestServer::start_with(limit, Storage::Ephemeral).await;
+    let client = server.client(USER);
+    client.describe_domain().domain("demo").send().await.unwrap();
+    client.list_repositories_in_domain().domain("demo").send().await.unwrap();
+    let result = client.create_domain().domain("too-fast").send().await;
+    let Err(progenitor_client::Error::ErrorResponse(rv)) = result else {
+        panic!("expected a throttling error, got {result:?}")
+    };
+    assert_eq!(rv.status().as_u16(), 429);
+    assert_eq!(rv.headers()["x-amzn-errortype"], "ThrottlingException");
+    assert!(rv.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     server.stop().await;
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use codeartifact_api::{
     AccountId, AwsError, CreateDomainRequest, DomainDescription, DomainName, DomainQuery,
-    DomainStatus, DomainSummary, ListDomainsRequest, ListDomainsResult,
+    DomainStatus, DomainSummary, ErrorCode, ListDomainsRequest, ListDomainsResult,
 };
 use slog::{info, Logger};
 
@@ -46,10 +46,15 @@ impl Service {
                 .collect(),
             repository_count: 0,
         };
-        let created = self.store.create_domain(&record).map_err(|e| match e {
+        let quota = self.quotas.domains_per_account;
+        let created = self.store.create_domain(&record, quota).map_err(|e| match e {
             StoreError::AlreadyExists => {
                 AwsError::conflict(format!("Domain '{name}' already exists in account {owner}."))
             }
+            StoreError::QuotaExceeded(n) => AwsError::new(
+                ErrorCode::ServiceQuotaExceededException,
+                format!("Account {owner} already has the most domains allowed in {region}: {n}."),
+            ),
             e => internal(log, e),
         })?;
         info!(log, "created domain"; "domain" => name, "domain_owner" => owner);

@@ -17,7 +17,7 @@ use codeartifact_api::AwsError;
 use slog::{info, Logger};
 
 use crate::access::{authorize, Outcome, Question};
-use crate::config::Config;
+use crate::config::{Config, Quotas};
 use crate::domains::Domains;
 use crate::identity::{Caller, Identities, Principal};
 use crate::policy::{keys, ConditionContext, Policy};
@@ -36,6 +36,7 @@ pub struct Service {
     pub store: Arc<dyn Store>,
     pub tokens: TokenIssuer,
     pub throttle: Throttle,
+    quotas: Quotas,
     secure_transport: bool,
 }
 
@@ -60,6 +61,7 @@ impl Service {
             store,
             tokens,
             throttle: Throttle::new(config.rate_limit.as_ref()),
+            quotas: config.quotas,
             secure_transport: config.secure_transport,
         })
     }

@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, Utc};
 use codeartifact_api::{
-    AccountId, AwsError, CreateRepositoryRequest, DomainName, GetRepositoryEndpointRequest,
-    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryDescription,
-    RepositoryName, RepositoryQuery, RepositorySummary, UpstreamRepositoryInfo,
+    AccountId, AwsError, CreateRepositoryRequest, DomainName, ErrorCode,
+    GetRepositoryEndpointRequest, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
+    RepositoryDescription, RepositoryName, RepositoryQuery, RepositorySummary,
+    UpstreamRepositoryInfo,
 };
 use slog::{info, Logger};
 
@@ -96,7 +97,8 @@ impl Service {
             tags: input.tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect(),
             created_time: now.timestamp(),
         };
-        let created = self.store.create_repository(&record).map_err(|e| match e {
+        let quota = self.quotas.repositories_per_domain;
+        let created = self.store.create_repository(&record, quota).map_err(|e| match e {
             StoreError::DomainNotFound => domain_not_found(t.owner, t.domain),
             StoreError::UpstreamNotFound(upstream) => {
                 repository_not_found(t.owner, t.domain, &upstream)
@@ -105,6 +107,10 @@ impl Service {
                 "Repository '{}' already exists in domain '{}'.",
                 t.name, t.domain
             )),
+            StoreError::QuotaExceeded(n) => AwsError::new(
+                ErrorCode::ServiceQuotaExceededException,
+                format!("Domain '{}' already has the most repositories allowed: {n}.", t.domain),
+            ),
             e => internal(log, e),
         })?;
         info!(log, "created repository";

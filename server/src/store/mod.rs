@@ -71,6 +71,8 @@ pub enum StoreError {
     DomainHasRepositories(i64),
     #[error("the repository is an upstream of '{0}'")]
     RepositoryIsUpstream(String),
+    #[error("the quota of {0} is reached")]
+    QuotaExceeded(u32),
     #[error("storage failed: {0:#}")]
     Backend(#[from] anyhow::Error),
 }
@@ -87,8 +89,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
 
     /// Adds a domain; [`StoreError::AlreadyExists`] if `owner` has one of
-    /// that name.
-    fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError>;
+    /// that name, [`StoreError::QuotaExceeded`] if `owner` already has
+    /// `max_domains` in the domain's region.
+    fn create_domain(
+        &self,
+        domain: &DomainRecord,
+        max_domains: u32,
+    ) -> Result<DomainRecord, StoreError>;
 
     fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
 
@@ -103,8 +110,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Removes a domain that has no repositories, returning it as it was.
     fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError>;
 
-    /// Adds a repository to an existing domain whose upstreams all exist.
-    fn create_repository(&self, repo: &RepositoryRecord) -> Result<RepositoryRecord, StoreError>;
+    /// Adds a repository to an existing domain whose upstreams all exist,
+    /// unless the domain already has `max_repositories`.
+    fn create_repository(
+        &self,
+        repo: &RepositoryRecord,
+        max_repositories: u32,
+    ) -> Result<RepositoryRecord, StoreError>;
 
     fn repository(
         &self,

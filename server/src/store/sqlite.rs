@@ -155,10 +155,6 @@ fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(anyhow::Error::new(e).context("SQLite"))
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::ConstraintViolation))
-}
-
 fn domain_in(
     connection: &Connection,
     owner: &str,
@@ -255,28 +251,44 @@ impl Store for SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    fn create_domain(&self, domain: &DomainRecord) -> Result<DomainRecord, StoreError> {
-        let connection = self.lock();
-        let inserted = connection
-            .prepare_cached(
-                "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .and_then(|mut insert| {
-                insert.execute(params![
-                    domain.owner,
-                    domain.name,
-                    domain.region,
-                    domain.created_time,
-                    domain.encryption_key,
-                    tags_to_text(&domain.tags),
-                ])
-            });
-        match inserted {
-            Ok(_) => Ok(DomainRecord { repository_count: 0, ..domain.clone() }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists),
-            Err(e) => Err(backend(e)),
+    fn create_domain(
+        &self,
+        domain: &DomainRecord,
+        max_domains: u32,
+    ) -> Result<DomainRecord, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        if domain_in(&tx, &domain.owner, &domain.name).map_err(backend)?.is_some() {
+            return Err(StoreError::AlreadyExists);
         }
+        let count: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM domains
+                 WHERE owner = ?1 AND (region IS NULL OR ?2 IS NULL OR region = ?2)",
+                params![domain.owner, domain.region],
+                |row| row.get(0),
+            )
+            .map_err(backend)?;
+        if count >= i64::from(max_domains) {
+            return Err(StoreError::QuotaExceeded(max_domains));
+        }
+        tx.execute(
+            "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                domain.owner,
+                domain.name,
+                domain.region,
+                domain.created_time,
+                domain.encryption_key,
+                tags_to_text(&domain.tags),
+            ],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(DomainRecord { repository_count: 0, ..domain.clone() })
     }
 
     fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError> {
@@ -322,21 +334,31 @@ impl Store for SqliteStore {
         Ok(domain)
     }
 
-    fn create_repository(&self, repo: &RepositoryRecord) -> Result<RepositoryRecord, StoreError> {
+    fn create_repository(
+        &self,
+        repo: &RepositoryRecord,
+        max_repositories: u32,
+    ) -> Result<RepositoryRecord, StoreError> {
         let mut connection = self.lock();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
         let (owner, domain) = (&repo.domain_owner, &repo.domain_name);
-        if domain_in(&tx, owner, domain).map_err(backend)?.is_none() {
+        let Some(found) = domain_in(&tx, owner, domain).map_err(backend)? else {
             return Err(StoreError::DomainNotFound);
+        };
+        if repository_in(&tx, owner, domain, &repo.name).map_err(backend)?.is_some() {
+            return Err(StoreError::AlreadyExists);
+        }
+        if found.repository_count >= i64::from(max_repositories) {
+            return Err(StoreError::QuotaExceeded(max_repositories));
         }
         for upstream in &repo.upstreams {
             if repository_in(&tx, owner, domain, upstream).map_err(backend)?.is_none() {
                 return Err(StoreError::UpstreamNotFound(upstream.clone()));
             }
         }
-        let inserted = tx.execute(
+        tx.execute(
             "INSERT INTO repositories
                  (domain_owner, domain_name, name, description, tags, created_time)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -348,12 +370,8 @@ impl Store for SqliteStore {
                 tags_to_text(&repo.tags),
                 repo.created_time
             ],
-        );
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyExists),
-            Err(e) => return Err(backend(e)),
-        }
+        )
+        .map_err(backend)?;
         for (position, upstream) in repo.upstreams.iter().enumerate() {
             tx.execute(
                 "INSERT INTO upstreams (domain_owner, domain_name, repository, position, upstream)

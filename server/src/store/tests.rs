@@ -42,9 +42,9 @@ fn each_store(check: impl Fn(&dyn Store)) {
 #[test]
 fn domains_are_created_once_and_read_back() {
     each_store(|store| {
-        let created = store.create_domain(&domain("d1")).unwrap();
+        let created = store.create_domain(&domain("d1"), 100).unwrap();
         assert_eq!(created, domain("d1"));
-        assert!(matches!(store.create_domain(&domain("d1")), Err(StoreError::AlreadyExists)));
+        assert!(matches!(store.create_domain(&domain("d1"), 100), Err(StoreError::AlreadyExists)));
         assert_eq!(store.domain(OWNER, "d1").unwrap(), Some(domain("d1")));
         assert_eq!(store.domain("444455556666", "d1").unwrap(), None);
     });
@@ -54,7 +54,7 @@ fn domains_are_created_once_and_read_back() {
 fn listings_page_by_name() {
     each_store(|store| {
         for name in ["d3", "d1", "d2"] {
-            store.create_domain(&domain(name)).unwrap();
+            store.create_domain(&domain(name), 100).unwrap();
         }
         let names = |page| -> Vec<String> {
             store.domains(OWNER, "us-east-1", page).unwrap().into_iter().map(|d| d.name).collect()
@@ -66,7 +66,7 @@ fn listings_page_by_name() {
         assert!(store.domains("444455556666", "us-east-1", all_page()).unwrap().is_empty());
 
         for name in ["npm-b", "npm-a", "pypi"] {
-            store.create_repository(&repo("d1", name, &[])).unwrap();
+            store.create_repository(&repo("d1", name, &[]), 100).unwrap();
         }
         let repos = |prefix, page| -> Vec<String> {
             store
@@ -86,8 +86,8 @@ fn listings_page_by_name() {
 #[test]
 fn a_domain_with_repositories_cannot_be_deleted() {
     each_store(|store| {
-        store.create_domain(&domain("d1")).unwrap();
-        store.create_repository(&repo("d1", "r1", &[])).unwrap();
+        store.create_domain(&domain("d1"), 100).unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).unwrap();
         assert!(matches!(
             store.delete_domain(OWNER, "d1"),
             Err(StoreError::DomainHasRepositories(1))
@@ -103,19 +103,19 @@ fn a_domain_with_repositories_cannot_be_deleted() {
 fn repositories_need_their_domain_and_upstreams() {
     each_store(|store| {
         assert!(matches!(
-            store.create_repository(&repo("d1", "r1", &[])),
+            store.create_repository(&repo("d1", "r1", &[]), 100),
             Err(StoreError::DomainNotFound)
         ));
-        store.create_domain(&domain("d1")).unwrap();
+        store.create_domain(&domain("d1"), 100).unwrap();
         assert!(matches!(
-            store.create_repository(&repo("d1", "r2", &["r1"])),
+            store.create_repository(&repo("d1", "r2", &["r1"]), 100),
             Err(StoreError::UpstreamNotFound(name)) if name == "r1"
         ));
-        store.create_repository(&repo("d1", "r1", &[])).unwrap();
-        store.create_repository(&repo("d1", "r0", &[])).unwrap();
-        let r2 = store.create_repository(&repo("d1", "r2", &["r1", "r0"])).unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).unwrap();
+        store.create_repository(&repo("d1", "r0", &[]), 100).unwrap();
+        let r2 = store.create_repository(&repo("d1", "r2", &["r1", "r0"]), 100).unwrap();
         assert!(matches!(
-            store.create_repository(&repo("d1", "r2", &[])),
+            store.create_repository(&repo("d1", "r2", &[]), 100),
             Err(StoreError::AlreadyExists)
         ));
         assert_eq!(store.repository(OWNER, "d1", "r2").unwrap(), Some(r2));
@@ -138,8 +138,8 @@ fn a_reopened_database_has_everything_and_migrates_once() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = SqliteStore::open(dir.path()).unwrap();
-        store.create_domain(&domain("d1")).unwrap();
-        store.create_repository(&repo("d1", "r1", &[])).unwrap();
+        store.create_domain(&domain("d1"), 100).unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).unwrap();
     }
     let store = SqliteStore::open(dir.path()).unwrap();
     store.integrity_check().unwrap();
@@ -160,7 +160,7 @@ fn ensure_adds_only_what_is_missing() {
     each_store(|store| {
         let mut changed = domain("d1");
         changed.created_time = 1;
-        store.create_domain(&changed).unwrap();
+        store.create_domain(&changed, 100).unwrap();
         store
             .ensure(&[domain("d1"), domain("d2")], &[repo("d1", "r1", &[]), repo("d2", "r2", &[])])
             .unwrap();
@@ -174,5 +174,25 @@ fn ensure_adds_only_what_is_missing() {
         let err = store.ensure(&[domain("d3")], &[repo("d4", "r4", &[])]).unwrap_err();
         assert!(matches!(err, StoreError::Backend(_)), "{err}");
         assert_eq!(store.domain(OWNER, "d3").unwrap(), None, "one transaction");
+    });
+}
+
+#[test]
+fn quotas_count_per_account_region_and_domain() {
+    each_store(|store| {
+        store.create_domain(&domain("d1"), 2).unwrap();
+        store.create_domain(&domain("d2"), 2).unwrap();
+        assert!(matches!(store.create_domain(&domain("d3"), 2), Err(StoreError::QuotaExceeded(2))));
+        // An existing name is a conflict whatever the count.
+        assert!(matches!(store.create_domain(&domain("d1"), 2), Err(StoreError::AlreadyExists)));
+        let elsewhere = DomainRecord { region: Some("eu-west-1".into()), ..domain("d3") };
+        store.create_domain(&elsewhere, 2).unwrap();
+        let other = DomainRecord { owner: "444455556666".into(), ..domain("d3") };
+        store.create_domain(&other, 2).unwrap();
+
+        store.create_repository(&repo("d1", "r1", &[]), 1).unwrap();
+        let full = store.create_repository(&repo("d1", "r2", &[]), 1);
+        assert!(matches!(full, Err(StoreError::QuotaExceeded(1))));
+        store.create_repository(&repo("d2", "r2", &[]), 1).unwrap();
     });
 }
