@@ -168,10 +168,15 @@ fn serve(
             response
         }
         (_, Method::GET, _) => not_found(),
-        _ => json(
-            StatusCode::NOT_IMPLEMENTED,
-            json_error("Publishing is not supported: this server stores no packages yet"),
-        ),
+        // A 4xx, not 501: twine retries every 5xx at once, five times.
+        _ => {
+            let mut response = json(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json_error("Publishing is not supported: this server stores no packages yet"),
+            );
+            response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static("GET"));
+            response
+        }
     }
 }
 

@@ -1,10 +1,14 @@
-//! Hostile input, generated: whatever arrives in the query string or the
-//! signing headers, the verifier and the validator answer with an AWS error
-//! (or success), never a panic; and over the wire every answer on the route
-//! carries `x-amzn-ErrorType` and a JSON `message`.
+//! Hostile input, generated: whatever arrives in the query string, the JSON
+//! body or the signing headers, the verifier and the validators answer with
+//! an AWS error (or success), never a panic; and over the wire every answer
+//! on every API route carries `x-amzn-ErrorType` and a JSON `message`.
 
 use chrono::Utc;
-use codeartifact_api::{FromQuery, GetAuthorizationTokenRequest, QueryParams};
+use codeartifact_api::{
+    CreateDomainBody, CreateDomainRequest, CreateRepositoryBody, CreateRepositoryRequest,
+    FromQuery, GetAuthorizationTokenRequest, GetRepositoryEndpointRequest,
+    ListRepositoriesInDomainRequest, QueryParams,
+};
 use codeartifact_server::identity::Identities;
 use codeartifact_server::sigv4::RequestParts;
 use codeartifact_tests::{test_config_with, TestServer, USER};
@@ -18,6 +22,10 @@ fn query() -> impl Strategy<Value = String> {
         Just("domain".to_string()),
         Just("domain-owner".to_string()),
         Just("duration".to_string()),
+        Just("repository".to_string()),
+        Just("format".to_string()),
+        Just("max-results".to_string()),
+        Just("next-token".to_string()),
         "[a-z%+=&-]{0,8}",
     ];
     let value = prop_oneof![
@@ -50,6 +58,49 @@ fn authorization() -> impl Strategy<Value = String> {
     ]
 }
 
+/// JSON bodies near the operations' shapes, and noise.
+fn body() -> impl Strategy<Value = String> {
+    let text = prop_oneof![
+        "[a-zA-Z0-9 ./:-]{0,40}",
+        "\\PC{0,20}",
+        Just("\\u0000\\u0007".to_string()),
+        "x{1000,1100}",
+    ];
+    let text = text.prop_map(|t| serde_json::Value::String(t).to_string());
+    let member = prop_oneof![
+        Just("description"),
+        Just("encryptionKey"),
+        Just("maxResults"),
+        Just("nextToken"),
+        Just("tags"),
+        Just("upstreams"),
+        Just("other"),
+    ];
+    let value = prop_oneof![
+        text.clone(),
+        "-?[0-9]{1,22}",
+        Just("null".to_string()),
+        prop::collection::vec((text.clone(), text.clone()), 0..4).prop_map(|tags| {
+            let tags: Vec<String> =
+                tags.iter().map(|(k, v)| format!(r#"{{"key":{k},"value":{v}}}"#)).collect();
+            format!("[{}]", tags.join(","))
+        }),
+        prop::collection::vec(text, 0..3).prop_map(|names| {
+            let names: Vec<String> =
+                names.iter().map(|n| format!(r#"{{"repositoryName":{n}}}"#)).collect();
+            format!("[{}]", names.join(","))
+        }),
+    ];
+    prop_oneof![
+        3 => prop::collection::vec((member, value), 0..4).prop_map(|members| {
+            let members: Vec<String> =
+                members.iter().map(|(m, v)| format!(r#""{m}":{v}"#)).collect();
+            format!("{{{}}}", members.join(","))
+        }),
+        1 => "[ -~]{0,40}",
+    ]
+}
+
 static IDENTITIES: std::sync::LazyLock<Identities> =
     std::sync::LazyLock::new(|| Identities::from_config(&test_config_with("").0));
 
@@ -61,6 +112,35 @@ proptest! {
         match GetAuthorizationTokenRequest::from_query(&QueryParams::parse(&raw)) {
             Ok(request) => prop_assert!(request.domain.as_str().len() >= 2),
             Err(e) => prop_assert!(e.message.contains("validation error"), "{}", e.message),
+        }
+    }
+
+    #[test]
+    fn query_validators_never_panic(raw in query()) {
+        let query = QueryParams::parse(&raw);
+        for message in [
+            GetRepositoryEndpointRequest::from_query(&query).err().map(|e| e.message),
+            ListRepositoriesInDomainRequest::from_query(&query).err().map(|e| e.message),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prop_assert!(message.contains("validation error"), "{}", message);
+        }
+    }
+
+    #[test]
+    fn body_validators_never_panic(raw_query in query(), raw_body in body()) {
+        let query = QueryParams::parse(&raw_query);
+        if let Ok(body) = serde_json::from_str::<CreateDomainBody>(&raw_body) {
+            if let Err(e) = CreateDomainRequest::from_parts(&query, body) {
+                prop_assert!(e.message.contains("validation error"), "{}", e.message);
+            }
+        }
+        if let Ok(body) = serde_json::from_str::<CreateRepositoryBody>(&raw_body) {
+            if let Err(e) = CreateRepositoryRequest::from_parts(&query, body) {
+                prop_assert!(e.message.contains("validation error"), "{}", e.message);
+            }
         }
     }
 
@@ -124,5 +204,53 @@ async fn every_answer_on_the_route_is_aws_shaped() {
             assert!(body["message"].is_string(), "{raw}: {body}");
         }
     }
+    server.stop().await;
+}
+
+/// Every route of the API with its method.
+const ROUTES: [(&str, &str); 10] = [
+    ("POST", "/v1/authorization-token"),
+    ("POST", "/v1/domain"),
+    ("GET", "/v1/domain"),
+    ("POST", "/v1/domains"),
+    ("DELETE", "/v1/domain"),
+    ("POST", "/v1/repository"),
+    ("GET", "/v1/repository"),
+    ("POST", "/v1/domain/repositories"),
+    ("DELETE", "/v1/repository"),
+    ("GET", "/v1/repository/endpoint"),
+];
+
+#[tokio::test]
+async fn every_answer_on_every_route_is_aws_shaped_and_nothing_stored_is_lost() {
+    let server = TestServer::start().await;
+    let client = server.client(USER);
+    client.create_repository().domain("demo").repository("keep-me").send().await.unwrap();
+    let http = reqwest::Client::new();
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for i in 0..300 {
+        let (method, path) = ROUTES[i % ROUTES.len()];
+        let raw = query().new_tree(&mut runner).unwrap().current();
+        let raw_body = body().new_tree(&mut runner).unwrap().current();
+        let Ok(url) = reqwest::Url::parse(&format!("{}{path}?{raw}", server.url)) else {
+            continue;
+        };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = http.request(method.clone(), url).body(raw_body.clone()).build().unwrap();
+        USER.signer().sign(&mut request).unwrap();
+        let response = http.execute(request).await.unwrap();
+        let status = response.status();
+        let code = response.headers().get("x-amzn-errortype").cloned();
+        let text = response.text().await.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}?{raw} {raw_body}: not JSON: {text}"));
+        if !status.is_success() {
+            assert!(code.is_some(), "{method} {path}?{raw} {raw_body}: {status}: {json}");
+            assert!(json["message"].is_string(), "{json}");
+            assert_ne!(status.as_u16(), 500, "{method} {path}?{raw} {raw_body}: {json}");
+        }
+    }
+    let kept = client.describe_repository().domain("demo").repository("keep-me").send().await;
+    assert!(kept.is_ok(), "the repository made before the barrage is still there");
     server.stop().await;
 }

@@ -81,9 +81,10 @@ async fn npm_and_pip_get_past_authentication_with_a_token() {
 
     // Uploads get past authentication and are refused for what they are.
     let upload = basic(reqwest::Client::new().post(&pypi), &token).body("x").send().await.unwrap();
-    assert_eq!(upload.status().as_u16(), 501);
+    assert_eq!(upload.status().as_u16(), 405);
+    assert_eq!(upload.headers()["allow"], "GET");
     let publish = bearer(reqwest::Client::new().put(format!("{npm}left-pad")), &token);
-    assert_eq!(publish.send().await.unwrap().status().as_u16(), 501);
+    assert_eq!(publish.send().await.unwrap().status().as_u16(), 405);
     server.stop().await;
 }
 
