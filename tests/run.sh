@@ -4,9 +4,11 @@
 #   2. the Rust tests: unit tests, the spec guard, and the integration binary;
 #   3. the micro-benchmarks, built and run in criterion's quick mode so that
 #      they cannot rot (the load benchmark, bench/run.py, is not part of it);
-#   4. the real clients (boto3, the aws CLI, curl --aws-sigv4) and an OpenAPI
-#      validator against the built binary, from a pinned virtual environment
-#      that this script creates under target/.
+#   4. the real clients (boto3, the aws CLI, curl --aws-sigv4), the real
+#      package managers behind `aws codeartifact login` (npm, pip, twine), a
+#      kill -9 durability test and an OpenAPI validator against the built
+#      binary, from a pinned virtual environment that this script creates
+#      under target/. npm is the machine's (Node 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +33,10 @@ cargo build --workspace --bins
 step "real-client environment"
 if ! command -v curl >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq curl
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    echo "npm (Node 20) is needed for the package-manager tests" >&2
+    exit 1
 fi
 venv=target/real-clients-venv
 requirements=tests/real-clients/requirements.txt

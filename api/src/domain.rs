@@ -97,8 +97,7 @@ pub struct ListDomainsRequest {
 impl ListDomainsRequest {
     /// The request, or one ValidationException naming every violation.
     pub fn validate(self) -> Result<Self, AwsError> {
-        let none = QueryParams::default();
-        let mut v = Validator::new(&none);
+        let mut v = Validator::without_query();
         v.check_range("maxResults", self.max_results, 1..=MAX_PAGE_SIZE);
         let token = self.next_token.as_ref().map(PaginationToken::as_str);
         v.check("nextToken", token, false, &PaginationToken::constraints());
@@ -124,7 +123,7 @@ pub struct DomainDescription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<String>,
     /// The number of repositories in the domain.
-    pub repository_count: i64,
+    pub repository_count: i32,
     /// The total size of the domain's assets: always 0, as this server
     /// stores no packages.
     pub asset_size_bytes: i64,

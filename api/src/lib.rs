@@ -36,7 +36,8 @@ pub use token::{
 };
 pub use types::{
     AccountId, Arn, AwsResponseHeaders, Description, DomainName, DomainStatus, EndpointType,
-    PackageFormat, PaginationToken, RepositoryName, Tag, TagKey, TagValue, MAX_TAGS,
+    ExternalConnectionStatus, PackageFormat, PaginationToken, RepositoryName, Tag, TagKey,
+    TagValue, MAX_TAGS,
 };
 pub use validation::{Constraint, FromQuery, ModelPattern, QueryParams, Validator};
 

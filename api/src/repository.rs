@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::MAX_PAGE_SIZE;
 use crate::error::AwsError;
 use crate::types::{
-    check_tags, domain_members, AccountId, Description, DomainName, EndpointType, PackageFormat,
-    PaginationToken, RepositoryName, Tag,
+    check_tags, domain_members, AccountId, Description, DomainName, EndpointType,
+    ExternalConnectionStatus, PackageFormat, PaginationToken, RepositoryName, Tag,
 };
 use crate::validation::{FromQuery, QueryParams, Validator};
 
@@ -248,8 +248,8 @@ pub struct RepositoryExternalConnectionInfo {
     pub external_connection_name: String,
     /// The package format of the external connection.
     pub package_format: PackageFormat,
-    /// The status of the external connection: `Available`.
-    pub status: String,
+    /// The status of the external connection.
+    pub status: ExternalConnectionStatus,
 }
 
 /// A repository, as ListRepositoriesInDomain lists it.

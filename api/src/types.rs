@@ -218,6 +218,13 @@ model_enum!(
 );
 
 model_enum!(
+    /// The status of a repository's external connection.
+    ExternalConnectionStatus {
+        Available = "Available",
+    }
+);
+
+model_enum!(
     /// The status of a domain.
     DomainStatus {
         Active = "Active",
@@ -239,24 +246,14 @@ pub const MAX_TAGS: usize = 200;
 
 /// Checks a `tags` member read from a body, as AWS reports it:
 /// `tags.N.member.key` for the N-th tag (from 1).
-pub(crate) fn check_tags(v: &mut Validator<'_>, tags: &[Tag]) -> bool {
-    let mut ok = v.check_length("tags", tags.len(), MAX_TAGS);
+pub(crate) fn check_tags(v: &mut Validator<'_>, tags: &[Tag]) {
+    v.check_length("tags", tags.len(), MAX_TAGS);
     for (i, tag) in tags.iter().enumerate() {
         let n = i + 1;
-        ok &= v.check(
-            &format!("tags.{n}.member.key"),
-            Some(tag.key.as_str()),
-            true,
-            &TagKey::constraints(),
-        );
-        ok &= v.check(
-            &format!("tags.{n}.member.value"),
-            Some(tag.value.as_str()),
-            true,
-            &TagValue::constraints(),
-        );
+        let (key, value) = (Some(tag.key.as_str()), Some(tag.value.as_str()));
+        v.check(&format!("tags.{n}.member.key"), key, true, &TagKey::constraints());
+        v.check(&format!("tags.{n}.member.value"), value, true, &TagValue::constraints());
     }
-    ok
 }
 
 /// Reads `domain` and `domain-owner` from a query, as every operation on an

@@ -99,6 +99,17 @@ impl Constraint {
     }
 }
 
+/// The constraint `n` violates, if it lies outside `range`.
+fn range_violation(n: i64, range: &std::ops::RangeInclusive<i64>) -> Option<String> {
+    if n < *range.start() {
+        return Some(format!("Member must have value greater than or equal to {}", range.start()));
+    }
+    if n > *range.end() {
+        return Some(format!("Member must have value less than or equal to {}", range.end()));
+    }
+    None
+}
+
 fn is_decimal_integer(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -115,6 +126,12 @@ pub struct Validator<'q> {
 impl<'q> Validator<'q> {
     pub fn new(query: &'q QueryParams) -> Self {
         Self { query, errors: Vec::new() }
+    }
+
+    /// A validator for a request that has no query members.
+    pub fn without_query() -> Validator<'static> {
+        static NONE: QueryParams = QueryParams { pairs: Vec::new() };
+        Validator::new(&NONE)
     }
 
     fn violation(&mut self, value: Option<&str>, member: &str, constraint: &str) {
@@ -211,30 +228,18 @@ impl<'q> Validator<'q> {
         member: &str,
         value: Option<i64>,
         range: std::ops::RangeInclusive<i64>,
-    ) -> bool {
-        let Some(n) = value else { return true };
-        let shown = n.to_string();
-        if n < *range.start() {
-            let text = format!("Member must have value greater than or equal to {}", range.start());
-            self.violation(Some(&shown), member, &text);
-            return false;
+    ) {
+        if let Some(text) = value.and_then(|n| range_violation(n, &range)) {
+            self.violation(value.map(|n| n.to_string()).as_deref(), member, &text);
         }
-        if n > *range.end() {
-            let text = format!("Member must have value less than or equal to {}", range.end());
-            self.violation(Some(&shown), member, &text);
-            return false;
-        }
-        true
     }
 
     /// A list already read (from a JSON body) with at most `max` members.
-    pub fn check_length(&mut self, member: &str, len: usize, max: usize) -> bool {
-        if len <= max {
-            return true;
+    pub fn check_length(&mut self, member: &str, len: usize, max: usize) {
+        if len > max {
+            let text = format!("Member must have length less than or equal to {max}");
+            self.violation(Some(&format!("[{len} members]")), member, &text);
         }
-        let text = format!("Member must have length less than or equal to {max}");
-        self.violation(Some(&format!("[{len} members]")), member, &text);
-        false
     }
 
     /// An optional integer member with an inclusive range, plus any extra
@@ -262,13 +267,8 @@ impl<'q> Validator<'q> {
                 return None;
             }
         };
-        if number < *range.start() || number > *range.end() {
-            // The message shows the value as sent, not as clamped.
-            let text = if number < *range.start() {
-                format!("Member must have value greater than or equal to {}", range.start())
-            } else {
-                format!("Member must have value less than or equal to {}", range.end())
-            };
+        // The message shows the value as sent, not as clamped.
+        if let Some(text) = range_violation(number, &range) {
             self.violation(Some(value), member, &text);
             return None;
         }

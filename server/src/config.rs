@@ -39,6 +39,12 @@ pub struct Config {
     /// `false` by default; set it when a TLS proxy fronts the server.
     #[serde(default)]
     pub secure_transport: bool,
+    /// The URL package managers reach this server at, such as
+    /// `https://codeartifact.example.com` behind a TLS proxy; repository
+    /// endpoints start with it. When absent: `http://` (`https://` with
+    /// `secure_transport`) and the `Host` the caller sent.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// Limits on what the API may create; AWS's defaults when absent.
     #[serde(default)]
     pub quotas: Quotas,
@@ -395,6 +401,9 @@ impl Config {
         if let Some(region) = &self.region {
             check_region(region)?;
         }
+        if let Some(url) = &self.public_url {
+            check_public_url(url)?;
+        }
         let mut domains = HashSet::new();
         for d in &self.domains {
             DomainName::parse(&d.name).map_err(|e| anyhow::anyhow!("domain '{}': {e}", d.name))?;
@@ -506,6 +515,17 @@ fn check_compiled<'a>(
 ) -> anyhow::Result<()> {
     if policies.into_iter().any(|p| p.compiled.is_none()) {
         bail!("a policy of '{owner}' was not loaded; build configurations with Config::parse");
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL with a host and nothing after the path, which
+/// repository paths are appended to.
+fn check_public_url(url: &str) -> anyhow::Result<()> {
+    let uri: http::Uri = url.parse().with_context(|| format!("public_url '{url}' is not a URL"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none() || uri.query().is_some() || url.contains('@') {
+        bail!("public_url '{url}' must be an http:// or https:// URL with a host and no query");
     }
     Ok(())
 }
@@ -622,6 +642,22 @@ mod tests {
             (FULL.replace("log_level = \"debug\"", "log_level = \"loud\""), "log_level"),
             (FULL.replace("burst = 10", "burst = 10\nbursts = 1"), "unknown field"),
             (FULL.replace("2030-01-01T00:00:00Z", "tomorrow"), "expiration"),
+            (format!("public_url = \"ftp://files.example.com\"\n{FULL}"), "public_url"),
+            (format!("public_url = \"https://a.example.com/?x=1\"\n{FULL}"), "public_url"),
+            (
+                FULL.replace(
+                    "name = \"my-domain\"",
+                    "name = \"my-domain\"\nrepositories = [\"r1\", \"r1\"]",
+                ),
+                "listed twice",
+            ),
+            (
+                FULL.replace(
+                    "name = \"my-domain\"",
+                    "name = \"my-domain\"\nrepositories = [\"-r\"]",
+                ),
+                "repository '-r'",
+            ),
             (FULL.replace("requests_per_second = 5", "requests_per_second = 0"), "nonzero"),
         ];
         for (text, expected) in cases {

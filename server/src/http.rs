@@ -34,8 +34,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetAuthorizationTokenRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError> {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             let input = query.validate()?;
             service.get_authorization_token(&rqctx.log, &caller, &input, Utc::now())
         })
@@ -47,10 +48,13 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<CreateDomainQuery>,
         body: AwsBody<CreateDomainBody>,
     ) -> Result<AwsResponse<CreateDomainResult>, HttpError> {
-        let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
+        run(rqctx, body.as_bytes(), |caller| async move {
             let input = CreateDomainRequest::from_parts(query.params(), body.parse()?)?;
-            let domain = service.create_domain(&rqctx.log, &caller, input, Utc::now())?;
+            let domain = blocking(rqctx, move |service, log| {
+                service.create_domain(log, &caller, input, Utc::now())
+            })
+            .await?;
             Ok(CreateDomainResult { domain })
         })
         .await
@@ -61,8 +65,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DomainQuery>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeDomainResult>, HttpError> {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             let domain = service.describe_domain(&rqctx.log, &caller, &query.validate()?)?;
             Ok(DescribeDomainResult { domain })
         })
@@ -73,8 +78,9 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: AwsBody<ListDomainsRequest>,
     ) -> Result<AwsResponse<ListDomainsResult>, HttpError> {
+        let (rqctx, body) = (&rqctx, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             let input = body.parse()?.validate()?;
             service.list_domains(&rqctx.log, &caller, &input)
         })
@@ -86,9 +92,12 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DomainQuery>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteDomainResult>, HttpError> {
-        let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
-            let domain = service.delete_domain(&rqctx.log, &caller, &query.validate()?)?;
+        let (rqctx, query, body) = (&rqctx, &query, &body);
+        run(rqctx, body.as_bytes(), |caller| async move {
+            let input = query.validate()?;
+            let domain =
+                blocking(rqctx, move |service, log| service.delete_domain(log, &caller, &input))
+                    .await?;
             Ok(DeleteDomainResult { domain })
         })
         .await
@@ -99,10 +108,13 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<RepositoryQuery>,
         body: AwsBody<CreateRepositoryBody>,
     ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError> {
-        let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
+        run(rqctx, body.as_bytes(), |caller| async move {
             let input = CreateRepositoryRequest::from_parts(query.params(), body.parse()?)?;
-            let repository = service.create_repository(&rqctx.log, &caller, input, Utc::now())?;
+            let repository = blocking(rqctx, move |service, log| {
+                service.create_repository(log, &caller, input, Utc::now())
+            })
+            .await?;
             Ok(CreateRepositoryResult { repository })
         })
         .await
@@ -113,8 +125,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<RepositoryQuery>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError> {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             let repository =
                 service.describe_repository(&rqctx.log, &caller, &query.validate()?)?;
             Ok(DescribeRepositoryResult { repository })
@@ -127,8 +140,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListRepositoriesInDomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError> {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             service.list_repositories_in_domain(&rqctx.log, &caller, &query.validate()?)
         })
         .await
@@ -139,9 +153,13 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<RepositoryQuery>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError> {
-        let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
-            let repository = service.delete_repository(&rqctx.log, &caller, &query.validate()?)?;
+        let (rqctx, query, body) = (&rqctx, &query, &body);
+        run(rqctx, body.as_bytes(), |caller| async move {
+            let input = query.validate()?;
+            let repository = blocking(rqctx, move |service, log| {
+                service.delete_repository(log, &caller, &input)
+            })
+            .await?;
             Ok(DeleteRepositoryResult { repository })
         })
         .await
@@ -152,10 +170,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetRepositoryEndpointRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError> {
+        let (rqctx, query, body) = (&rqctx, &query, &body);
         let service = rqctx.context();
-        run(&rqctx, body.as_bytes(), |caller| {
+        run(rqctx, body.as_bytes(), |caller| async move {
             let input = query.validate()?;
-            let base = base_url(&rqctx);
+            let base = base_url(rqctx);
             let repository_endpoint =
                 service.get_repository_endpoint(&rqctx.log, &caller, &input, &base)?;
             Ok(GetRepositoryEndpointResult { repository_endpoint })
@@ -164,8 +183,9 @@ impl CodeArtifactApi for ServerImpl {
     }
 }
 
-/// This server's URL as the caller reached it: the `Host` it sent (which
-/// SigV4 signs), or the bound address when that is not a valid authority.
+/// This server's URL as the caller reached it: see [`Service::base_url`].
+/// The `Host` header, or the bound address when that is not a valid
+/// authority.
 fn base_url(rqctx: &RequestContext<Arc<Service>>) -> String {
     let host = rqctx
         .request
@@ -173,26 +193,31 @@ fn base_url(rqctx: &RequestContext<Arc<Service>>) -> String {
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.parse::<http::uri::Authority>().ok())
-        .filter(|a| !a.as_str().contains('@'));
-    match host {
-        Some(authority) => format!("http://{authority}"),
-        None => format!("http://{}", rqctx.server.local_addr),
-    }
+        .filter(|a| !a.as_str().contains('@'))
+        .map(|a| a.to_string());
+    let host = host.unwrap_or_else(|| rqctx.server.local_addr.to_string());
+    rqctx.context().base_url(&host)
 }
 
 /// Runs one operation the AWS way: authenticate the caller, apply the rate
 /// limit, then `op` (which validates and acts). Every failure, a panic
-/// included, becomes an AWS-shaped error carrying the request id.
-async fn run<T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static>(
+/// included, becomes an AWS-shaped error carrying the request id. `op`'s
+/// future borrows the request's parts, which is why each handler rebinds
+/// them as references first.
+async fn run<T, Op>(
     rqctx: &RequestContext<Arc<Service>>,
     body: &[u8],
-    op: impl FnOnce(Caller) -> OpResult<T>,
-) -> Result<AwsResponse<T>, HttpError> {
+    op: impl FnOnce(Caller) -> Op,
+) -> Result<AwsResponse<T>, HttpError>
+where
+    T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
+    Op: std::future::Future<Output = OpResult<T>>,
+{
     let request_id = rqctx.request_id.clone();
     let result = guarded(&rqctx.log, async {
         let caller = authenticate(rqctx, body)?;
         rqctx.context().throttle.check(&caller.principal.arn)?;
-        op(caller)
+        op(caller).await
     })
     .await;
     match result {
@@ -215,16 +240,47 @@ async fn guarded<T>(
     log: &slog::Logger,
     operation: impl std::future::Future<Output = OpResult<T>>,
 ) -> OpResult<T> {
-    AssertUnwindSafe(operation).catch_unwind().await.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        slog::error!(log, "operation panicked"; "panic" => what);
-        Err(AwsError::internal("An internal error occurred. Try the request again."))
-    })
+    AssertUnwindSafe(operation).catch_unwind().await.unwrap_or_else(|panic| panicked(log, panic))
 }
+
+/// Runs work that writes on tokio's blocking pool: a commit waits for the
+/// disk, and the connection's task must not wait with it, nor the other
+/// requests on its worker thread.
+async fn blocking<T: Send + 'static>(
+    rqctx: &RequestContext<Arc<Service>>,
+    work: impl FnOnce(&Service, &slog::Logger) -> OpResult<T> + Send + 'static,
+) -> OpResult<T> {
+    on_blocking_pool(Arc::clone(rqctx.context()), &rqctx.log, work).await
+}
+
+async fn on_blocking_pool<C: Send + Sync + 'static, T: Send + 'static>(
+    context: Arc<C>,
+    log: &slog::Logger,
+    work: impl FnOnce(&C, &slog::Logger) -> OpResult<T> + Send + 'static,
+) -> OpResult<T> {
+    let work_log = log.clone();
+    match tokio::task::spawn_blocking(move || work(&context, &work_log)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => panicked(log, e.into_panic()),
+        Err(e) => {
+            slog::error!(log, "operation cancelled"; "error" => e.to_string());
+            Err(AwsError::internal(INTERNAL))
+        }
+    }
+}
+
+/// What panicked goes to the log; the client gets an InternalServerException.
+fn panicked<T>(log: &slog::Logger, panic: Box<dyn std::any::Any + Send>) -> OpResult<T> {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    slog::error!(log, "operation panicked"; "panic" => what);
+    Err(AwsError::internal(INTERNAL))
+}
+
+const INTERNAL: &str = "An internal error occurred. Try the request again.";
 
 fn authenticate(rqctx: &RequestContext<Arc<Service>>, body: &[u8]) -> OpResult<Caller> {
     let request = &rqctx.request;
@@ -253,6 +309,18 @@ mod tests {
         let http = err.into_http_error("r");
         assert_eq!(http.status_code.as_u16(), 500);
         assert_eq!(http.headers.unwrap()["x-amzn-errortype"], "InternalServerException");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn work_on_the_blocking_pool_answers_or_becomes_an_internal_server_exception() {
+        let log = slog::Logger::root(slog::Discard, o!());
+        let context = Arc::new(41);
+        let answer = on_blocking_pool(Arc::clone(&context), &log, |n, _| Ok(n + 1)).await;
+        assert_eq!(answer.unwrap(), 42);
+        let result: OpResult<()> = on_blocking_pool(context, &log, |_, _| panic!("boom")).await;
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalServerException);
+        assert!(!err.message.contains("boom"));
     }
 
     #[tokio::test]

@@ -39,8 +39,7 @@ async fn domains_repositories_and_endpoint_access_survive_a_restart() {
     let client = first.client(USER);
     client.create_domain().domain("kept").send().await.unwrap();
     client.create_repository().domain("kept").repository("r1").send().await.unwrap();
-    // The configured demo domain loses a repository it never had; nothing
-    // the API did may be undone by the configuration at the next start.
+    // The configured demo domain gains a repository through the API.
     client.create_repository().domain("demo").repository("r2").send().await.unwrap();
     let token = client.get_authorization_token().domain("kept").send().await.unwrap();
     let token = token.into_inner().authorization_token;
@@ -85,5 +84,29 @@ async fn an_ephemeral_server_keeps_nothing() {
     let second = TestServer::start().await;
     let result = second.client(USER).describe_domain().domain("gone").send().await;
     assert_eq!(codeartifact_tests::aws_error(result).0, 404);
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn configured_items_are_created_once_and_stay_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let configured =
+        "[[domains]]\nname = \"seeded\"\nowner = \"111122223333\"\nrepositories = [\"a1\", \"a2\"]";
+    let first = TestServer::start_in(configured, dir.path()).await;
+    let client = first.client(USER);
+    let repos = client.list_repositories_in_domain().domain("seeded").send().await.unwrap();
+    assert_eq!(repos.into_inner().repositories.len(), 2);
+    client.delete_repository().domain("seeded").repository("a1").send().await.unwrap();
+    first.stop().await;
+
+    let second = TestServer::start_in(configured, dir.path()).await;
+    let client = second.client(USER);
+    let result = client.describe_repository().domain("seeded").repository("a1").send().await;
+    assert_eq!(
+        codeartifact_tests::aws_error(result).0,
+        404,
+        "deleted through the API: stays deleted"
+    );
+    client.describe_repository().domain("seeded").repository("a2").send().await.unwrap();
     second.stop().await;
 }

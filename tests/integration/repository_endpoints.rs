@@ -125,9 +125,7 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
             expiration: now - TimeDelta::hours(1),
         })
         .unwrap();
-    let response = get(&url, |r| bearer(r, &expired)).await;
-    assert_eq!(response.status().as_u16(), 401);
-    assert_unauthorized(response).await;
+    assert_unauthorized(get(&url, |r| bearer(r, &expired)).await).await;
     // The same request with the good token gets past authentication.
     assert_eq!(get(&url, |r| bearer(r, &token)).await.status(), 404);
     server.stop().await;
@@ -147,5 +145,23 @@ async fn nothing_about_a_repository_is_revealed_without_a_token() {
         let response = get(&format!("{}/d/{path}", server.url), |r| bearer(r, &token)).await;
         assert_eq!(response.status().as_u16(), 404, "{path}");
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn endpoints_follow_the_public_url_or_the_transport() {
+    let public = "public_url = \"https://artifacts.example.com/\"";
+    let server = TestServer::start_with(public, codeartifact_server::Storage::Ephemeral).await;
+    make_repository(&server, "demo", "store").await;
+    let url = endpoint(&server, "demo", "store", PackageFormat::Npm).await;
+    assert_eq!(url, "https://artifacts.example.com/d/demo-111122223333/npm/store/");
+    server.stop().await;
+
+    let tls = "secure_transport = true";
+    let server = TestServer::start_with(tls, codeartifact_server::Storage::Ephemeral).await;
+    make_repository(&server, "demo", "store").await;
+    let url = endpoint(&server, "demo", "store", PackageFormat::Pypi).await;
+    let host = server.url.trim_start_matches("http://");
+    assert_eq!(url, format!("https://{host}/d/demo-111122223333/pypi/store/"));
     server.stop().await;
 }

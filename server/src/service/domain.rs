@@ -7,7 +7,9 @@ use codeartifact_api::{
 };
 use slog::{info, Logger};
 
-use super::{domain_not_found, internal, page_size, paginate, resume_after, OpResult, Service};
+use super::{
+    domain_not_found, internal, owner_of, page_size, paginate, resume_after, OpResult, Service,
+};
 use crate::domains::domain_arn;
 use crate::identity::Caller;
 use crate::store::{DomainRecord, Page, StoreError};
@@ -19,7 +21,8 @@ pub const DELETE_DOMAIN: &str = "codeartifact:DeleteDomain";
 
 impl Service {
     /// Creates a domain owned by the caller's account, in the region the
-    /// request was signed for.
+    /// request was signed for. Domain names are unique per account here,
+    /// across regions.
     pub fn create_domain(
         &self,
         log: &Logger,
@@ -39,18 +42,12 @@ impl Service {
             region: Some(region.to_string()),
             created_time: now.timestamp(),
             encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
-            tags: input
-                .tags
-                .into_iter()
-                .map(|t| (t.key.to_string(), t.value.to_string()))
-                .collect(),
+            tags: input.tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect(),
             repository_count: 0,
         };
         let quota = self.quotas.domains_per_account;
         let created = self.store.create_domain(&record, quota).map_err(|e| match e {
-            StoreError::AlreadyExists => {
-                AwsError::conflict(format!("Domain '{name}' already exists in account {owner}."))
-            }
+            StoreError::AlreadyExists => self.already_exists(log, owner, name, region),
             StoreError::QuotaExceeded(n) => AwsError::new(
                 ErrorCode::ServiceQuotaExceededException,
                 format!("Account {owner} already has the most domains allowed in {region}: {n}."),
@@ -61,20 +58,36 @@ impl Service {
         Ok(describe(&created, region, DomainStatus::Active))
     }
 
+    /// The ConflictException for a name the account has taken, saying where
+    /// when that is another region (where the caller cannot see it).
+    fn already_exists(&self, log: &Logger, owner: &str, name: &str, region: &str) -> AwsError {
+        let elsewhere = match self.store.domain(owner, name) {
+            Ok(found) => found.and_then(|d| d.region).filter(|r| r != region),
+            Err(e) => return internal(log, e),
+        };
+        let message = match elsewhere {
+            Some(other) => format!(
+                "Domain '{name}' already exists in account {owner}, in region {other}; domain \
+                 names are unique per account on this server."
+            ),
+            None => format!("Domain '{name}' already exists in account {owner}."),
+        };
+        AwsError::conflict(message)
+    }
+
     pub fn describe_domain(
         &self,
         log: &Logger,
         caller: &Caller,
         input: &DomainQuery,
     ) -> OpResult<DomainDescription> {
-        let (owner, name) = owner_and_name(caller, input);
+        let owner = owner_of(caller, input.domain_owner.as_ref());
+        let name = input.domain.as_str();
         let region = caller.region.as_str();
         let arn = domain_arn(region, owner, name);
-        let policy = self.domain_policy(owner, name, region);
-        self.authorize(log, caller, DESCRIBE_DOMAIN, &arn, owner, policy)?;
-        let domain = self
-            .find_domain(log, region, owner, name)?
-            .ok_or_else(|| domain_not_found(owner, name))?;
+        self.access(log, caller, DESCRIBE_DOMAIN, &arn, owner, name)?;
+        let found = self.store.domain(owner, name).map_err(|e| internal(log, e))?;
+        let domain = found.ok_or_else(|| domain_not_found(owner, name))?;
         Ok(describe(&domain, region, DomainStatus::Active))
     }
 
@@ -118,30 +131,24 @@ impl Service {
         caller: &Caller,
         input: &DomainQuery,
     ) -> OpResult<DomainDescription> {
-        let (owner, name) = owner_and_name(caller, input);
+        let owner = owner_of(caller, input.domain_owner.as_ref());
+        let name = input.domain.as_str();
         let region = caller.region.as_str();
         let arn = domain_arn(region, owner, name);
-        let policy = self.domain_policy(owner, name, region);
-        self.authorize(log, caller, DELETE_DOMAIN, &arn, owner, policy)?;
-        if self.find_domain(log, region, owner, name)?.is_none() {
-            return Err(domain_not_found(owner, name));
-        }
+        self.access(log, caller, DELETE_DOMAIN, &arn, owner, name)?;
         let deleted = self.store.delete_domain(owner, name).map_err(|e| match e {
             StoreError::DomainNotFound => domain_not_found(owner, name),
-            StoreError::DomainHasRepositories(n) => AwsError::conflict(format!(
-                "Domain '{name}' still has {n} repositories; delete them first."
-            )),
+            StoreError::DomainHasRepositories(n) => {
+                let repositories = if n == 1 { "repository" } else { "repositories" };
+                AwsError::conflict(format!(
+                    "Domain '{name}' has {n} {repositories}; delete them before the domain."
+                ))
+            }
             e => internal(log, e),
         })?;
         info!(log, "deleted domain"; "domain" => name, "domain_owner" => owner);
         Ok(describe(&deleted, region, DomainStatus::Deleted))
     }
-}
-
-fn owner_and_name<'a>(caller: &'a Caller, input: &'a DomainQuery) -> (&'a str, &'a str) {
-    let owner =
-        input.domain_owner.as_ref().map_or(caller.principal.account.as_str(), |o| o.as_str());
-    (owner, input.domain.as_str())
 }
 
 /// A stored domain as the wire describes it, seen from `region`.
@@ -153,7 +160,7 @@ fn describe(d: &DomainRecord, region: &str, status: DomainStatus) -> DomainDescr
         status,
         created_time: d.created_time,
         encryption_key: d.encryption_key.clone(),
-        repository_count: d.repository_count,
+        repository_count: i32::try_from(d.repository_count).unwrap_or(i32::MAX),
         asset_size_bytes: 0,
     }
 }

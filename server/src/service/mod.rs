@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use codeartifact_api::AwsError;
+use codeartifact_api::{AccountId, AwsError};
 use slog::{info, Logger};
 
 use crate::access::{authorize, Outcome, Question};
@@ -38,6 +38,7 @@ pub struct Service {
     pub throttle: Throttle,
     quotas: Quotas,
     secure_transport: bool,
+    public_url: Option<String>,
 }
 
 /// What an operation returns: its output, or the AWS error to send.
@@ -63,7 +64,19 @@ impl Service {
             throttle: Throttle::new(config.rate_limit.as_ref()),
             quotas: config.quotas,
             secure_transport: config.secure_transport,
+            public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         })
+    }
+
+    /// This server's URL as package managers reach it, without a trailing
+    /// `/`: the configured `public_url`, else built from the `Host` the
+    /// caller sent (which SigV4 signs).
+    pub fn base_url(&self, host: &str) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None if self.secure_transport => format!("https://{host}"),
+            None => format!("http://{host}"),
+        }
     }
 
     /// Decides one permission, logs which statement decided it, and turns a
@@ -94,16 +107,31 @@ impl Service {
         self.domains.get(owner, name).filter(|d| d.is_in(region)).and_then(|d| d.policy.as_deref())
     }
 
-    /// The domain, if it exists in the caller's region.
-    fn find_domain(
+    /// Decides `action` on `resource` (the domain or one of its
+    /// repositories) with the domain's policy, then checks that the domain
+    /// exists in the caller's region. In that order, as on AWS: who may not
+    /// act on a domain learns nothing about whether it exists.
+    fn access(
         &self,
         log: &Logger,
-        region: &str,
+        caller: &Caller,
+        action: &'static str,
+        resource: &str,
         owner: &str,
-        name: &str,
-    ) -> OpResult<Option<DomainRecord>> {
-        let found = self.store.domain(owner, name).map_err(|e| internal(log, e))?;
-        Ok(found.filter(|d| d.is_in(region)))
+        domain: &str,
+    ) -> OpResult<()> {
+        let policy = self.domain_policy(owner, domain, &caller.region);
+        self.authorize(log, caller, action, resource, owner, policy)?;
+        self.require_domain(log, &caller.region, owner, domain)
+    }
+
+    /// A ResourceNotFoundException unless the domain exists in `region`.
+    fn require_domain(&self, log: &Logger, region: &str, owner: &str, name: &str) -> OpResult<()> {
+        match self.store.domain_is_in(owner, name, region) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(domain_not_found(owner, name)),
+            Err(e) => Err(internal(log, e)),
+        }
     }
 
     /// The condition keys every request carries.
@@ -117,6 +145,12 @@ impl Service {
             .set(keys::SECURE_TRANSPORT, self.secure_transport.to_string());
         context
     }
+}
+
+/// The account that owns the domain a request names: its `domain-owner`,
+/// or the caller's own account.
+fn owner_of<'a>(caller: &'a Caller, domain_owner: Option<&'a AccountId>) -> &'a str {
+    domain_owner.map_or(caller.principal.account.as_str(), AccountId::as_str)
 }
 
 /// Logs a decision; a denial becomes the error to send.
@@ -134,9 +168,9 @@ fn log_outcome(log: &Logger, action: &str, resource: &str, outcome: Outcome) -> 
     }
 }
 
-/// Creates the configured domains and repositories that are missing, in
-/// one transaction. What exists is left as it is, so a restart never undoes
-/// what the API did.
+/// Creates the configured domains and repositories the first time the
+/// database sees them, in one transaction; a restart never undoes what the
+/// API did, deletions included.
 fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
     let domains: Vec<DomainRecord> = config
         .domains
@@ -166,7 +200,7 @@ fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Resul
             })
         })
         .collect();
-    Ok(store.ensure(&domains, &repositories)?)
+    Ok(store.seed(&domains, &repositories)?)
 }
 
 /// A storage failure: logged in full, reported as AWS reports its own.

@@ -14,8 +14,8 @@ use codeartifact_api::{
 use slog::{info, Logger};
 
 use super::{
-    domain_not_found, internal, page_size, paginate, repository_not_found, resume_after, OpResult,
-    Service,
+    domain_not_found, internal, owner_of, page_size, paginate, repository_not_found, resume_after,
+    OpResult, Service,
 };
 use crate::domains::{domain_arn, repository_arn};
 use crate::identity::Caller;
@@ -42,8 +42,7 @@ impl<'a> Target<'a> {
         owner: Option<&'a AccountId>,
         name: &'a RepositoryName,
     ) -> Self {
-        let owner = owner.map_or(caller.principal.account.as_str(), |o| o.as_str());
-        Self { owner, domain: domain.as_str(), name: name.as_str() }
+        Self { owner: owner_of(caller, owner), domain: domain.as_str(), name: name.as_str() }
     }
 
     fn of(caller: &'a Caller, q: &'a RepositoryQuery) -> Self {
@@ -61,14 +60,8 @@ impl Service {
         action: &'static str,
         t: &Target<'_>,
     ) -> OpResult<()> {
-        let region = caller.region.as_str();
-        let arn = repository_arn(region, t.owner, t.domain, t.name);
-        let policy = self.domain_policy(t.owner, t.domain, region);
-        self.authorize(log, caller, action, &arn, t.owner, policy)?;
-        match self.find_domain(log, region, t.owner, t.domain)? {
-            Some(_) => Ok(()),
-            None => Err(domain_not_found(t.owner, t.domain)),
-        }
+        let arn = repository_arn(&caller.region, t.owner, t.domain, t.name);
+        self.access(log, caller, action, &arn, t.owner, t.domain)
     }
 
     /// The repository, which must exist.
@@ -135,16 +128,11 @@ impl Service {
         caller: &Caller,
         input: &ListRepositoriesInDomainRequest,
     ) -> OpResult<ListRepositoriesInDomainResult> {
-        let owner =
-            input.domain_owner.as_ref().map_or(caller.principal.account.as_str(), |o| o.as_str());
+        let owner = owner_of(caller, input.domain_owner.as_ref());
         let domain = input.domain.as_str();
         let region = caller.region.as_str();
         let arn = domain_arn(region, owner, domain);
-        let policy = self.domain_policy(owner, domain, region);
-        self.authorize(log, caller, LIST_REPOSITORIES_IN_DOMAIN, &arn, owner, policy)?;
-        if self.find_domain(log, region, owner, domain)?.is_none() {
-            return Err(domain_not_found(owner, domain));
-        }
+        self.access(log, caller, LIST_REPOSITORIES_IN_DOMAIN, &arn, owner, domain)?;
         let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
         // Every repository is administered by its domain's owner.
         if input.administrator_account.as_ref().is_some_and(|a| a.as_str() != owner) {

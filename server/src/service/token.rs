@@ -7,7 +7,7 @@ use codeartifact_api::{
 };
 use slog::{info, Logger};
 
-use super::{domain_not_found, internal, log_outcome, OpResult, Service};
+use super::{internal, log_outcome, owner_of, OpResult, Service};
 use crate::access::{authorize, Outcome, Question};
 use crate::domains::domain_arn;
 use crate::identity::{Caller, Principal, EXPIRED_TOKEN};
@@ -36,19 +36,14 @@ impl Service {
         now: DateTime<Utc>,
     ) -> OpResult<GetAuthorizationTokenResult> {
         let principal = &caller.principal;
-        let owner = match &input.domain_owner {
-            Some(owner) => owner.as_str(),
-            None => principal.account.as_str(),
-        };
+        let owner = owner_of(caller, input.domain_owner.as_ref());
         let name = input.domain.as_str();
         for Decided { action, resource, outcome } in
             self.token_access(principal, &caller.region, owner, name)
         {
             log_outcome(log, action, &resource, outcome)?;
         }
-        if self.find_domain(log, &caller.region, owner, name)?.is_none() {
-            return Err(domain_not_found(owner, name));
-        }
+        self.require_domain(log, &caller.region, owner, name)?;
 
         // Tokens carry whole seconds, like the wire's `expiration`.
         let now = now - TimeDelta::nanoseconds(now.timestamp_subsec_nanos().into());

@@ -79,10 +79,12 @@ pub enum StoreError {
 
 /// Storage for domains and repositories.
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// Adds, in one transaction, the domains and then the repositories that
-    /// do not exist yet; what exists is left as it is. Each repository's
-    /// domain must exist or be among `domains`.
-    fn ensure(
+    /// Creates the configured domains and then repositories, in one
+    /// transaction, each the first time it is seeded into this database:
+    /// one that exists already is left as it is, and one seeded before is
+    /// not created again, so what the API deleted stays deleted. A
+    /// repository whose domain does not exist is skipped.
+    fn seed(
         &self,
         domains: &[DomainRecord],
         repositories: &[RepositoryRecord],
@@ -98,6 +100,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<DomainRecord, StoreError>;
 
     fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
+
+    /// Whether the domain exists and lives in `region`: a point lookup,
+    /// cheaper than [`Store::domain`], for every request that names one.
+    fn domain_is_in(&self, owner: &str, name: &str, region: &str) -> Result<bool, StoreError>;
 
     /// `owner`'s domains that live in `region`, by name.
     fn domains(
@@ -125,7 +131,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         name: &str,
     ) -> Result<Option<RepositoryRecord>, StoreError>;
 
-    /// A domain's repositories whose names start with `prefix`, by name.
+    /// A domain's repositories whose names start with `prefix`, by name,
+    /// without their upstreams (listings do not show them).
     fn repositories(
         &self,
         owner: &str,

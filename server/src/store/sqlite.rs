@@ -4,8 +4,10 @@
 //!
 //! On disk the database runs in WAL mode with `synchronous = FULL`, so a
 //! transaction is on stable storage before its method returns; a crash, even
-//! `kill -9` mid-write, loses nothing that was acknowledged. In memory (for
-//! `--ephemeral`) the same schema and queries run without a file.
+//! `kill -9` mid-write, loses nothing that was acknowledged. Writes go
+//! through one connection and reads through another, so a read never waits
+//! for a write's fsync (WAL lets them run at once). In memory (for
+//! `--ephemeral`) the same schema and queries run on one connection.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -21,8 +23,9 @@ pub const DATABASE_FILE: &str = "codeartifact.db";
 
 /// The schema, one migration per version; never edit a released one, add
 /// the next.
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE domains (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE domains (
         owner TEXT NOT NULL,
         name TEXT NOT NULL,
         region TEXT,
@@ -54,12 +57,26 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
             REFERENCES repositories (domain_owner, domain_name, name)
     );
     CREATE INDEX upstreams_by_upstream ON upstreams (domain_owner, domain_name, upstream);",
-)];
+    ),
+    // What the configuration has created: each configured domain and
+    // repository (`repository = ''` for the domain itself) is created once.
+    M::up(
+        "CREATE TABLE seeded (
+        owner TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        PRIMARY KEY (owner, domain, repository)
+    );",
+    ),
+];
 
-/// A SQLite database; one connection, used by one request at a time.
+/// A SQLite database: a connection for writes and, on disk, one for reads,
+/// each used by one request at a time.
 #[derive(Debug)]
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    /// `None` in memory, where a second connection would be another database.
+    reader: Option<Mutex<Connection>>,
 }
 
 impl SqliteStore {
@@ -68,22 +85,30 @@ impl SqliteStore {
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
         let open = || -> anyhow::Result<Self> {
-            let connection = Connection::open(&path)?;
-            connection
+            let writer = Connection::open(&path)?;
+            writer
                 .pragma_update(None, "journal_mode", "WAL")
-                .and_then(|()| connection.pragma_update(None, "synchronous", "FULL"))
+                .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
                 .context("failed to configure the database")?;
-            Self::prepare(connection)
+            let writer = Self::prepare(writer)?;
+            let reader = Connection::open(&path)?;
+            reader
+                .pragma_update(None, "query_only", "ON")
+                .and_then(|()| reader.busy_timeout(std::time::Duration::from_secs(5)))
+                .context("failed to configure the database")?;
+            Ok(Self { writer, reader: Some(Mutex::new(reader)) })
         };
         open().with_context(|| format!("failed to open the database {}", path.display()))
     }
 
     /// A database that lives in memory and dies with the process.
     pub fn in_memory() -> anyhow::Result<Self> {
-        Self::prepare(Connection::open_in_memory().context("failed to open a database")?)
+        let connection = Connection::open_in_memory().context("failed to open a database")?;
+        Ok(Self { writer: Self::prepare(connection)?, reader: None })
     }
 
-    fn prepare(mut connection: Connection) -> anyhow::Result<Self> {
+    /// The write connection, with foreign keys on and the schema migrated.
+    fn prepare(mut connection: Connection) -> anyhow::Result<Mutex<Connection>> {
         connection
             .pragma_update(None, "foreign_keys", "ON")
             .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
@@ -91,22 +116,28 @@ impl SqliteStore {
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut connection)
             .context("failed to migrate the database schema")?;
-        Ok(Self { connection: Mutex::new(connection) })
+        Ok(Mutex::new(connection))
     }
 
     /// SQLite's own consistency check: `Ok` when the database is intact.
     pub fn integrity_check(&self) -> anyhow::Result<()> {
         let result: String =
-            self.lock().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+            self.read().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
         anyhow::ensure!(result == "ok", "the database is damaged: {result}");
         Ok(())
     }
 
-    /// The connection. A request that panicked while holding it has had its
-    /// transaction rolled back when the transaction was dropped, so the
-    /// connection is still good.
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The write connection. A request that panicked while holding it has
+    /// had its transaction rolled back when the transaction was dropped, so
+    /// the connection is still good.
+    fn write(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The read connection (the write one, in memory).
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        let connection = self.reader.as_ref().unwrap_or(&self.writer);
+        connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -199,16 +230,22 @@ fn with_upstreams(
 }
 
 impl Store for SqliteStore {
-    fn ensure(
+    fn seed(
         &self,
         domains: &[DomainRecord],
         repositories: &[RepositoryRecord],
     ) -> Result<(), StoreError> {
-        let mut connection = self.lock();
+        let mut connection = self.write();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
         {
+            let mut first_time = tx
+                .prepare(
+                    "INSERT INTO seeded (owner, domain, repository) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .map_err(backend)?;
             let mut insert_domain = tx
                 .prepare(
                     "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
@@ -216,6 +253,9 @@ impl Store for SqliteStore {
                 )
                 .map_err(backend)?;
             for d in domains {
+                if first_time.execute(params![d.owner, d.name, ""]).map_err(backend)? == 0 {
+                    continue;
+                }
                 insert_domain
                     .execute(params![
                         d.owner,
@@ -227,15 +267,23 @@ impl Store for SqliteStore {
                     ])
                     .map_err(backend)?;
             }
+            // A repository is created only while its domain exists: a
+            // configured domain that the API deleted stays deleted.
             let mut insert_repository = tx
                 .prepare(
                     "INSERT INTO repositories
                          (domain_owner, domain_name, name, description, tags, created_time)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                     WHERE EXISTS (SELECT 1 FROM domains WHERE owner = ?1 AND name = ?2)
+                     ON CONFLICT DO NOTHING",
                 )
                 .map_err(backend)?;
             for r in repositories {
                 debug_assert!(r.upstreams.is_empty(), "seeded repositories have no upstreams");
+                let seeded = params![r.domain_owner, r.domain_name, r.name];
+                if first_time.execute(seeded).map_err(backend)? == 0 {
+                    continue;
+                }
                 insert_repository
                     .execute(params![
                         r.domain_owner,
@@ -256,7 +304,7 @@ impl Store for SqliteStore {
         domain: &DomainRecord,
         max_domains: u32,
     ) -> Result<DomainRecord, StoreError> {
-        let mut connection = self.lock();
+        let mut connection = self.write();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
@@ -292,7 +340,19 @@ impl Store for SqliteStore {
     }
 
     fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError> {
-        domain_in(&self.lock(), owner, name).map_err(backend)
+        domain_in(&self.read(), owner, name).map_err(backend)
+    }
+
+    fn domain_is_in(&self, owner: &str, name: &str, region: &str) -> Result<bool, StoreError> {
+        let connection = self.read();
+        let found = connection
+            .prepare_cached(
+                "SELECT 1 FROM domains
+                 WHERE owner = ?1 AND name = ?2 AND (region IS NULL OR region = ?3)",
+            )
+            .and_then(|mut select| select.exists(params![owner, name, region]))
+            .map_err(backend)?;
+        Ok(found)
     }
 
     fn domains(
@@ -301,7 +361,7 @@ impl Store for SqliteStore {
         region: &str,
         page: Page<'_>,
     ) -> Result<Vec<DomainRecord>, StoreError> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut select = connection
             .prepare_cached(&format!(
                 "SELECT {DOMAIN_COLUMNS} FROM domains d
@@ -319,7 +379,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError> {
-        let mut connection = self.lock();
+        let mut connection = self.write();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
@@ -339,7 +399,7 @@ impl Store for SqliteStore {
         repo: &RepositoryRecord,
         max_repositories: u32,
     ) -> Result<RepositoryRecord, StoreError> {
-        let mut connection = self.lock();
+        let mut connection = self.write();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
@@ -390,7 +450,7 @@ impl Store for SqliteStore {
         domain: &str,
         name: &str,
     ) -> Result<Option<RepositoryRecord>, StoreError> {
-        repository_in(&self.lock(), owner, domain, name).map_err(backend)
+        repository_in(&self.read(), owner, domain, name).map_err(backend)
     }
 
     fn repositories(
@@ -400,7 +460,7 @@ impl Store for SqliteStore {
         prefix: Option<&str>,
         page: Page<'_>,
     ) -> Result<Vec<RepositoryRecord>, StoreError> {
-        let connection = self.lock();
+        let connection = self.read();
         let mut select = connection
             .prepare_cached(&format!(
                 "SELECT {REPOSITORY_COLUMNS} FROM repositories
@@ -421,9 +481,7 @@ impl Store for SqliteStore {
                 repository_from_row,
             )
             .map_err(backend)?;
-        let repos: Vec<RepositoryRecord> =
-            rows.collect::<rusqlite::Result<_>>().map_err(backend)?;
-        repos.into_iter().map(|r| with_upstreams(&connection, r).map_err(backend)).collect()
+        rows.collect::<rusqlite::Result<_>>().map_err(backend)
     }
 
     fn delete_repository(
@@ -432,7 +490,7 @@ impl Store for SqliteStore {
         domain: &str,
         name: &str,
     ) -> Result<RepositoryRecord, StoreError> {
-        let mut connection = self.lock();
+        let mut connection = self.write();
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
@@ -459,5 +517,25 @@ impl Store for SqliteStore {
         .map_err(backend)?;
         tx.commit().map_err(backend)?;
         Ok(repo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What makes an answered write durable: WAL, and a sync at each commit.
+    #[test]
+    fn on_disk_every_commit_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let writer = store.write();
+        let mode: String = writer.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = writer.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let foreign_keys: i64 = writer.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync, foreign_keys), ("wal", 2, 1), "WAL, FULL, foreign keys");
+        drop(writer);
+        let written = store.read().execute("DELETE FROM domains", []);
+        assert!(written.is_err(), "the read connection cannot write");
     }
 }

@@ -47,6 +47,9 @@ fn domains_are_created_once_and_read_back() {
         assert!(matches!(store.create_domain(&domain("d1"), 100), Err(StoreError::AlreadyExists)));
         assert_eq!(store.domain(OWNER, "d1").unwrap(), Some(domain("d1")));
         assert_eq!(store.domain("444455556666", "d1").unwrap(), None);
+        assert!(store.domain_is_in(OWNER, "d1", "us-east-1").unwrap());
+        assert!(!store.domain_is_in(OWNER, "d1", "eu-west-1").unwrap());
+        assert!(!store.domain_is_in(OWNER, "d9", "us-east-1").unwrap());
     });
 }
 
@@ -120,6 +123,8 @@ fn repositories_need_their_domain_and_upstreams() {
         ));
         assert_eq!(store.repository(OWNER, "d1", "r2").unwrap(), Some(r2));
         assert_eq!(store.repository(OWNER, "d1", "r2").unwrap().unwrap().upstreams, ["r1", "r0"]);
+        let listed = store.repositories(OWNER, "d1", Some("r2"), all_page()).unwrap();
+        assert!(listed[0].upstreams.is_empty(), "listings leave upstreams out");
         assert!(matches!(
             store.delete_repository(OWNER, "d1", "r1"),
             Err(StoreError::RepositoryIsUpstream(name)) if name == "r2"
@@ -156,24 +161,31 @@ fn a_file_that_is_not_a_database_is_refused() {
 }
 
 #[test]
-fn ensure_adds_only_what_is_missing() {
+fn seeding_creates_each_configured_item_once() {
     each_store(|store| {
-        let mut changed = domain("d1");
-        changed.created_time = 1;
-        store.create_domain(&changed, 100).unwrap();
-        store
-            .ensure(&[domain("d1"), domain("d2")], &[repo("d1", "r1", &[]), repo("d2", "r2", &[])])
-            .unwrap();
+        let mut made_by_api = domain("d1");
+        made_by_api.created_time = 1;
+        store.create_domain(&made_by_api, 100).unwrap();
+        let repos = [repo("d1", "r1", &[]), repo("d2", "r2", &[])];
+        store.seed(&[domain("d1"), domain("d2")], &repos).unwrap();
         assert_eq!(store.domain(OWNER, "d1").unwrap().unwrap().created_time, 1, "left as it was");
         assert!(store.domain(OWNER, "d2").unwrap().is_some());
         assert!(store.repository(OWNER, "d2", "r2").unwrap().is_some());
-        // Again: nothing changes, nothing fails.
-        store.ensure(&[domain("d2")], &[repo("d2", "r2", &[])]).unwrap();
-        assert_eq!(store.domains(OWNER, "us-east-1", all_page()).unwrap().len(), 2);
-        // A repository whose domain is nowhere fails the whole call.
-        let err = store.ensure(&[domain("d3")], &[repo("d4", "r4", &[])]).unwrap_err();
-        assert!(matches!(err, StoreError::Backend(_)), "{err}");
-        assert_eq!(store.domain(OWNER, "d3").unwrap(), None, "one transaction");
+
+        // What the API deletes stays deleted at the next start.
+        store.delete_repository(OWNER, "d2", "r2").unwrap();
+        store.delete_domain(OWNER, "d2").unwrap();
+        store.seed(&[domain("d1"), domain("d2")], &repos).unwrap();
+        assert_eq!(store.domain(OWNER, "d2").unwrap(), None);
+        assert_eq!(store.repository(OWNER, "d2", "r2").unwrap(), None);
+
+        // What the configuration adds later is created; a repository of a
+        // domain that is gone is skipped.
+        let added = [repo("d1", "r3", &[]), repo("d2", "r4", &[])];
+        store.seed(&[domain("d1"), domain("d3")], &added).unwrap();
+        assert!(store.domain(OWNER, "d3").unwrap().is_some());
+        assert!(store.repository(OWNER, "d1", "r3").unwrap().is_some());
+        assert_eq!(store.repository(OWNER, "d2", "r4").unwrap(), None);
     });
 }
 
