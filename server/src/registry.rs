@@ -155,19 +155,19 @@ fn serve(
     info!(log, "repository request"; "principal" => &claims.principal,
         "repository" => endpoint.repository, "format" => endpoint.format.as_str());
     let rest = path.rest.join("/");
-    match (endpoint.format, method.clone(), rest.as_str()) {
+    match (endpoint.format, method, rest.as_str()) {
         // npm's health check, and where `npm ping` looks.
-        (PackageFormat::Npm, Method::GET, "" | "-/ping") => json(StatusCode::OK, "{}".into()),
-        (PackageFormat::Npm, Method::GET, "-/whoami") => {
+        (PackageFormat::Npm, &Method::GET, "" | "-/ping") => json(StatusCode::OK, "{}".into()),
+        (PackageFormat::Npm, &Method::GET, "-/whoami") => {
             json(StatusCode::OK, format!(r#"{{"username":"{BASIC_USER}"}}"#))
         }
         // PEP 503: the index of every project, of which there are none.
-        (PackageFormat::Pypi, Method::GET, "simple" | "simple/") => {
+        (PackageFormat::Pypi, &Method::GET, "simple" | "simple/") => {
             let mut response = respond(StatusCode::OK, EMPTY_SIMPLE_INDEX.to_string());
             set_content_type(&mut response, "text/html; charset=utf-8");
             response
         }
-        (_, Method::GET, _) => not_found(),
+        (_, &Method::GET, _) => not_found(),
         // A 4xx, not 501: twine retries every 5xx at once, five times.
         _ => {
             let mut response = json(
