@@ -110,6 +110,10 @@ impl AwsError {
         Self::new(ErrorCode::ConflictException, message)
     }
 
+    pub fn quota_exceeded(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ServiceQuotaExceededException, message)
+    }
+
     pub fn access_denied(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::AccessDeniedException, message)
     }

@@ -27,7 +27,6 @@ use serde::Deserialize;
 use slog::{info, Logger};
 
 use crate::service::Service;
-use crate::tokens::TokenError;
 
 /// The path of a repository's endpoint for one format; it ends with `/`.
 pub fn repository_path(owner: &str, domain: &str, format: PackageFormat, repo: &str) -> String {
@@ -133,7 +132,7 @@ fn serve(
     };
     let claims = match service.tokens.verify(&token) {
         Ok(claims) => claims,
-        Err(e @ (TokenError::Invalid | TokenError::Expired)) => {
+        Err(e) => {
             info!(log, "repository request refused"; "domain" => endpoint.domain,
                 "reason" => e.to_string());
             return unauthorized(&format!("The authorization token was refused: {e}"));

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 use codeartifact_api::{
     AccountId, AwsError, CreateDomainRequest, DomainDescription, DomainName, DomainQuery,
-    DomainStatus, DomainSummary, ErrorCode, ListDomainsRequest, ListDomainsResult,
+    DomainStatus, DomainSummary, ListDomainsRequest, ListDomainsResult,
 };
 use slog::{info, Logger};
 
 use super::{
-    domain_not_found, internal, owner_of, page_size, paginate, resume_after, OpResult, Service,
+    domain_not_found, internal, owner_of, page_size, paginate, resume_after, tag_pairs, OpResult,
+    Service,
 };
 use crate::domains::domain_arn;
 use crate::identity::Caller;
@@ -42,16 +43,15 @@ impl Service {
             region: Some(region.to_string()),
             created_time: now.timestamp(),
             encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
-            tags: input.tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect(),
+            tags: tag_pairs(&input.tags),
             repository_count: 0,
         };
         let quota = self.quotas.domains_per_account;
         let created = self.store.create_domain(&record, quota).map_err(|e| match e {
             StoreError::AlreadyExists => self.already_exists(log, owner, name, region),
-            StoreError::QuotaExceeded(n) => AwsError::new(
-                ErrorCode::ServiceQuotaExceededException,
-                format!("Account {owner} already has the most domains allowed in {region}: {n}."),
-            ),
+            StoreError::QuotaExceeded(n) => AwsError::quota_exceeded(format!(
+                "Account {owner} already has the most domains allowed in {region}: {n}."
+            )),
             e => internal(log, e),
         })?;
         info!(log, "created domain"; "domain" => name, "domain_owner" => owner);

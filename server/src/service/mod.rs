@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use codeartifact_api::{AccountId, AwsError};
+use codeartifact_api::{AccountId, AwsError, Tag};
 use slog::{info, Logger};
 
 use crate::access::{authorize, Outcome, Question};
@@ -151,6 +151,11 @@ impl Service {
 /// or the caller's own account.
 fn owner_of<'a>(caller: &'a Caller, domain_owner: Option<&'a AccountId>) -> &'a str {
     domain_owner.map_or(caller.principal.account.as_str(), AccountId::as_str)
+}
+
+/// Tags as the store keeps them: (key, value) pairs.
+fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect()
 }
 
 /// Logs a decision; a denial becomes the error to send.

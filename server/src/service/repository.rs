@@ -6,16 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use codeartifact_api::{
-    AccountId, AwsError, CreateRepositoryRequest, DomainName, ErrorCode,
-    GetRepositoryEndpointRequest, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
-    RepositoryDescription, RepositoryName, RepositoryQuery, RepositorySummary,
-    UpstreamRepositoryInfo,
+    AccountId, AwsError, CreateRepositoryRequest, DomainName, GetRepositoryEndpointRequest,
+    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryDescription,
+    RepositoryName, RepositoryQuery, RepositorySummary, UpstreamRepositoryInfo,
 };
 use slog::{info, Logger};
 
 use super::{
     domain_not_found, internal, owner_of, page_size, paginate, repository_not_found, resume_after,
-    OpResult, Service,
+    tag_pairs, OpResult, Service,
 };
 use crate::domains::{domain_arn, repository_arn};
 use crate::identity::Caller;
@@ -87,7 +86,7 @@ impl Service {
             name: t.name.to_string(),
             description: input.description.as_ref().map(|d| d.as_str().to_string()),
             upstreams: input.upstreams.iter().map(|u| u.as_str().to_string()).collect(),
-            tags: input.tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect(),
+            tags: tag_pairs(&input.tags),
             created_time: now.timestamp(),
         };
         let quota = self.quotas.repositories_per_domain;
@@ -100,10 +99,10 @@ impl Service {
                 "Repository '{}' already exists in domain '{}'.",
                 t.name, t.domain
             )),
-            StoreError::QuotaExceeded(n) => AwsError::new(
-                ErrorCode::ServiceQuotaExceededException,
-                format!("Domain '{}' already has the most repositories allowed: {n}.", t.domain),
-            ),
+            StoreError::QuotaExceeded(n) => AwsError::quota_exceeded(format!(
+                "Domain '{}' already has the most repositories allowed: {n}.",
+                t.domain
+            )),
             e => internal(log, e),
         })?;
         info!(log, "created repository";

@@ -215,6 +215,22 @@ fn repository_in(
     found.map(|repo| with_upstreams(connection, repo)).transpose()
 }
 
+/// Whether the repository exists: one index probe, for checks inside writes
+/// that need no record.
+fn repository_exists(
+    connection: &Connection,
+    owner: &str,
+    domain: &str,
+    name: &str,
+) -> rusqlite::Result<bool> {
+    connection
+        .prepare_cached(
+            "SELECT 1 FROM repositories
+             WHERE domain_owner = ?1 AND domain_name = ?2 AND name = ?3",
+        )?
+        .exists(params![owner, domain, name])
+}
+
 fn with_upstreams(
     connection: &Connection,
     mut repo: RepositoryRecord,
@@ -308,7 +324,11 @@ impl Store for SqliteStore {
         let tx = connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        if domain_in(&tx, &domain.owner, &domain.name).map_err(backend)?.is_some() {
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM domains WHERE owner = ?1 AND name = ?2")
+            .and_then(|mut select| select.exists(params![domain.owner, domain.name]))
+            .map_err(backend)?;
+        if exists {
             return Err(StoreError::AlreadyExists);
         }
         let count: i64 = tx
@@ -407,14 +427,14 @@ impl Store for SqliteStore {
         let Some(found) = domain_in(&tx, owner, domain).map_err(backend)? else {
             return Err(StoreError::DomainNotFound);
         };
-        if repository_in(&tx, owner, domain, &repo.name).map_err(backend)?.is_some() {
+        if repository_exists(&tx, owner, domain, &repo.name).map_err(backend)? {
             return Err(StoreError::AlreadyExists);
         }
         if found.repository_count >= i64::from(max_repositories) {
             return Err(StoreError::QuotaExceeded(max_repositories));
         }
         for upstream in &repo.upstreams {
-            if repository_in(&tx, owner, domain, upstream).map_err(backend)?.is_none() {
+            if !repository_exists(&tx, owner, domain, upstream).map_err(backend)? {
                 return Err(StoreError::UpstreamNotFound(upstream.clone()));
             }
         }
