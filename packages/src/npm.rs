@@ -1,0 +1,1 @@
+//! npm: see the crate docs.

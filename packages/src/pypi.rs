@@ -1,0 +1,1 @@
+//! PyPI: see the crate docs.
