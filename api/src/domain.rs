@@ -8,7 +8,7 @@ use crate::error::AwsError;
 use crate::types::{
     check_tags, domain_members, AccountId, Arn, DomainName, DomainStatus, PaginationToken, Tag,
 };
-use crate::validation::{FromQuery, QueryParams, Validator};
+use crate::validation::{from_query_alone, json_body, FromQuery, FromWire, QueryParams, Validator};
 
 /// The query of `CreateDomain`.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
@@ -40,10 +40,11 @@ pub struct CreateDomainRequest {
     pub tags: Vec<Tag>,
 }
 
-impl CreateDomainRequest {
+impl FromWire for CreateDomainRequest {
     /// The request, or one ValidationException naming every violation in
     /// the query and the body.
-    pub fn from_parts(query: &QueryParams, body: CreateDomainBody) -> Result<Self, AwsError> {
+    fn from_wire(query: &QueryParams, body: &[u8]) -> Result<Self, AwsError> {
+        let body: CreateDomainBody = json_body(body)?;
         let mut v = Validator::new(query);
         let domain = v.string("domain", "domain", true, &DomainName::constraints());
         let key = body.encryption_key.as_ref().map(Arn::as_str);
@@ -59,9 +60,9 @@ impl CreateDomainRequest {
     }
 }
 
-/// The query of `DescribeDomain` and `DeleteDomain`: which domain.
+/// `DescribeDomain` and `DeleteDomain`: which domain (in the query).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
-pub struct DomainQuery {
+pub struct DomainRequest {
     /// The name of the domain.
     pub domain: DomainName,
     /// The 12-digit account number of the account that owns the domain. When
@@ -70,13 +71,15 @@ pub struct DomainQuery {
     pub domain_owner: Option<AccountId>,
 }
 
-impl FromQuery for DomainQuery {
+impl FromQuery for DomainRequest {
     fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
         let mut v = Validator::new(query);
         let (domain, domain_owner) = domain_members(&mut v);
         v.finish(|| Some(Self { domain: domain?, domain_owner }))
     }
 }
+
+from_query_alone!(DomainRequest);
 
 /// The largest page ListDomains and ListRepositoriesInDomain return.
 pub const MAX_PAGE_SIZE: i64 = 1000;
@@ -94,14 +97,16 @@ pub struct ListDomainsRequest {
     pub next_token: Option<PaginationToken>,
 }
 
-impl ListDomainsRequest {
-    /// The request, or one ValidationException naming every violation.
-    pub fn validate(self) -> Result<Self, AwsError> {
+impl FromWire for ListDomainsRequest {
+    /// The request, or one ValidationException naming every violation. The
+    /// whole input is in the body.
+    fn from_wire(_query: &QueryParams, body: &[u8]) -> Result<Self, AwsError> {
+        let this: Self = json_body(body)?;
         let mut v = Validator::without_query();
-        v.check_range("maxResults", self.max_results, 1..=MAX_PAGE_SIZE);
-        let token = self.next_token.as_ref().map(PaginationToken::as_str);
+        v.check_range("maxResults", this.max_results, 1..=MAX_PAGE_SIZE);
+        let token = this.next_token.as_ref().map(PaginationToken::as_str);
         v.check("nextToken", token, false, &PaginationToken::constraints());
-        v.finish(|| Some(self))
+        v.finish(|| Some(this))
     }
 }
 
@@ -185,8 +190,7 @@ mod tests {
     use super::*;
 
     fn create(query: &str, body: &str) -> Result<CreateDomainRequest, AwsError> {
-        let body: CreateDomainBody = serde_json::from_str(body).unwrap();
-        CreateDomainRequest::from_parts(&QueryParams::parse(query), body)
+        CreateDomainRequest::from_wire(&QueryParams::parse(query), body.as_bytes())
     }
 
     #[test]
@@ -223,7 +227,10 @@ mod tests {
 
     #[test]
     fn list_bounds_max_results() {
-        let list = |max| ListDomainsRequest { max_results: Some(max), next_token: None }.validate();
+        let list = |max: i64| {
+            let body = format!(r#"{{"maxResults":{max}}}"#);
+            ListDomainsRequest::from_wire(&QueryParams::default(), body.as_bytes())
+        };
         assert!(list(1).is_ok() && list(1000).is_ok());
         assert!(list(0).unwrap_err().message.contains("greater than or equal to 1"));
         assert!(list(1001).unwrap_err().message.contains("less than or equal to 1000"));
@@ -231,7 +238,7 @@ mod tests {
 
     #[test]
     fn domain_query_needs_a_domain() {
-        let err = DomainQuery::from_query(&QueryParams::parse("domain-owner=12")).unwrap_err();
+        let err = DomainRequest::from_query(&QueryParams::parse("domain-owner=12")).unwrap_err();
         assert!(err.message.starts_with("3 validation errors detected"), "{}", err.message);
         assert!(err.message.contains("Value null at 'domain'"));
     }

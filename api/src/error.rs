@@ -118,8 +118,13 @@ impl AwsError {
         Self::new(ErrorCode::AccessDeniedException, message)
     }
 
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InternalServerException, message)
+    /// An InternalServerException with AWS's own words: what went wrong
+    /// belongs in the server's log, not in the answer.
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorCode::InternalServerException,
+            "An internal error occurred. Try the request again.",
+        )
     }
 
     pub fn throttling(retry_after_seconds: u64) -> Self {

@@ -4,11 +4,12 @@
 //! handler runs; AWS first checks the signature (an unsigned request with a bad
 //! query is a 403) and then reports a ValidationException. [`AwsQuery`]
 //! describes itself to the spec exactly as `Query<T>` does but keeps the query
-//! raw until the handler asks for it, after authentication. [`SignedBody`]
+//! raw until the handler makes its input from it ([`crate::FromWire`]),
+//! after authentication. [`SignedBody`]
 //! hands the handler the body bytes, which SigV4 signs, without adding a
 //! request body to the spec; [`AwsBody`] does the same for operations that
 //! take a JSON body, which it describes to the spec as `TypedBody<T>` and
-//! parses only when asked, after authentication.
+//! leaves unparsed.
 
 use std::marker::PhantomData;
 
@@ -20,27 +21,20 @@ use dropshot::{
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::error::{AwsError, ErrorCode};
-use crate::validation::{FromQuery, QueryParams};
+use crate::error::AwsError;
+use crate::validation::QueryParams;
 
 /// The query string of a request, described in the spec as `Query<T>` and
-/// validated into `T` only when [`AwsQuery::validate`] is called.
+/// made into the operation's input by [`crate::FromWire`], after
+/// authentication.
 #[derive(Debug)]
 pub struct AwsQuery<T> {
     params: QueryParams,
     _request: PhantomData<fn() -> T>,
 }
 
-impl<T: FromQuery> AwsQuery<T> {
-    /// The typed request, or a ValidationException naming every violation.
-    pub fn validate(&self) -> Result<T, AwsError> {
-        T::from_query(&self.params)
-    }
-}
-
 impl<T> AwsQuery<T> {
-    /// The decoded query, for requests validated from a query and a body
-    /// together.
+    /// The decoded query, which [`crate::FromWire`] makes the input from.
     pub fn params(&self) -> &QueryParams {
         &self.params
     }
@@ -103,28 +97,12 @@ async fn read_body<Context: ServerContext>(
 }
 
 /// A JSON request body, described in the spec as `TypedBody<T>` and parsed
-/// into `T` only when [`AwsBody::parse`] is called. Its bytes are signed
-/// like any other body's.
+/// (by [`crate::FromWire`], with [`crate::json_body`]) only after
+/// authentication. Its bytes are signed like any other body's.
 #[derive(Debug)]
 pub struct AwsBody<T> {
     body: UntypedBody,
     _request: PhantomData<fn() -> T>,
-}
-
-impl<T: DeserializeOwned> AwsBody<T> {
-    /// The body as `T`. An empty body is an empty object: clients send
-    /// nothing, or `{}`, when no member is set. Anything that is not a JSON
-    /// object of `T`'s shape is a SerializationException, as on AWS.
-    pub fn parse(&self) -> Result<T, AwsError> {
-        let bytes = self.body.as_bytes();
-        let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
-        serde_json::from_slice(bytes).map_err(|e| {
-            AwsError::new(
-                ErrorCode::SerializationException,
-                format!("failed to read the request body: {e}"),
-            )
-        })
-    }
 }
 
 impl<T> AwsBody<T> {

@@ -5,6 +5,13 @@
 //! follow AWS: operation ids are CodeArtifact's operation names, types are the
 //! service model's shape names, and wire names (query parameters, JSON
 //! members, headers) are exactly those AWS clients send and read.
+//!
+//! Input types: `<Operation>Request` is an operation's whole input, validated
+//! (AWS's input shape name; `DomainRequest` and `RepositoryRequest` serve the
+//! operations that only name a domain or a repository). Where the input is
+//! split between the query and a JSON body, `<Operation>Query` and
+//! `<Operation>Body` are the two wire parts the spec describes. Every input
+//! is made with [`FromWire`], from the query and the body together.
 
 mod domain;
 mod error;
@@ -18,17 +25,17 @@ use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 
 pub use domain::{
     CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
-    DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainQuery, DomainSummary,
+    DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainRequest, DomainSummary,
     ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
 };
 pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
 pub use extract::{AwsBody, AwsQuery, SignedBody};
 pub use repository::{
-    CreateRepositoryBody, CreateRepositoryRequest, CreateRepositoryResult, DeleteRepositoryResult,
-    DescribeRepositoryResult, GetRepositoryEndpointRequest, GetRepositoryEndpointResult,
-    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryDescription,
-    RepositoryExternalConnectionInfo, RepositoryQuery, RepositorySummary, UpstreamRepository,
-    UpstreamRepositoryInfo,
+    CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
+    DeleteRepositoryResult, DescribeRepositoryResult, GetRepositoryEndpointRequest,
+    GetRepositoryEndpointResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
+    RepositoryDescription, RepositoryExternalConnectionInfo, RepositoryRequest, RepositorySummary,
+    UpstreamRepository, UpstreamRepositoryInfo,
 };
 pub use token::{
     GetAuthorizationTokenRequest, GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS,
@@ -39,7 +46,9 @@ pub use types::{
     ExternalConnectionStatus, PackageFormat, PaginationToken, RepositoryName, Tag, TagKey,
     TagValue, MAX_TAGS,
 };
-pub use validation::{Constraint, FromQuery, ModelPattern, QueryParams, Validator};
+pub use validation::{
+    json_body, Constraint, FromQuery, FromWire, ModelPattern, QueryParams, Validator,
+};
 
 /// A successful response: a JSON body and the `x-amzn-RequestId` header.
 pub type AwsResponse<T> = HttpResponseHeaders<HttpResponseOk<T>, AwsResponseHeaders>;
@@ -118,7 +127,7 @@ pub trait CodeArtifactApi {
     }]
     async fn describe_domain(
         rqctx: RequestContext<Self::Context>,
-        query: AwsQuery<DomainQuery>,
+        query: AwsQuery<DomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeDomainResult>, HttpError>;
 
@@ -150,7 +159,7 @@ pub trait CodeArtifactApi {
     }]
     async fn delete_domain(
         rqctx: RequestContext<Self::Context>,
-        query: AwsQuery<DomainQuery>,
+        query: AwsQuery<DomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteDomainResult>, HttpError>;
 
@@ -169,7 +178,7 @@ pub trait CodeArtifactApi {
     }]
     async fn create_repository(
         rqctx: RequestContext<Self::Context>,
-        query: AwsQuery<RepositoryQuery>,
+        query: AwsQuery<CreateRepositoryQuery>,
         body: AwsBody<CreateRepositoryBody>,
     ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError>;
 
@@ -185,7 +194,7 @@ pub trait CodeArtifactApi {
     }]
     async fn describe_repository(
         rqctx: RequestContext<Self::Context>,
-        query: AwsQuery<RepositoryQuery>,
+        query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError>;
 
@@ -220,7 +229,7 @@ pub trait CodeArtifactApi {
     }]
     async fn delete_repository(
         rqctx: RequestContext<Self::Context>,
-        query: AwsQuery<RepositoryQuery>,
+        query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError>;
 

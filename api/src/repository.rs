@@ -11,12 +11,12 @@ use crate::types::{
     check_tags, domain_members, AccountId, Description, DomainName, EndpointType,
     ExternalConnectionStatus, PackageFormat, PaginationToken, RepositoryName, Tag,
 };
-use crate::validation::{FromQuery, QueryParams, Validator};
+use crate::validation::{from_query_alone, json_body, FromQuery, FromWire, QueryParams, Validator};
 
-/// The query of `CreateRepository`, `DescribeRepository` and
-/// `DeleteRepository`: which repository.
+/// `DescribeRepository` and `DeleteRepository`: which repository (in the
+/// query).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
-pub struct RepositoryQuery {
+pub struct RepositoryRequest {
     /// The name of the domain that contains the repository.
     pub domain: DomainName,
     /// The 12-digit account number of the account that owns the domain. When
@@ -27,13 +27,19 @@ pub struct RepositoryQuery {
     pub repository: RepositoryName,
 }
 
-impl FromQuery for RepositoryQuery {
+impl FromQuery for RepositoryRequest {
     fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
         let mut v = Validator::new(query);
         let (domain, domain_owner, repository) = repository_members(&mut v);
         v.finish(|| Some(Self { domain: domain?, domain_owner, repository: repository? }))
     }
 }
+
+/// The query of `CreateRepository` names the repository exactly as
+/// [`RepositoryRequest`] does.
+pub type CreateRepositoryQuery = RepositoryRequest;
+
+from_query_alone!(RepositoryRequest, ListRepositoriesInDomainRequest, GetRepositoryEndpointRequest);
 
 fn repository_members(
     v: &mut Validator<'_>,
@@ -79,10 +85,11 @@ pub struct CreateRepositoryRequest {
     pub tags: Vec<Tag>,
 }
 
-impl CreateRepositoryRequest {
+impl FromWire for CreateRepositoryRequest {
     /// The request, or one ValidationException naming every violation in
     /// the query and the body.
-    pub fn from_parts(query: &QueryParams, body: CreateRepositoryBody) -> Result<Self, AwsError> {
+    fn from_wire(query: &QueryParams, body: &[u8]) -> Result<Self, AwsError> {
+        let body: CreateRepositoryBody = json_body(body)?;
         let mut v = Validator::new(query);
         let (domain, domain_owner, repository) = repository_members(&mut v);
         let description = body.description.as_ref().map(Description::as_str);
@@ -338,7 +345,7 @@ mod tests {
 
     #[test]
     fn repository_names_follow_the_model() {
-        let parse = |q: &str| RepositoryQuery::from_query(&QueryParams::parse(q));
+        let parse = |q: &str| RepositoryRequest::from_query(&QueryParams::parse(q));
         assert!(parse("domain=d1&repository=My.Repo_1-x").is_ok());
         let err = parse("domain=d1&repository=-r").unwrap_err();
         assert!(err.message.contains("Value '-r' at 'repository'"), "{}", err.message);
@@ -355,15 +362,9 @@ mod tests {
 
     #[test]
     fn create_checks_description_and_upstreams() {
-        let body: CreateRepositoryBody = serde_json::from_str(
-            r#"{"description":"bell \u0007","upstreams":[{"repositoryName":"ok-1"},{"repositoryName":"x"}]}"#,
-        )
-        .unwrap();
-        let err = CreateRepositoryRequest::from_parts(
-            &QueryParams::parse("domain=d1&repository=r1"),
-            body,
-        )
-        .unwrap_err();
+        let body = r#"{"description":"bell \u0007","upstreams":[{"repositoryName":"ok-1"},{"repositoryName":"x"}]}"#;
+        let query = QueryParams::parse("domain=d1&repository=r1");
+        let err = CreateRepositoryRequest::from_wire(&query, body.as_bytes()).unwrap_err();
         assert!(err.message.contains("at 'description'"), "{}", err.message);
         assert!(err.message.contains("at 'upstreams.2.member.repositoryName'"), "{}", err.message);
         assert!(!err.message.contains("upstreams.1"), "{}", err.message);

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AwsError;
 use crate::types::{domain_members, AccountId, DomainName};
-use crate::validation::{FromQuery, QueryParams, Validator};
+use crate::validation::{from_query_alone, FromQuery, QueryParams, Validator};
 
 /// The default and the longest lifetime of an authorization token: 12 hours.
 pub const MAX_TOKEN_DURATION_SECONDS: u64 = 43_200;
@@ -120,3 +120,5 @@ mod tests {
         assert!(err.message.contains("Value '5' at 'durationSeconds'"));
     }
 }
+
+from_query_alone!(GetAuthorizationTokenRequest);

@@ -49,6 +49,41 @@ pub trait FromQuery: Sized {
     fn from_query(query: &QueryParams) -> Result<Self, AwsError>;
 }
 
+/// An operation's input, made from the request's query and body together.
+/// Every handler makes its input this way, after authentication; a query
+/// with no body to read ignores the body, as AWS does (it is still signed).
+pub trait FromWire: Sized {
+    fn from_wire(query: &QueryParams, body: &[u8]) -> Result<Self, AwsError>;
+}
+
+/// [`FromWire`] for inputs that live in the query alone.
+macro_rules! from_query_alone {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::validation::FromWire for $t {
+            fn from_wire(
+                query: &$crate::validation::QueryParams,
+                _body: &[u8],
+            ) -> Result<Self, $crate::error::AwsError> {
+                <$t as $crate::validation::FromQuery>::from_query(query)
+            }
+        }
+    )*};
+}
+pub(crate) use from_query_alone;
+
+/// A JSON request body as `T`. An empty body is an empty object: clients
+/// send nothing, or `{}`, when no member is set. Anything that is not a
+/// JSON object of `T`'s shape is a SerializationException, as on AWS.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    serde_json::from_slice(body).map_err(|e| {
+        AwsError::new(
+            crate::error::ErrorCode::SerializationException,
+            format!("failed to read the request body: {e}"),
+        )
+    })
+}
+
 /// A pattern from the service model, compiled once on first use.
 ///
 /// AWS applies model patterns to the whole value, so the compiled form is
@@ -286,7 +321,7 @@ impl<'q> Validator<'q> {
             if let Some(value) = build() {
                 return Ok(value);
             }
-            return Err(AwsError::internal("validation accepted an incomplete request"));
+            return Err(AwsError::internal());
         }
         let noun = if n == 1 { "error" } else { "errors" };
         Err(AwsError::validation(format!(

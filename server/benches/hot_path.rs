@@ -9,11 +9,12 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use codeartifact_api::{FromQuery, GetAuthorizationTokenRequest, QueryParams};
 use codeartifact_server::config::{development, Config};
-use codeartifact_server::identity::{Caller, Identities};
-use codeartifact_server::service::Service;
-use codeartifact_server::sigv4::{self, Parsed, RequestParts, ScopeRules};
+use codeartifact_server::iam::identity::Caller;
+use codeartifact_server::iam::sigv4::{self, Parsed, RequestParts, ScopeRules};
+use codeartifact_server::service::Call;
+use codeartifact_server::setup;
 use codeartifact_server::store::SqliteStore;
-use codeartifact_server::tokens::{TokenClaims, TokenIssuer};
+use codeartifact_server::token_issuer::{TokenClaims, TokenIssuer};
 use criterion::{criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue};
@@ -69,9 +70,9 @@ fn sigv4_benches(c: &mut Criterion) {
 
 fn identity_benches(c: &mut Criterion) {
     let now = Utc::now();
-    let config = Config::development(now);
-    let identities = Identities::from_config(&config);
-    let headers = signed_headers(development::ACCESS_KEY_ID, development::SECRET_ACCESS_KEY, now);
+    let config = development::config(now);
+    let identities = codeartifact_server::setup::iam(&config).unwrap().0;
+    let headers = development_user_headers(&config, now);
     c.bench_function("identity/authenticate", |b| {
         b.iter(|| identities.authenticate(&parts(black_box(&headers)), now).unwrap())
     });
@@ -94,11 +95,13 @@ fn token_benches(c: &mut Criterion) {
 
 fn service_benches(c: &mut Criterion) {
     let now = Utc::now();
-    let config = Config::development(now);
+    let config = development::config(now);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
     let store = Arc::new(SqliteStore::in_memory().unwrap());
-    let service = Service::new(&config, TokenIssuer::ephemeral().unwrap(), store, now).unwrap();
-    let headers = signed_headers(development::ACCESS_KEY_ID, development::SECRET_ACCESS_KEY, now);
-    let caller: Caller = service.identities.authenticate(&parts(&headers), now).unwrap();
+    let tokens = TokenIssuer::ephemeral().unwrap();
+    let service = runtime.block_on(setup::service(&config, tokens, store, now)).unwrap();
+    let headers = development_user_headers(&config, now);
+    let caller: Caller = service.admit(&parts(&headers), now).unwrap();
     let principal = Arc::clone(&caller.principal);
     c.bench_function("policy/token_access", |b| {
         b.iter(|| service.token_access(black_box(&principal), "us-east-1", "111122223333", "demo"))
@@ -108,9 +111,19 @@ fn service_benches(c: &mut Criterion) {
     });
     let input = GetAuthorizationTokenRequest::from_query(&QueryParams::parse(QUERY)).unwrap();
     let log = slog::Logger::root(slog::Discard, slog::o!());
+    let call = Call { log, caller, now, host: "127.0.0.1:8787".into() };
     c.bench_function("service/get_authorization_token", |b| {
-        b.iter(|| service.get_authorization_token(&log, &caller, black_box(&input), now).unwrap())
+        b.iter(|| {
+            let input = black_box(&input).clone();
+            runtime.block_on(service.get_authorization_token(&call, input)).unwrap()
+        })
     });
+}
+
+/// Signing headers of the development setup's IAM user.
+fn development_user_headers(config: &Config, now: DateTime<Utc>) -> HeaderMap {
+    let key = &config.accounts[0].users[0].access_keys[0];
+    signed_headers(&key.access_key_id, &key.secret_access_key, now)
 }
 
 criterion_group!(benches, sigv4_benches, identity_benches, token_benches, service_benches);

@@ -1,27 +1,28 @@
-//! codeartifact-local: a self-hostable, AWS-wire-compatible CodeArtifact
-//! authorization-token service.
+//! codeartifact-local: a self-hostable, AWS-wire-compatible CodeArtifact.
 //!
 //! [`start`] runs the server in process (the binary and the tests both use
-//! it). One module per concern: [`sigv4`] verifies signatures, [`identity`]
-//! knows principals and authenticates, [`access`] and [`policy`] decide IAM
-//! questions, [`tokens`] mints and checks tokens, [`store`] keeps domains and
-//! repositories, [`domains`] holds what the configuration says about domains,
-//! [`throttle`] applies the rate limit, [`service`] holds the operations,
-//! [`http`] binds them to the API trait, [`registry`] serves the repository
-//! endpoints package managers use, and [`config`] reads the configuration.
+//! it). The modules are layered, and each uses only those below it:
+//!
+//! - [`http`]: the routes; [`http::api`] implements the API trait and
+//!   [`http::registry`] adapts the package managers' protocols;
+//! - [`setup`]: turns the configuration into the running service;
+//! - [`service`]: the operations, knowing nothing of HTTP;
+//! - [`store`] (domains, repositories), [`iam`] (signatures, principals,
+//!   policies, access), [`token_issuer`] (PASETO tokens), [`throttle`];
+//! - [`config`] (the file's syntax), [`endpoint`] (repository endpoint
+//!   paths), [`region`]; and `codeartifact-api` (the trait and wire types)
+//!   at the bottom.
 
-pub mod access;
 pub mod config;
-pub mod domains;
+pub mod endpoint;
 pub mod http;
-pub mod identity;
-pub mod policy;
-pub mod registry;
+pub mod iam;
+pub mod region;
 pub mod service;
-pub mod sigv4;
+pub mod setup;
 pub mod store;
 pub mod throttle;
-pub mod tokens;
+pub mod token_issuer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,7 +34,7 @@ use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 use crate::config::Config;
 use crate::service::Service;
 use crate::store::{SqliteStore, Store};
-use crate::tokens::TokenIssuer;
+use crate::token_issuer::TokenIssuer;
 
 /// The default listening address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
@@ -86,43 +87,36 @@ impl RunningServer {
 /// Starts the server: loads or creates the token key, opens the database,
 /// builds the service from the configuration and binds.
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
-    options.config.check().context("invalid configuration")?;
     let (tokens, store): (_, Arc<dyn Store>) = match &options.storage {
         Storage::Dir(dir) => {
             let issuer = TokenIssuer::load_or_create(dir)?;
             if TokenIssuer::key_file_is_exposed(dir) {
                 slog::warn!(log, "the token key file is readable by others; chmod 600 it";
-                    "path" => dir.join(tokens::KEY_FILE).display().to_string());
+                    "path" => dir.join(token_issuer::KEY_FILE).display().to_string());
             }
             (issuer, Arc::new(SqliteStore::open(dir)?))
         }
         Storage::Ephemeral => (TokenIssuer::ephemeral()?, Arc::new(SqliteStore::in_memory()?)),
     };
-    let service = Arc::new(Service::new(&options.config, tokens, store, chrono::Utc::now())?);
-    let api = http_api_description()?;
+    let service = setup::service(&options.config, tokens, store, chrono::Utc::now())
+        .await
+        .context("invalid configuration")?;
+    let api = http::api_description()?;
     let config = ConfigDropshot {
         bind_address: options.bind,
         default_request_body_max_bytes: 1024 * 1024,
-        // Handlers do all their work without awaiting once the request is
-        // read, so a disconnect cannot cut one short half-way; running them
-        // on the connection's task saves a spawn per request.
+        // A disconnect drops its handler, but a write the handler started
+        // runs to its end on the blocking pool (see the store), so nothing
+        // is left half-done; running handlers on the connection's task
+        // saves a spawn per request.
         default_handler_task_mode: HandlerTaskMode::CancelOnDisconnect,
         // Never log headers: Authorization and X-Amz-Security-Token are among them.
         log_headers: Vec::new(),
         ..Default::default()
     };
-    let server = ServerBuilder::new(api, service, log)
+    let server = ServerBuilder::new(api, Arc::new(service), log)
         .config(config)
         .start()
         .map_err(|e| anyhow::anyhow!("failed to start the server on {}: {e}", options.bind))?;
     Ok(RunningServer { server })
-}
-
-/// The API trait's operations, then the repository endpoints.
-fn http_api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>>> {
-    let mut api = codeartifact_api::code_artifact_api_mod::api_description::<http::ServerImpl>()
-        .map_err(|e| anyhow::anyhow!("failed to describe the API: {e}"))?;
-    registry::register(&mut api)
-        .map_err(|e| anyhow::anyhow!("failed to add the repository endpoints: {e}"))?;
-    Ok(api)
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use codeartifact_server::config::{development, Config};
+use codeartifact_server::setup;
 use codeartifact_server::{ServerOptions, Storage, DEFAULT_BIND};
 use dropshot::{ConfigLogging, ConfigLoggingLevel};
 
@@ -77,7 +78,7 @@ fn main() -> ExitCode {
             Command::Serve { bind, config, data_dir, ephemeral } => {
                 serve(bind, config, data_dir, ephemeral).await
             }
-            Command::CheckConfig { file } => check_config(&file),
+            Command::CheckConfig { file } => check_config(&file).await,
             Command::GetAuthorizationToken {
                 domain,
                 domain_owner,
@@ -116,7 +117,7 @@ async fn serve(
 ) -> anyhow::Result<ExitCode> {
     let config = match &config_path {
         Some(path) => Config::load(path)?,
-        None => Config::development(chrono::Utc::now()),
+        None => development::config(chrono::Utc::now()),
     };
     let storage = match data_dir {
         _ if ephemeral => Storage::Ephemeral,
@@ -132,7 +133,7 @@ async fn serve(
     if config_path.is_none() {
         eprintln!("{}", development_banner(&config));
     }
-    for (arn, expiration) in config.expired_sessions(chrono::Utc::now()) {
+    for (arn, expiration) in setup::expired_sessions(&config, chrono::Utc::now()) {
         slog::warn!(log, "configured session has already expired";
             "session" => arn, "expiration" => expiration.to_rfc3339());
     }
@@ -161,38 +162,58 @@ async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `serve` prints when it runs the development setup: the domain and
+/// the credentials to sign with, read from the configuration itself.
 fn development_banner(config: &Config) -> String {
-    use development::*;
-    let expiration = config.accounts[0].roles[0].sessions[0].expiration.to_rfc3339();
-    format!(
-        "codeartifact-local: no --config given: running the DEVELOPMENT SETUP. Not for production.\n\
-         \x20 domain:   {DOMAIN} (owner {ACCOUNT}), with repository {REPOSITORY}\n\
-         \x20 IAM user: arn:aws:iam::{ACCOUNT}:user/{USER}\n\
-         \x20           AWS_ACCESS_KEY_ID={ACCESS_KEY_ID}\n\
-         \x20           AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}\n\
-         \x20 role session: arn:aws:sts::{ACCOUNT}:assumed-role/{ROLE}/{SESSION}, expires {expiration}\n\
-         \x20           AWS_ACCESS_KEY_ID={SESSION_ACCESS_KEY_ID}\n\
-         \x20           AWS_SECRET_ACCESS_KEY={SESSION_SECRET_ACCESS_KEY}\n\
-         \x20           AWS_SESSION_TOKEN={SESSION_TOKEN}\n\
-         \x20 Both may get tokens for {DOMAIN}; with --duration-seconds 0 the session's token\n\
-         \x20 expires with the session. (AWS's documented example keys: anyone can sign with them.)"
-    )
+    use codeartifact_server::iam::arn;
+    let mut out = String::from(
+        "codeartifact-local: no --config given: running the DEVELOPMENT SETUP. Not for production.",
+    );
+    for d in &config.domains {
+        let repositories = d.repositories.join(", ");
+        out += &format!(
+            "\n  domain:   {} (owner {}), with repository {repositories}",
+            d.name, d.owner
+        );
+    }
+    let indent = "\n            ";
+    for account in &config.accounts {
+        for user in &account.users {
+            out += &format!("\n  IAM user: {}", arn::user(&account.id, &user.name));
+            for key in &user.access_keys {
+                out += &format!("{indent}AWS_ACCESS_KEY_ID={}", key.access_key_id);
+                out += &format!("{indent}AWS_SECRET_ACCESS_KEY={}", key.secret_access_key);
+            }
+        }
+        for role in &account.roles {
+            for s in &role.sessions {
+                let session = arn::session(&account.id, &role.name, &s.name);
+                out +=
+                    &format!("\n  role session: {session}, expires {}", s.expiration.to_rfc3339());
+                out += &format!("{indent}AWS_ACCESS_KEY_ID={}", s.access_key_id);
+                out += &format!("{indent}AWS_SECRET_ACCESS_KEY={}", s.secret_access_key);
+                out += &format!("{indent}AWS_SESSION_TOKEN={}", s.session_token);
+            }
+        }
+    }
+    out + "\n  Both may get tokens; with --duration-seconds 0 the session's token expires with\n  \
+           the session. (AWS's documented example keys: anyone can sign with them.)"
 }
 
 /// Prints what a configuration defines and what each principal may do.
-fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
-    use codeartifact_server::access::Outcome;
-    use codeartifact_server::identity::PrincipalKind;
-    use codeartifact_server::service::Service;
+async fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     use codeartifact_server::store::SqliteStore;
-    use codeartifact_server::tokens::TokenIssuer;
+    use codeartifact_server::token_issuer::TokenIssuer;
 
     let config = Config::load(path)?;
     let now = chrono::Utc::now();
     let store = std::sync::Arc::new(SqliteStore::in_memory()?);
-    let service = Service::new(&config, TokenIssuer::ephemeral()?, store, now)?;
+    let service = setup::service(&config, TokenIssuer::ephemeral()?, store, now)
+        .await
+        .with_context(|| format!("invalid config file {}", path.display()))?;
     // ARNs need a region; an unpinned server takes any, so show one.
-    let region = config.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+    let region =
+        config.region.clone().unwrap_or_else(|| codeartifact_server::region::EXAMPLE.into());
 
     println!("{}: valid", path.display());
     match &config.region {
@@ -207,45 +228,35 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
         ),
         None => println!("rate limit: none"),
     }
-    let domains = service.domains.all();
+    let report = service.access_report(&region);
     println!("\ndomains:");
-    for (owner, name, domain) in &domains {
-        let policy = domain.policy.as_ref().map(|p| format!(", domain policy '{}'", p.name));
-        println!("  {name} (owner {owner}{})", policy.unwrap_or_default());
-        let configured = config.domains.iter().find(|d| d.owner == *owner && d.name == *name);
+    for domain in &report.domains {
+        let policy = domain.policy.as_ref().map(|p| format!(", domain policy '{p}'"));
+        println!("  {} (owner {}{})", domain.name, domain.owner, policy.unwrap_or_default());
+        let configured =
+            config.domains.iter().find(|d| d.owner == domain.owner && d.name == domain.name);
         if let Some(d) = configured.filter(|d| !d.repositories.is_empty()) {
             println!("    repositories: {}", d.repositories.join(", "));
         }
     }
     println!("\nprincipals:");
-    for keys in service.identities.principals() {
-        let principal = keys.principal;
-        let kind = match &principal.kind {
-            PrincipalKind::User => "IAM user".to_string(),
-            PrincipalKind::AssumedRole { role } => format!("session of role {role}"),
-            PrincipalKind::Root => "root user".to_string(),
-        };
-        let policies: Vec<&str> = principal.policies.iter().map(|p| p.name.as_str()).collect();
-        println!("  {} ({kind})", principal.arn);
-        println!("    keys: {}", keys.access_key_ids.join(", "));
-        if let Some(expiration) = keys.expiration {
+    for principal in &report.principals {
+        println!("  {} ({})", principal.arn, principal.kind);
+        println!("    keys: {}", principal.access_key_ids.join(", "));
+        if let Some(expiration) = principal.expiration {
             let state = if expiration <= now { " (EXPIRED)" } else { "" };
             println!("    expires: {}{state}", expiration.to_rfc3339());
         }
-        if principal.kind != PrincipalKind::Root {
-            println!(
-                "    policies: {}",
-                if policies.is_empty() { "none".into() } else { policies.join(", ") }
-            );
+        if let Some(policies) = &principal.policies {
+            let policies = if policies.is_empty() { "none".into() } else { policies.join(", ") };
+            println!("    policies: {policies}");
         }
-        for (owner, name, _) in &domains {
-            let decided = service.token_access(principal, &region, owner, name);
-            let verdict = match decided.last().map(|d| &d.outcome) {
-                Some(Outcome::Allowed { .. }) => "allowed".to_string(),
-                Some(Outcome::Denied { error, .. }) => format!("denied: {}", error.message),
-                None => "denied".to_string(),
+        for (domain, verdict) in report.domains.iter().zip(&principal.tokens) {
+            let verdict = match verdict {
+                Ok(()) => "allowed".to_string(),
+                Err(reason) => format!("denied: {reason}"),
             };
-            println!("    GetAuthorizationToken on {name} ({owner}): {verdict}");
+            println!("    GetAuthorizationToken on {} ({}): {verdict}", domain.name, domain.owner);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,10 +5,9 @@
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
 
 use codeartifact_api::AwsError;
-
-use crate::config::RateLimit;
 
 #[derive(Debug, Default)]
 pub struct Throttle {
@@ -16,14 +15,16 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    /// No limit when `config` is `None`.
-    pub fn new(config: Option<&RateLimit>) -> Self {
-        let limiter = config.map(|c| {
-            let quota = Quota::per_second(c.requests_per_second)
-                .allow_burst(c.burst.unwrap_or(c.requests_per_second));
-            RateLimiter::keyed(quota)
-        });
-        Self { limiter }
+    /// No limit.
+    pub fn off() -> Self {
+        Self { limiter: None }
+    }
+
+    /// `requests_per_second` sustained per principal, and `burst` at once
+    /// after a pause.
+    pub fn new(requests_per_second: NonZeroU32, burst: NonZeroU32) -> Self {
+        let quota = Quota::per_second(requests_per_second).allow_burst(burst);
+        Self { limiter: Some(RateLimiter::keyed(quota)) }
     }
 
     /// Counts one request of `principal` against its limit.
@@ -39,18 +40,17 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::num::NonZeroU32;
 
     #[test]
     fn off_by_default() {
-        let t = Throttle::new(None);
+        let t = Throttle::off();
         assert!((0..10_000).all(|_| t.check("p").is_ok()));
     }
 
     #[test]
     fn limits_each_principal_separately() {
         let one = NonZeroU32::new(1).unwrap();
-        let t = Throttle::new(Some(&RateLimit { requests_per_second: one, burst: None }));
+        let t = Throttle::new(one, one);
         assert!(t.check("a").is_ok());
         let err = t.check("a").unwrap_err();
         assert_eq!(err.code, codeartifact_api::ErrorCode::ThrottlingException);

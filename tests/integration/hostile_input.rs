@@ -6,11 +6,11 @@
 use chrono::Utc;
 use codeartifact_api::{
     CreateDomainBody, CreateDomainRequest, CreateRepositoryBody, CreateRepositoryRequest,
-    FromQuery, GetAuthorizationTokenRequest, GetRepositoryEndpointRequest,
+    FromQuery, FromWire, GetAuthorizationTokenRequest, GetRepositoryEndpointRequest,
     ListRepositoriesInDomainRequest, QueryParams,
 };
-use codeartifact_server::identity::Identities;
-use codeartifact_server::sigv4::RequestParts;
+use codeartifact_server::iam::identity::Identities;
+use codeartifact_server::iam::sigv4::RequestParts;
 use codeartifact_tests::{test_config_with, TestServer, USER};
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
@@ -101,8 +101,9 @@ fn body() -> impl Strategy<Value = String> {
     ]
 }
 
-static IDENTITIES: std::sync::LazyLock<Identities> =
-    std::sync::LazyLock::new(|| Identities::from_config(&test_config_with("").0));
+static IDENTITIES: std::sync::LazyLock<Identities> = std::sync::LazyLock::new(|| {
+    codeartifact_server::setup::iam(&test_config_with("").0).unwrap().0
+});
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -132,13 +133,13 @@ proptest! {
     #[test]
     fn body_validators_never_panic(raw_query in query(), raw_body in body()) {
         let query = QueryParams::parse(&raw_query);
-        if let Ok(body) = serde_json::from_str::<CreateDomainBody>(&raw_body) {
-            if let Err(e) = CreateDomainRequest::from_parts(&query, body) {
+        if serde_json::from_str::<CreateDomainBody>(&raw_body).is_ok() {
+            if let Err(e) = CreateDomainRequest::from_wire(&query, raw_body.as_bytes()) {
                 prop_assert!(e.message.contains("validation error"), "{}", e.message);
             }
         }
-        if let Ok(body) = serde_json::from_str::<CreateRepositoryBody>(&raw_body) {
-            if let Err(e) = CreateRepositoryRequest::from_parts(&query, body) {
+        if serde_json::from_str::<CreateRepositoryBody>(&raw_body).is_ok() {
+            if let Err(e) = CreateRepositoryRequest::from_wire(&query, raw_body.as_bytes()) {
                 prop_assert!(e.message.contains("validation error"), "{}", e.message);
             }
         }

@@ -2,7 +2,7 @@
 //! tokens, domains and repositories do too.
 
 use codeartifact_client::types;
-use codeartifact_server::tokens::TokenIssuer;
+use codeartifact_server::token_issuer::TokenIssuer;
 use codeartifact_tests::{TestServer, USER};
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 use chrono::{TimeDelta, Utc};
 use codeartifact_client::types::PackageFormat;
-use codeartifact_server::tokens::{TokenClaims, TokenIssuer};
+use codeartifact_server::token_issuer::{TokenClaims, TokenIssuer};
 use codeartifact_tests::{TestServer, ACCOUNT, USER};
 use reqwest::{RequestBuilder, Response};
 

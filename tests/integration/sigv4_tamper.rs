@@ -5,8 +5,7 @@
 //! still reaches the route, over the wire.
 
 use chrono::Utc;
-use codeartifact_server::identity::Identities;
-use codeartifact_server::sigv4::RequestParts;
+use codeartifact_server::iam::sigv4::RequestParts;
 use codeartifact_tests::{
     error_parts, signed_post, test_config_with, Cred, TestServer, SESSION, USER,
 };
@@ -152,7 +151,7 @@ fn signed(url: &str, cred: Cred) -> Request {
 #[test]
 fn every_tampered_request_is_refused_by_the_verifier() {
     let (config, _) = test_config_with("");
-    let identities = Identities::from_config(&config);
+    let identities = codeartifact_server::setup::iam(&config).unwrap().0;
     let url = format!("http://127.0.0.1:8787/v1/authorization-token?{QUERY}");
     let check = |request: &Request| {
         let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();

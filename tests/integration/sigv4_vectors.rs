@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use codeartifact_server::sigv4::{Parsed, RequestParts, ScopeRules};
+use codeartifact_server::iam::sigv4::{Parsed, RequestParts, ScopeRules};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use sha2::Digest;
 

@@ -1,69 +1,81 @@
 //! CreateDomain, DescribeDomain, ListDomains and DeleteDomain.
 
-use chrono::{DateTime, Utc};
 use codeartifact_api::{
-    AccountId, AwsError, CreateDomainRequest, DomainDescription, DomainName, DomainQuery,
-    DomainStatus, DomainSummary, ListDomainsRequest, ListDomainsResult,
+    AccountId, AwsError, CreateDomainRequest, CreateDomainResult, DeleteDomainResult,
+    DescribeDomainResult, DomainDescription, DomainName, DomainRequest, DomainStatus,
+    DomainSummary, ListDomainsRequest, ListDomainsResult,
 };
-use slog::{info, Logger};
+use slog::info;
 
 use super::{
-    domain_not_found, internal, owner_of, page_size, paginate, resume_after, tag_pairs, OpResult,
-    Service,
+    domain_not_found, internal, owner_of, page_size, paginate, resume_after, tag_pairs, Call,
+    OpResult, Service,
 };
-use crate::domains::domain_arn;
-use crate::identity::Caller;
+use crate::iam::actions::{CREATE_DOMAIN, DELETE_DOMAIN, DESCRIBE_DOMAIN, LIST_DOMAINS};
+use crate::iam::arn;
 use crate::store::{DomainRecord, Page, StoreError};
-
-pub const CREATE_DOMAIN: &str = "codeartifact:CreateDomain";
-pub const DESCRIBE_DOMAIN: &str = "codeartifact:DescribeDomain";
-pub const LIST_DOMAINS: &str = "codeartifact:ListDomains";
-pub const DELETE_DOMAIN: &str = "codeartifact:DeleteDomain";
 
 impl Service {
     /// Creates a domain owned by the caller's account, in the region the
     /// request was signed for. Domain names are unique per account here,
     /// across regions.
-    pub fn create_domain(
+    pub async fn create_domain(
         &self,
-        log: &Logger,
-        caller: &Caller,
+        call: &Call,
         input: CreateDomainRequest,
-        now: DateTime<Utc>,
-    ) -> OpResult<DomainDescription> {
-        let owner = caller.principal.account.as_str();
+    ) -> OpResult<CreateDomainResult> {
+        let owner = call.caller.principal.account.as_str();
         let name = input.domain.as_str();
-        let region = caller.region.as_str();
-        let arn = domain_arn(region, owner, name);
-        let policy = self.domain_policy(owner, name, region);
-        self.authorize(log, caller, CREATE_DOMAIN, &arn, owner, policy)?;
+        let region = call.caller.region.as_str();
+        let arn = arn::domain(region, owner, name);
+        let policy = self.domain_policies.policy(owner, name, region);
+        self.authorize(call, CREATE_DOMAIN, &arn, owner, policy)?;
         let record = DomainRecord {
             owner: owner.to_string(),
             name: name.to_string(),
             region: Some(region.to_string()),
-            created_time: now.timestamp(),
+            created_time: call.now.timestamp(),
             encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
             tags: tag_pairs(&input.tags),
             repository_count: 0,
         };
-        let quota = self.quotas.domains_per_account;
-        let created = self.store.create_domain(&record, quota).map_err(|e| match e {
-            StoreError::AlreadyExists => self.already_exists(log, owner, name, region),
+        let quota = self.settings.quotas.domains_per_account;
+        let created = match self.store.create_domain(&record, quota).await {
+            Ok(created) => created,
+            Err(StoreError::AlreadyExists) => {
+                return Err(self.already_exists(call, owner, name).await)
+            }
+            Err(e) => return Err(self.domain_write_error(call, e, owner, name)),
+        };
+        info!(call.log, "created domain"; "domain" => name, "domain_owner" => owner);
+        Ok(CreateDomainResult { domain: describe(&created, region, DomainStatus::Active) })
+    }
+
+    /// A store error of a domain write as the wire reports it.
+    fn domain_write_error(&self, call: &Call, e: StoreError, owner: &str, name: &str) -> AwsError {
+        let region = &call.caller.region;
+        match e {
             StoreError::QuotaExceeded(n) => AwsError::quota_exceeded(format!(
                 "Account {owner} already has the most domains allowed in {region}: {n}."
             )),
-            e => internal(log, e),
-        })?;
-        info!(log, "created domain"; "domain" => name, "domain_owner" => owner);
-        Ok(describe(&created, region, DomainStatus::Active))
+            StoreError::DomainNotFound => domain_not_found(owner, name),
+            StoreError::DomainHasRepositories(n) => {
+                let repositories = if n == 1 { "repository" } else { "repositories" };
+                AwsError::conflict(format!(
+                    "Domain '{name}' has {n} {repositories}; delete them before the domain."
+                ))
+            }
+            e => internal(&call.log, e),
+        }
     }
 
     /// The ConflictException for a name the account has taken, saying where
     /// when that is another region (where the caller cannot see it).
-    fn already_exists(&self, log: &Logger, owner: &str, name: &str, region: &str) -> AwsError {
-        let elsewhere = match self.store.domain(owner, name) {
+    async fn already_exists(&self, call: &Call, owner: &str, name: &str) -> AwsError {
+        let region = &call.caller.region;
+        let elsewhere = match self.store.domain(owner, name).await {
             Ok(found) => found.and_then(|d| d.region).filter(|r| r != region),
-            Err(e) => return internal(log, e),
+            Err(e) => return internal(&call.log, e),
         };
         let message = match elsewhere {
             Some(other) => format!(
@@ -75,36 +87,35 @@ impl Service {
         AwsError::conflict(message)
     }
 
-    pub fn describe_domain(
+    pub async fn describe_domain(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &DomainQuery,
-    ) -> OpResult<DomainDescription> {
-        let owner = owner_of(caller, input.domain_owner.as_ref());
+        call: &Call,
+        input: DomainRequest,
+    ) -> OpResult<DescribeDomainResult> {
+        let owner = owner_of(&call.caller, input.domain_owner.as_ref());
         let name = input.domain.as_str();
-        let region = caller.region.as_str();
-        let arn = domain_arn(region, owner, name);
-        self.access(log, caller, DESCRIBE_DOMAIN, &arn, owner, name)?;
-        let found = self.store.domain(owner, name).map_err(|e| internal(log, e))?;
+        let region = call.caller.region.as_str();
+        let arn = arn::domain(region, owner, name);
+        self.access(call, DESCRIBE_DOMAIN, &arn, owner, name).await?;
+        let found = self.store.domain(owner, name).await.map_err(|e| internal(&call.log, e))?;
         let domain = found.ok_or_else(|| domain_not_found(owner, name))?;
-        Ok(describe(&domain, region, DomainStatus::Active))
+        Ok(DescribeDomainResult { domain: describe(&domain, region, DomainStatus::Active) })
     }
 
     /// The caller's account's domains in the caller's region, by name.
-    pub fn list_domains(
+    pub async fn list_domains(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &ListDomainsRequest,
+        call: &Call,
+        input: ListDomainsRequest,
     ) -> OpResult<ListDomainsResult> {
-        let owner = caller.principal.account.as_str();
-        let region = caller.region.as_str();
-        self.authorize(log, caller, LIST_DOMAINS, "*", owner, None)?;
+        let owner = call.caller.principal.account.as_str();
+        let region = call.caller.region.as_str();
+        self.authorize(call, LIST_DOMAINS, "*", owner, None)?;
         let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
         let size = page_size(input.max_results);
         let page = Page { after: after.as_deref(), limit: size + 1 };
-        let found = self.store.domains(owner, region, page).map_err(|e| internal(log, e))?;
+        let found =
+            self.store.domains(owner, region, page).await.map_err(|e| internal(&call.log, e))?;
         let (domains, next_token) = paginate(found, size, |d| &d.name);
         let domains = domains
             .iter()
@@ -125,29 +136,23 @@ impl Service {
 
     /// Deletes a domain that has no repositories; returns it with status
     /// `Deleted`.
-    pub fn delete_domain(
+    pub async fn delete_domain(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &DomainQuery,
-    ) -> OpResult<DomainDescription> {
-        let owner = owner_of(caller, input.domain_owner.as_ref());
+        call: &Call,
+        input: DomainRequest,
+    ) -> OpResult<DeleteDomainResult> {
+        let owner = owner_of(&call.caller, input.domain_owner.as_ref());
         let name = input.domain.as_str();
-        let region = caller.region.as_str();
-        let arn = domain_arn(region, owner, name);
-        self.access(log, caller, DELETE_DOMAIN, &arn, owner, name)?;
-        let deleted = self.store.delete_domain(owner, name).map_err(|e| match e {
-            StoreError::DomainNotFound => domain_not_found(owner, name),
-            StoreError::DomainHasRepositories(n) => {
-                let repositories = if n == 1 { "repository" } else { "repositories" };
-                AwsError::conflict(format!(
-                    "Domain '{name}' has {n} {repositories}; delete them before the domain."
-                ))
-            }
-            e => internal(log, e),
-        })?;
-        info!(log, "deleted domain"; "domain" => name, "domain_owner" => owner);
-        Ok(describe(&deleted, region, DomainStatus::Deleted))
+        let region = call.caller.region.as_str();
+        let arn = arn::domain(region, owner, name);
+        self.access(call, DELETE_DOMAIN, &arn, owner, name).await?;
+        let deleted = self
+            .store
+            .delete_domain(owner, name)
+            .await
+            .map_err(|e| self.domain_write_error(call, e, owner, name))?;
+        info!(call.log, "deleted domain"; "domain" => name, "domain_owner" => owner);
+        Ok(DeleteDomainResult { domain: describe(&deleted, region, DomainStatus::Deleted) })
     }
 }
 
@@ -156,7 +161,7 @@ fn describe(d: &DomainRecord, region: &str, status: DomainStatus) -> DomainDescr
     DomainDescription {
         name: DomainName::validated(d.name.clone()),
         owner: AccountId::validated(d.owner.clone()),
-        arn: domain_arn(d.region.as_deref().unwrap_or(region), &d.owner, &d.name),
+        arn: arn::domain(d.region.as_deref().unwrap_or(region), &d.owner, &d.name),
         status,
         created_time: d.created_time,
         encryption_key: d.encryption_key.clone(),

@@ -1,80 +1,119 @@
-//! The service itself: what each operation does once its caller is known and
-//! its input is valid. Nothing here knows about HTTP. One module per group
-//! of operations: [`token`] issues authorization tokens, [`domain`] and
-//! [`repository`] manage what the [store](crate::store) holds.
+//! The service itself: what each operation does once its caller is known
+//! and its input is valid. Nothing here knows about HTTP. One module per
+//! group of operations: [`authorization_token`] issues tokens, [`domain`]
+//! and [`repository`] manage what the [store](crate::store) holds, and
+//! [`repository_endpoint`] admits package managers' requests.
+//!
+//! Every operation has the same shape: `async fn op(&self, call: &Call,
+//! input: <Op>Request) -> OpResult<<Op>Result>`, deciding access first,
+//! then existence, then acting; the store decides where its I/O runs.
 
+mod authorization_token;
 mod domain;
+mod report;
 mod repository;
-mod token;
+mod repository_endpoint;
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AccountId, AwsError, Tag};
 use slog::{info, Logger};
 
-use crate::access::{authorize, Outcome, Question};
-use crate::config::{Config, Quotas};
-use crate::domains::Domains;
-use crate::identity::{Caller, Identities, Principal};
-use crate::policy::{keys, ConditionContext, Policy};
-use crate::store::{DomainRecord, RepositoryRecord, Store};
+use crate::iam::access::{authorize, Outcome, Question};
+use crate::iam::domain_policies::DomainPolicies;
+use crate::iam::identity::{Caller, Identities, Principal};
+use crate::iam::policy::{keys, ConditionContext, Policy};
+use crate::iam::sigv4::RequestParts;
+use crate::store::Store;
 use crate::throttle::Throttle;
-use crate::tokens::TokenIssuer;
+use crate::token_issuer::TokenIssuer;
 
-pub use token::{Decided, BEARER_TOKEN_SERVICE, GET_AUTHORIZATION_TOKEN, GET_SERVICE_BEARER_TOKEN};
+pub use authorization_token::Decided;
+pub use report::{AccessReport, DomainReport, PrincipalReport};
+pub use repository_endpoint::{Admitted, Refused};
 
 /// Everything a request needs; shared by all requests.
 #[derive(Debug)]
 pub struct Service {
+    identities: Identities,
+    domain_policies: DomainPolicies,
+    store: Arc<dyn Store>,
+    tokens: TokenIssuer,
+    throttle: Throttle,
+    settings: Settings,
+}
+
+/// The service's running pieces, built by [`crate::setup`].
+#[derive(Debug)]
+pub struct Parts {
     pub identities: Identities,
-    /// The configured domains' policies and regions.
-    pub domains: Domains,
+    pub domain_policies: DomainPolicies,
     pub store: Arc<dyn Store>,
     pub tokens: TokenIssuer,
     pub throttle: Throttle,
-    quotas: Quotas,
-    secure_transport: bool,
-    public_url: Option<String>,
+    pub settings: Settings,
+}
+
+/// What the configuration sets about the service's behaviour.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub quotas: Quotas,
+    /// The value of `aws:SecureTransport`, and whether endpoints are https.
+    pub secure_transport: bool,
+    /// The URL package managers reach this server at, without a trailing `/`.
+    pub public_url: Option<String>,
+}
+
+/// Limits on what the API may create (AWS's defaults: 10 and 1000).
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    pub domains_per_account: u32,
+    pub repositories_per_domain: u32,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self { domains_per_account: 10, repositories_per_domain: 1000 }
+    }
+}
+
+/// One call of an operation: who made it, when, where it is logged, and the
+/// host the caller reached this server at (which SigV4 signs).
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub log: Logger,
+    pub caller: Caller,
+    pub now: DateTime<Utc>,
+    pub host: String,
 }
 
 /// What an operation returns: its output, or the AWS error to send.
 pub type OpResult<T> = Result<T, AwsError>;
 
-const INTERNAL: &str = "An internal error occurred. Try the request again.";
-
 impl Service {
-    /// The service for `config`, over `store`, after creating the
-    /// configured domains and repositories the store does not have yet.
-    pub fn new(
-        config: &Config,
-        tokens: TokenIssuer,
-        store: Arc<dyn Store>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Self> {
-        seed(store.as_ref(), config, now).context("failed to create the configured domains")?;
-        Ok(Self {
-            identities: Identities::from_config(config),
-            domains: Domains::from_config(config),
-            store,
-            tokens,
-            throttle: Throttle::new(config.rate_limit.as_ref()),
-            quotas: config.quotas,
-            secure_transport: config.secure_transport,
-            public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
-        })
+    pub fn new(parts: Parts) -> Self {
+        let Parts { identities, domain_policies, store, tokens, throttle, settings } = parts;
+        Self { identities, domain_policies, store, tokens, throttle, settings }
+    }
+
+    /// AWS's front door for a signed request: the caller, once the
+    /// signature checks out and the rate limit lets it through.
+    pub fn admit(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> OpResult<Caller> {
+        let caller = self.identities.authenticate(request, now)?;
+        self.throttle.check(&caller.principal.arn)?;
+        Ok(caller)
     }
 
     /// This server's URL as package managers reach it, without a trailing
     /// `/`: the configured `public_url`, else built from the `Host` the
-    /// caller sent (which SigV4 signs).
-    pub fn base_url(&self, host: &str) -> String {
-        match &self.public_url {
+    /// caller sent.
+    fn base_url(&self, host: &str) -> String {
+        match &self.settings.public_url {
             Some(url) => url.clone(),
-            None if self.secure_transport => format!("https://{host}"),
+            None if self.settings.secure_transport => format!("https://{host}"),
             None => format!("http://{host}"),
         }
     }
@@ -83,54 +122,49 @@ impl Service {
     /// denial into its AccessDeniedException.
     fn authorize(
         &self,
-        log: &Logger,
-        caller: &Caller,
+        call: &Call,
         action: &'static str,
         resource: &str,
         resource_owner: &str,
         resource_policy: Option<&Policy>,
     ) -> OpResult<()> {
-        let context = self.condition_context(&caller.principal, &caller.region);
+        let principal = &call.caller.principal;
+        let context = self.condition_context(principal, &call.caller.region);
         let outcome = authorize(&Question {
-            principal: &caller.principal,
+            principal,
             action,
             resource,
             resource_owner,
             resource_policy,
             context: &context,
         });
-        log_outcome(log, action, resource, outcome)
-    }
-
-    /// The policy of a configured domain that lives in `region`.
-    fn domain_policy(&self, owner: &str, name: &str, region: &str) -> Option<&Policy> {
-        self.domains.get(owner, name).filter(|d| d.is_in(region)).and_then(|d| d.policy.as_deref())
+        log_outcome(&call.log, action, resource, outcome)
     }
 
     /// Decides `action` on `resource` (the domain or one of its
     /// repositories) with the domain's policy, then checks that the domain
     /// exists in the caller's region. In that order, as on AWS: who may not
     /// act on a domain learns nothing about whether it exists.
-    fn access(
+    async fn access(
         &self,
-        log: &Logger,
-        caller: &Caller,
+        call: &Call,
         action: &'static str,
         resource: &str,
         owner: &str,
         domain: &str,
     ) -> OpResult<()> {
-        let policy = self.domain_policy(owner, domain, &caller.region);
-        self.authorize(log, caller, action, resource, owner, policy)?;
-        self.require_domain(log, &caller.region, owner, domain)
+        let policy = self.domain_policies.policy(owner, domain, &call.caller.region);
+        self.authorize(call, action, resource, owner, policy)?;
+        self.require_domain(call, owner, domain).await
     }
 
-    /// A ResourceNotFoundException unless the domain exists in `region`.
-    fn require_domain(&self, log: &Logger, region: &str, owner: &str, name: &str) -> OpResult<()> {
-        match self.store.domain_is_in(owner, name, region) {
+    /// A ResourceNotFoundException unless the domain exists in the caller's
+    /// region.
+    async fn require_domain(&self, call: &Call, owner: &str, name: &str) -> OpResult<()> {
+        match self.store.domain_is_in(owner, name, &call.caller.region).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(domain_not_found(owner, name)),
-            Err(e) => Err(internal(log, e)),
+            Err(e) => Err(internal(&call.log, e)),
         }
     }
 
@@ -142,7 +176,7 @@ impl Service {
             .set(keys::PRINCIPAL_ARN, principal.principal_arn())
             .set(keys::PRINCIPAL_TYPE, principal.principal_type())
             .set(keys::REQUESTED_REGION, region.to_string())
-            .set(keys::SECURE_TRANSPORT, self.secure_transport.to_string());
+            .set(keys::SECURE_TRANSPORT, self.settings.secure_transport.to_string());
         context
     }
 }
@@ -173,45 +207,10 @@ fn log_outcome(log: &Logger, action: &str, resource: &str, outcome: Outcome) -> 
     }
 }
 
-/// Creates the configured domains and repositories the first time the
-/// database sees them, in one transaction; a restart never undoes what the
-/// API did, deletions included.
-fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let domains: Vec<DomainRecord> = config
-        .domains
-        .iter()
-        .map(|d| DomainRecord {
-            owner: d.owner.clone(),
-            name: d.name.clone(),
-            region: d.region_in(config),
-            created_time: now.timestamp(),
-            encryption_key: None,
-            tags: Vec::new(),
-            repository_count: 0,
-        })
-        .collect();
-    let repositories: Vec<RepositoryRecord> = config
-        .domains
-        .iter()
-        .flat_map(|d| {
-            d.repositories.iter().map(|name| RepositoryRecord {
-                domain_owner: d.owner.clone(),
-                domain_name: d.name.clone(),
-                name: name.clone(),
-                description: None,
-                upstreams: Vec::new(),
-                tags: Vec::new(),
-                created_time: now.timestamp(),
-            })
-        })
-        .collect();
-    Ok(store.seed(&domains, &repositories)?)
-}
-
 /// A storage failure: logged in full, reported as AWS reports its own.
 fn internal(log: &Logger, e: impl std::fmt::Display) -> AwsError {
     slog::error!(log, "operation failed"; "error" => e.to_string());
-    AwsError::internal(INTERNAL)
+    AwsError::internal()
 }
 
 fn domain_not_found(owner: &str, name: &str) -> AwsError {

@@ -4,28 +4,27 @@
 //! Repository actions are decided with the domain's policy as the resource
 //! policy: this server has no repository policies.
 
-use chrono::{DateTime, Utc};
 use codeartifact_api::{
-    AccountId, AwsError, CreateRepositoryRequest, DomainName, GetRepositoryEndpointRequest,
-    ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult, RepositoryDescription,
-    RepositoryName, RepositoryQuery, RepositorySummary, UpstreamRepositoryInfo,
+    AccountId, AwsError, CreateRepositoryRequest, CreateRepositoryResult, DeleteRepositoryResult,
+    DescribeRepositoryResult, DomainName, GetRepositoryEndpointRequest,
+    GetRepositoryEndpointResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
+    RepositoryDescription, RepositoryName, RepositoryRequest, RepositorySummary,
+    UpstreamRepositoryInfo,
 };
-use slog::{info, Logger};
+use slog::info;
 
 use super::{
     domain_not_found, internal, owner_of, page_size, paginate, repository_not_found, resume_after,
-    tag_pairs, OpResult, Service,
+    tag_pairs, Call, OpResult, Service,
 };
-use crate::domains::{domain_arn, repository_arn};
-use crate::identity::Caller;
-use crate::registry;
+use crate::endpoint::Endpoint;
+use crate::iam::actions::{
+    CREATE_REPOSITORY, DELETE_REPOSITORY, DESCRIBE_REPOSITORY, GET_REPOSITORY_ENDPOINT,
+    LIST_REPOSITORIES_IN_DOMAIN,
+};
+use crate::iam::arn;
+use crate::iam::identity::Caller;
 use crate::store::{Page, RepositoryRecord, StoreError};
-
-pub const CREATE_REPOSITORY: &str = "codeartifact:CreateRepository";
-pub const DESCRIBE_REPOSITORY: &str = "codeartifact:DescribeRepository";
-pub const LIST_REPOSITORIES_IN_DOMAIN: &str = "codeartifact:ListRepositoriesInDomain";
-pub const DELETE_REPOSITORY: &str = "codeartifact:DeleteRepository";
-pub const GET_REPOSITORY_ENDPOINT: &str = "codeartifact:GetRepositoryEndpoint";
 
 /// Which repository a request names, with the owner defaulted.
 struct Target<'a> {
@@ -44,7 +43,7 @@ impl<'a> Target<'a> {
         Self { owner: owner_of(caller, owner), domain: domain.as_str(), name: name.as_str() }
     }
 
-    fn of(caller: &'a Caller, q: &'a RepositoryQuery) -> Self {
+    fn of(caller: &'a Caller, q: &'a RepositoryRequest) -> Self {
         Self::new(caller, &q.domain, q.domain_owner.as_ref(), &q.repository)
     }
 }
@@ -52,34 +51,33 @@ impl<'a> Target<'a> {
 impl Service {
     /// Decides `action` on the repository, then checks that its domain
     /// exists in the caller's region.
-    fn repository_access(
+    async fn repository_access(
         &self,
-        log: &Logger,
-        caller: &Caller,
+        call: &Call,
         action: &'static str,
         t: &Target<'_>,
     ) -> OpResult<()> {
-        let arn = repository_arn(&caller.region, t.owner, t.domain, t.name);
-        self.access(log, caller, action, &arn, t.owner, t.domain)
+        let arn = arn::repository(&call.caller.region, t.owner, t.domain, t.name);
+        self.access(call, action, &arn, t.owner, t.domain).await
     }
 
     /// The repository, which must exist.
-    fn existing_repository(&self, log: &Logger, t: &Target<'_>) -> OpResult<RepositoryRecord> {
+    async fn existing_repository(&self, call: &Call, t: &Target<'_>) -> OpResult<RepositoryRecord> {
         self.store
             .repository(t.owner, t.domain, t.name)
-            .map_err(|e| internal(log, e))?
+            .await
+            .map_err(|e| internal(&call.log, e))?
             .ok_or_else(|| repository_not_found(t.owner, t.domain, t.name))
     }
 
-    pub fn create_repository(
+    pub async fn create_repository(
         &self,
-        log: &Logger,
-        caller: &Caller,
+        call: &Call,
         input: CreateRepositoryRequest,
-        now: DateTime<Utc>,
-    ) -> OpResult<RepositoryDescription> {
+    ) -> OpResult<CreateRepositoryResult> {
+        let caller = &call.caller;
         let t = Target::new(caller, &input.domain, input.domain_owner.as_ref(), &input.repository);
-        self.repository_access(log, caller, CREATE_REPOSITORY, &t)?;
+        self.repository_access(call, CREATE_REPOSITORY, &t).await?;
         let record = RepositoryRecord {
             domain_owner: t.owner.to_string(),
             domain_name: t.domain.to_string(),
@@ -87,10 +85,10 @@ impl Service {
             description: input.description.as_ref().map(|d| d.as_str().to_string()),
             upstreams: input.upstreams.iter().map(|u| u.as_str().to_string()).collect(),
             tags: tag_pairs(&input.tags),
-            created_time: now.timestamp(),
+            created_time: call.now.timestamp(),
         };
-        let quota = self.quotas.repositories_per_domain;
-        let created = self.store.create_repository(&record, quota).map_err(|e| match e {
+        let quota = self.settings.quotas.repositories_per_domain;
+        let created = self.store.create_repository(&record, quota).await.map_err(|e| match e {
             StoreError::DomainNotFound => domain_not_found(t.owner, t.domain),
             StoreError::UpstreamNotFound(upstream) => {
                 repository_not_found(t.owner, t.domain, &upstream)
@@ -103,35 +101,34 @@ impl Service {
                 "Domain '{}' already has the most repositories allowed: {n}.",
                 t.domain
             )),
-            e => internal(log, e),
+            e => internal(&call.log, e),
         })?;
-        info!(log, "created repository";
+        info!(call.log, "created repository";
             "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
-        Ok(describe(&created, &caller.region))
+        Ok(CreateRepositoryResult { repository: describe(&created, &caller.region) })
     }
 
-    pub fn describe_repository(
+    pub async fn describe_repository(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &RepositoryQuery,
-    ) -> OpResult<RepositoryDescription> {
-        let t = Target::of(caller, input);
-        self.repository_access(log, caller, DESCRIBE_REPOSITORY, &t)?;
-        Ok(describe(&self.existing_repository(log, &t)?, &caller.region))
+        call: &Call,
+        input: RepositoryRequest,
+    ) -> OpResult<DescribeRepositoryResult> {
+        let t = Target::of(&call.caller, &input);
+        self.repository_access(call, DESCRIBE_REPOSITORY, &t).await?;
+        let found = self.existing_repository(call, &t).await?;
+        Ok(DescribeRepositoryResult { repository: describe(&found, &call.caller.region) })
     }
 
-    pub fn list_repositories_in_domain(
+    pub async fn list_repositories_in_domain(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &ListRepositoriesInDomainRequest,
+        call: &Call,
+        input: ListRepositoriesInDomainRequest,
     ) -> OpResult<ListRepositoriesInDomainResult> {
-        let owner = owner_of(caller, input.domain_owner.as_ref());
+        let owner = owner_of(&call.caller, input.domain_owner.as_ref());
         let domain = input.domain.as_str();
-        let region = caller.region.as_str();
-        let arn = domain_arn(region, owner, domain);
-        self.access(log, caller, LIST_REPOSITORIES_IN_DOMAIN, &arn, owner, domain)?;
+        let region = call.caller.region.as_str();
+        let arn = arn::domain(region, owner, domain);
+        self.access(call, LIST_REPOSITORIES_IN_DOMAIN, &arn, owner, domain).await?;
         let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
         // Every repository is administered by its domain's owner.
         if input.administrator_account.as_ref().is_some_and(|a| a.as_str() != owner) {
@@ -143,8 +140,11 @@ impl Service {
         let size = page_size(input.max_results);
         let page = Page { after: after.as_deref(), limit: size + 1 };
         let prefix = input.repository_prefix.as_ref().map(|p| p.as_str());
-        let found =
-            self.store.repositories(owner, domain, prefix, page).map_err(|e| internal(log, e))?;
+        let found = self
+            .store
+            .repositories(owner, domain, prefix, page)
+            .await
+            .map_err(|e| internal(&call.log, e))?;
         let (repos, next_token) = paginate(found, size, |r| &r.name);
         let repositories = repos
             .iter()
@@ -164,43 +164,43 @@ impl Service {
         Ok(ListRepositoriesInDomainResult { repositories, next_token })
     }
 
-    pub fn delete_repository(
+    pub async fn delete_repository(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &RepositoryQuery,
-    ) -> OpResult<RepositoryDescription> {
-        let t = Target::of(caller, input);
-        self.repository_access(log, caller, DELETE_REPOSITORY, &t)?;
+        call: &Call,
+        input: RepositoryRequest,
+    ) -> OpResult<DeleteRepositoryResult> {
+        let t = Target::of(&call.caller, &input);
+        self.repository_access(call, DELETE_REPOSITORY, &t).await?;
         let deleted =
-            self.store.delete_repository(t.owner, t.domain, t.name).map_err(|e| match e {
+            self.store.delete_repository(t.owner, t.domain, t.name).await.map_err(|e| match e {
                 StoreError::RepositoryNotFound => repository_not_found(t.owner, t.domain, t.name),
                 StoreError::RepositoryIsUpstream(downstream) => AwsError::conflict(format!(
                     "Repository '{}' is an upstream of repository '{downstream}'; remove it from \
                  there first.",
                     t.name
                 )),
-                e => internal(log, e),
+                e => internal(&call.log, e),
             })?;
-        info!(log, "deleted repository";
+        info!(call.log, "deleted repository";
             "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
-        Ok(describe(&deleted, &caller.region))
+        Ok(DeleteRepositoryResult { repository: describe(&deleted, &call.caller.region) })
     }
 
     /// The URL of the repository's endpoint for the format, on this server
-    /// as the caller reached it (`base_url`, without a trailing `/`).
-    pub fn get_repository_endpoint(
+    /// as the caller reached it.
+    pub async fn get_repository_endpoint(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &GetRepositoryEndpointRequest,
-        base_url: &str,
-    ) -> OpResult<String> {
+        call: &Call,
+        input: GetRepositoryEndpointRequest,
+    ) -> OpResult<GetRepositoryEndpointResult> {
+        let caller = &call.caller;
         let t = Target::new(caller, &input.domain, input.domain_owner.as_ref(), &input.repository);
-        self.repository_access(log, caller, GET_REPOSITORY_ENDPOINT, &t)?;
-        self.existing_repository(log, &t)?;
-        let path = registry::repository_path(t.owner, t.domain, input.format, t.name);
-        Ok(format!("{base_url}{path}"))
+        self.repository_access(call, GET_REPOSITORY_ENDPOINT, &t).await?;
+        self.existing_repository(call, &t).await?;
+        let endpoint =
+            Endpoint { domain: t.domain, owner: t.owner, format: input.format, repository: t.name };
+        let repository_endpoint = format!("{}{}", self.base_url(&call.host), endpoint.path());
+        Ok(GetRepositoryEndpointResult { repository_endpoint })
     }
 }
 
@@ -211,7 +211,7 @@ fn describe(r: &RepositoryRecord, region: &str) -> RepositoryDescription {
         administrator_account: AccountId::validated(r.domain_owner.clone()),
         domain_name: DomainName::validated(r.domain_name.clone()),
         domain_owner: AccountId::validated(r.domain_owner.clone()),
-        arn: repository_arn(region, &r.domain_owner, &r.domain_name, &r.name),
+        arn: arn::repository(region, &r.domain_owner, &r.domain_name, &r.name),
         description: r.description.clone(),
         upstreams: r
             .upstreams

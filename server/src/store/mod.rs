@@ -4,10 +4,12 @@
 //! The interface speaks in records and outcomes, never in SQL, so another
 //! backend (a PostgreSQL shared by several replicas, say) can implement it
 //! without the service noticing. Every method is one transaction: a write
-//! that returns `Ok` is durable.
+//! that returns `Ok` is durable. The methods are async so that each backend
+//! decides where its I/O runs (SQLite commits on tokio's blocking pool).
 
 pub mod sqlite;
 
+use async_trait::async_trait;
 use thiserror::Error;
 
 pub use sqlite::SqliteStore;
@@ -26,12 +28,6 @@ pub struct DomainRecord {
     pub tags: Vec<(String, String)>,
     /// How many repositories the domain has (computed on read).
     pub repository_count: i64,
-}
-
-impl DomainRecord {
-    pub fn is_in(&self, region: &str) -> bool {
-        self.region.as_deref().is_none_or(|r| r == region)
-    }
 }
 
 /// A repository as stored.
@@ -78,13 +74,14 @@ pub enum StoreError {
 }
 
 /// Storage for domains and repositories.
+#[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates the configured domains and then repositories, in one
     /// transaction, each the first time it is seeded into this database:
     /// one that exists already is left as it is, and one seeded before is
     /// not created again, so what the API deleted stays deleted. A
     /// repository whose domain does not exist is skipped.
-    fn seed(
+    async fn seed(
         &self,
         domains: &[DomainRecord],
         repositories: &[RepositoryRecord],
@@ -93,20 +90,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Adds a domain; [`StoreError::AlreadyExists`] if `owner` has one of
     /// that name, [`StoreError::QuotaExceeded`] if `owner` already has
     /// `max_domains` in the domain's region.
-    fn create_domain(
+    async fn create_domain(
         &self,
         domain: &DomainRecord,
         max_domains: u32,
     ) -> Result<DomainRecord, StoreError>;
 
-    fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
+    async fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
 
     /// Whether the domain exists and lives in `region`: a point lookup,
     /// cheaper than [`Store::domain`], for every request that names one.
-    fn domain_is_in(&self, owner: &str, name: &str, region: &str) -> Result<bool, StoreError>;
+    async fn domain_is_in(&self, owner: &str, name: &str, region: &str)
+        -> Result<bool, StoreError>;
 
     /// `owner`'s domains that live in `region`, by name.
-    fn domains(
+    async fn domains(
         &self,
         owner: &str,
         region: &str,
@@ -114,17 +112,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<DomainRecord>, StoreError>;
 
     /// Removes a domain that has no repositories, returning it as it was.
-    fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError>;
+    async fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError>;
 
     /// Adds a repository to an existing domain whose upstreams all exist,
     /// unless the domain already has `max_repositories`.
-    fn create_repository(
+    async fn create_repository(
         &self,
         repo: &RepositoryRecord,
         max_repositories: u32,
     ) -> Result<RepositoryRecord, StoreError>;
 
-    fn repository(
+    async fn repository(
         &self,
         owner: &str,
         domain: &str,
@@ -133,7 +131,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A domain's repositories whose names start with `prefix`, by name,
     /// without their upstreams (listings do not show them).
-    fn repositories(
+    async fn repositories(
         &self,
         owner: &str,
         domain: &str,
@@ -143,7 +141,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Removes a repository that no other repository has as an upstream,
     /// returning it as it was.
-    fn delete_repository(
+    async fn delete_repository(
         &self,
         owner: &str,
         domain: &str,

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AwsError, ErrorCode};
 
-use crate::config::{AccessKeyConfig, Config, PolicyConfig};
-use crate::policy::{Actor, Policy};
-use crate::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
+use super::arn;
+use super::policy::{Actor, Policy};
+use super::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
 
 /// The signing name of CodeArtifact.
 pub const SERVICE: &str = "codeartifact";
@@ -49,7 +49,7 @@ impl Principal {
     /// The value of `aws:PrincipalArn`: for a role session, the role's ARN.
     pub fn principal_arn(&self) -> String {
         match &self.kind {
-            PrincipalKind::AssumedRole { role } => role_arn(&self.account, role),
+            PrincipalKind::AssumedRole { role } => arn::role(&self.account, role),
             _ => self.arn.clone(),
         }
     }
@@ -73,32 +73,18 @@ impl Principal {
     }
 }
 
-pub fn root_arn(account: &str) -> String {
-    format!("arn:aws:iam::{account}:root")
-}
-
-pub fn role_arn(account: &str, role: &str) -> String {
-    format!("arn:aws:iam::{account}:role/{role}")
-}
-
-pub fn user_arn(account: &str, user: &str) -> String {
-    format!("arn:aws:iam::{account}:user/{user}")
-}
-
-pub fn session_arn(account: &str, role: &str, session: &str) -> String {
-    format!("arn:aws:sts::{account}:assumed-role/{role}/{session}")
-}
-
 /// The temporary part of a role session's credential.
-struct Session {
-    token: String,
-    expiration: DateTime<Utc>,
+pub struct Session {
+    pub token: String,
+    pub expiration: DateTime<Utc>,
 }
 
-struct Credential {
-    secret_access_key: String,
-    principal: Arc<Principal>,
-    session: Option<Session>,
+/// What signs as a principal: a secret key and, for a role session, the
+/// session's token and expiry.
+pub struct Credential {
+    pub secret_access_key: String,
+    pub principal: Arc<Principal>,
+    pub session: Option<Session>,
 }
 
 /// An authenticated caller.
@@ -140,59 +126,17 @@ const INVALID_TOKEN: &str = "The security token included in the request is inval
 pub const EXPIRED_TOKEN: &str = "The security token included in the request is expired";
 
 impl Identities {
-    pub fn from_config(config: &Config) -> Self {
-        let mut by_access_key = HashMap::new();
-        let long_term = |map: &mut HashMap<String, Credential>,
-                         keys: &[AccessKeyConfig],
-                         principal: &Arc<Principal>| {
-            for key in keys {
-                let credential = Credential {
-                    secret_access_key: key.secret_access_key.clone(),
-                    principal: principal.clone(),
-                    session: None,
-                };
-                map.insert(key.access_key_id.clone(), credential);
-            }
-        };
-        for account in &config.accounts {
-            let root = Arc::new(Principal {
-                arn: root_arn(&account.id),
-                account: account.id.clone(),
-                kind: PrincipalKind::Root,
-                policies: Arc::new([]),
-            });
-            long_term(&mut by_access_key, &account.root_access_keys, &root);
-            for user in &account.users {
-                let principal = Arc::new(Principal {
-                    arn: user_arn(&account.id, &user.name),
-                    account: account.id.clone(),
-                    kind: PrincipalKind::User,
-                    policies: compiled(&user.policies),
-                });
-                long_term(&mut by_access_key, &user.access_keys, &principal);
-            }
-            for role in &account.roles {
-                let policies = compiled(&role.policies);
-                for s in &role.sessions {
-                    let principal = Arc::new(Principal {
-                        arn: session_arn(&account.id, &role.name, &s.name),
-                        account: account.id.clone(),
-                        kind: PrincipalKind::AssumedRole { role: role.name.clone() },
-                        policies: policies.clone(),
-                    });
-                    let session =
-                        Session { token: s.session_token.clone(), expiration: s.expiration };
-                    let credential = Credential {
-                        secret_access_key: s.secret_access_key.clone(),
-                        principal,
-                        session: Some(session),
-                    };
-                    by_access_key.insert(s.access_key_id.clone(), credential);
-                }
-            }
-        }
-        let rules = ScopeRules { service: SERVICE.to_string(), region: config.region.clone() };
-        Self { by_access_key, rules }
+    /// No credentials yet; requests must be signed for `region` when one
+    /// is pinned.
+    pub fn new(region: Option<String>) -> Self {
+        let rules = ScopeRules { service: SERVICE.to_string(), region };
+        Self { by_access_key: HashMap::new(), rules }
+    }
+
+    /// Adds a credential; a second one with the same key id replaces it
+    /// (the configuration's checks refuse that).
+    pub fn insert(&mut self, access_key_id: String, credential: Credential) {
+        self.by_access_key.insert(access_key_id, credential);
     }
 
     /// Every principal, ordered by ARN, with its access key ids and, for a
@@ -239,12 +183,6 @@ impl Identities {
             credential_expiration: credential.session.as_ref().map(|s| s.expiration),
         })
     }
-}
-
-/// The parsed policies of a user or role; [`Config::check`] has made sure
-/// every one was parsed.
-fn compiled(policies: &[PolicyConfig]) -> Arc<[Arc<Policy>]> {
-    policies.iter().filter_map(|p| p.policy().cloned()).collect()
 }
 
 fn sigv4_error(e: SigV4Error) -> AwsError {

@@ -10,8 +10,8 @@
 
 use codeartifact_api::AwsError;
 
-use crate::identity::{Principal, PrincipalKind};
-use crate::policy::{evaluate, ConditionContext, Decision, Policy, Request};
+use super::identity::{Principal, PrincipalKind};
+use super::policy::{evaluate, ConditionContext, Decision, Policy, Request};
 
 /// What was decided and, for the log, which statement decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn authorize(q: &Question<'_>) -> Outcome {
     let same_account = principal.account == q.resource_owner;
 
     let identity = if principal.kind == PrincipalKind::Root {
-        if q.action.eq_ignore_ascii_case("sts:GetServiceBearerToken") {
+        if q.action.eq_ignore_ascii_case(super::actions::GET_SERVICE_BEARER_TOKEN) {
             return deny(None, "because the root user cannot perform this action");
         }
         Decision::Allow { policy: "(root user)", statement: "(all actions)", direct: true }

@@ -349,7 +349,7 @@ impl AuthorizationHeader {
         let date_ok = date.len() == 8
             && date.bytes().all(|b| b.is_ascii_digit())
             && NaiveDate::parse_from_str(date, "%Y%m%d").is_ok();
-        if access_key_id.is_empty() || !is_region_name(region) || !date_ok {
+        if access_key_id.is_empty() || !crate::region::is_name(region) || !date_ok {
             return Err(SigV4Error::Incomplete(
                 "Credential is malformed; expecting \
                  '<access key id>/<yyyyMMdd>/<region>/<service>/aws4_request'."
@@ -371,14 +371,6 @@ impl AuthorizationHeader {
             signature,
         })
     }
-}
-
-/// Whether `region` looks like an AWS region name (`us-east-1`): lower-case
-/// letters, digits and dashes, at most 32 of them.
-pub fn is_region_name(region: &str) -> bool {
-    !region.is_empty()
-        && region.len() <= 32
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The canonical request, built from the request's own `SignedHeaders` list.

@@ -1,15 +1,13 @@
-//! Repository endpoints: the URLs GetRepositoryEndpoint returns, where npm,
-//! pip and twine present their authorization tokens.
+//! The package managers' side of the repository endpoints
+//! ([`crate::endpoint`]): an adapter that translates npm's, pip's and
+//! twine's protocols into service calls and the answers back.
 //!
-//! Each repository has one endpoint per package format,
-//! `/d/<domain>-<owner>/<format>/<repository>/`, like AWS's
-//! `https://<domain>-<owner>.d.codeartifact.<region>.amazonaws.com/<format>/<repository>/`
-//! folded into a path. A request there must carry a token for the domain the
-//! way its package manager sends it: npm as `Authorization: Bearer <token>`,
-//! pip and twine as HTTP Basic with user `aws` and the token as password.
-//! Anything else is a 401 with `WWW-Authenticate`, before the repository is
-//! even looked up. Past that, the server answers as an empty registry: no
-//! package exists yet, since it stores none.
+//! A request must carry a token for the domain the way its package manager
+//! sends it: npm as `Authorization: Bearer <token>`, pip and twine as HTTP
+//! Basic with user `aws` and the token as password. Anything else is a 401
+//! with `WWW-Authenticate`, before the repository is even looked up. Past
+//! that, the server answers as an empty registry: no package exists yet,
+//! since it stores none.
 //!
 //! These routes speak the package managers' protocols, not CodeArtifact's
 //! API, so they are not part of the API trait or `openapi.json`.
@@ -18,20 +16,16 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use codeartifact_api::{AccountId, DomainName, PackageFormat, RepositoryName};
+use codeartifact_api::PackageFormat;
 use dropshot::{endpoint, ApiDescription, Body, HttpError, Path, RequestContext};
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, Method, Response, StatusCode};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use slog::{info, Logger};
+use slog::Logger;
 
-use crate::service::Service;
-
-/// The path of a repository's endpoint for one format; it ends with `/`.
-pub fn repository_path(owner: &str, domain: &str, format: PackageFormat, repo: &str) -> String {
-    format!("/d/{domain}-{owner}/{format}/{repo}/")
-}
+use crate::endpoint::Endpoint;
+use crate::service::{Refused, Service};
 
 /// The user name pip and twine send with the token as password.
 const BASIC_USER: &str = "aws";
@@ -62,7 +56,7 @@ async fn repository_get(
     rqctx: RequestContext<Arc<Service>>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
-    Ok(answer(&rqctx, path.into_inner()))
+    Ok(answer(&rqctx, path.into_inner()).await)
 }
 
 #[endpoint { method = PUT, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
@@ -70,7 +64,7 @@ async fn repository_put(
     rqctx: RequestContext<Arc<Service>>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
-    Ok(answer(&rqctx, path.into_inner()))
+    Ok(answer(&rqctx, path.into_inner()).await)
 }
 
 #[endpoint { method = POST, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
@@ -78,7 +72,7 @@ async fn repository_post(
     rqctx: RequestContext<Arc<Service>>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
-    Ok(answer(&rqctx, path.into_inner()))
+    Ok(answer(&rqctx, path.into_inner()).await)
 }
 
 #[endpoint { method = DELETE, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
@@ -86,73 +80,34 @@ async fn repository_delete(
     rqctx: RequestContext<Arc<Service>>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
-    Ok(answer(&rqctx, path.into_inner()))
+    Ok(answer(&rqctx, path.into_inner()).await)
 }
 
-fn answer(rqctx: &RequestContext<Arc<Service>>, path: EndpointPath) -> Response<Body> {
+async fn answer(rqctx: &RequestContext<Arc<Service>>, path: EndpointPath) -> Response<Body> {
     let request = &rqctx.request;
-    serve(rqctx.context(), &rqctx.log, request.method(), request.headers(), &path)
-}
-
-/// A repository an endpoint path names, once each part has been checked.
-#[derive(Debug, PartialEq, Eq)]
-struct Endpoint<'a> {
-    domain: &'a str,
-    owner: &'a str,
-    format: PackageFormat,
-    repository: &'a str,
-}
-
-impl<'a> Endpoint<'a> {
-    fn parse(path: &'a EndpointPath) -> Option<Self> {
-        // Domain names may contain `-`; the owner never does.
-        let (domain, owner) = path.domain_owner.rsplit_once('-')?;
-        DomainName::parse(domain).ok()?;
-        AccountId::parse(owner).ok()?;
-        RepositoryName::parse(&path.repository).ok()?;
-        let format = PackageFormat::from_wire(&path.format)?;
-        Some(Self { domain, owner, format, repository: &path.repository })
-    }
+    serve(rqctx.context(), &rqctx.log, request.method(), request.headers(), &path).await
 }
 
 /// The whole decision for one request to a repository endpoint.
-fn serve(
+async fn serve(
     service: &Service,
     log: &Logger,
     method: &Method,
     headers: &HeaderMap,
     path: &EndpointPath,
 ) -> Response<Body> {
-    let Some(endpoint) = Endpoint::parse(path) else {
+    let Some(endpoint) = Endpoint::parse(&path.domain_owner, &path.format, &path.repository) else {
         return not_found();
     };
-    let Some(token) = presented_token(headers) else {
-        info!(log, "repository request without a token"; "domain" => endpoint.domain);
-        return unauthorized("Authentication required: send an authorization token");
-    };
-    let claims = match service.tokens.verify(&token) {
-        Ok(claims) => claims,
-        Err(e) => {
-            info!(log, "repository request refused"; "domain" => endpoint.domain,
-                "reason" => e.to_string());
-            return unauthorized(&format!("The authorization token was refused: {e}"));
-        }
-    };
-    if claims.domain != endpoint.domain || claims.domain_owner != endpoint.owner {
-        info!(log, "repository request refused"; "domain" => endpoint.domain,
-            "reason" => "the token is for another domain", "principal" => &claims.principal);
-        return unauthorized("The authorization token is for another domain");
-    }
-    match service.store.repository(endpoint.owner, endpoint.domain, endpoint.repository) {
-        Ok(Some(_)) => {}
-        Ok(None) => return not_found(),
-        Err(e) => {
-            slog::error!(log, "repository lookup failed"; "error" => e.to_string());
-            return respond(StatusCode::INTERNAL_SERVER_ERROR, json_error("internal error"));
+    let token = presented_token(headers);
+    match service.admit_to_repository(log, token.as_deref(), &endpoint).await {
+        Ok(_) => {}
+        Err(Refused::Unauthorized(message)) => return unauthorized(&message),
+        Err(Refused::NotFound) => return not_found(),
+        Err(Refused::Internal) => {
+            return respond(StatusCode::INTERNAL_SERVER_ERROR, json_error("internal error"))
         }
     }
-    info!(log, "repository request"; "principal" => &claims.principal,
-        "repository" => endpoint.repository, "format" => endpoint.format.as_str());
     let rest = path.rest.join("/");
     match (endpoint.format, method, rest.as_str()) {
         // npm's health check, and where `npm ping` looks.
@@ -236,41 +191,6 @@ fn set_content_type(response: &mut Response<Body>, value: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn path(domain_owner: &str, format: &str, repository: &str) -> EndpointPath {
-        EndpointPath {
-            domain_owner: domain_owner.into(),
-            format: format.into(),
-            repository: repository.into(),
-            rest: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn endpoint_paths_round_trip() {
-        let built = repository_path("111122223333", "my-domain", PackageFormat::Pypi, "r.1");
-        assert_eq!(built, "/d/my-domain-111122223333/pypi/r.1/");
-        let p = path("my-domain-111122223333", "pypi", "r.1");
-        let parsed = Endpoint::parse(&p).unwrap();
-        assert_eq!(
-            parsed,
-            Endpoint {
-                domain: "my-domain",
-                owner: "111122223333",
-                format: PackageFormat::Pypi,
-                repository: "r.1"
-            }
-        );
-        for bad in [
-            path("my-domain", "pypi", "r1"),
-            path("my-domain-1234", "pypi", "r1"),
-            path("My-111122223333", "pypi", "r1"),
-            path("my-domain-111122223333", "rpm", "r1"),
-            path("my-domain-111122223333", "npm", "-r"),
-        ] {
-            assert_eq!(Endpoint::parse(&bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn tokens_are_read_as_each_package_manager_sends_them() {

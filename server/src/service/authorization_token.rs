@@ -1,23 +1,21 @@
 //! GetAuthorizationToken: who may have a token for a domain, and minting it.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use codeartifact_api::{
     AwsError, ErrorCode, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
     MAX_TOKEN_DURATION_SECONDS,
 };
-use slog::{info, Logger};
+use slog::info;
 
-use super::{internal, log_outcome, owner_of, OpResult, Service};
-use crate::access::{authorize, Outcome, Question};
-use crate::domains::domain_arn;
-use crate::identity::{Caller, Principal, EXPIRED_TOKEN};
-use crate::policy::keys;
-use crate::tokens::TokenClaims;
-
-/// The service name that `sts:GetServiceBearerToken` is asked for.
-pub const BEARER_TOKEN_SERVICE: &str = "codeartifact.amazonaws.com";
-pub const GET_AUTHORIZATION_TOKEN: &str = "codeartifact:GetAuthorizationToken";
-pub const GET_SERVICE_BEARER_TOKEN: &str = "sts:GetServiceBearerToken";
+use super::{internal, log_outcome, owner_of, Call, OpResult, Service};
+use crate::iam::access::{authorize, Outcome, Question};
+use crate::iam::actions::{
+    BEARER_TOKEN_SERVICE, GET_AUTHORIZATION_TOKEN, GET_SERVICE_BEARER_TOKEN,
+};
+use crate::iam::arn;
+use crate::iam::identity::{Principal, EXPIRED_TOKEN};
+use crate::iam::policy::keys;
+use crate::token_issuer::TokenClaims;
 
 impl Service {
     /// Mints a token for `caller` on the requested domain.
@@ -28,13 +26,12 @@ impl Service {
     /// caller's account. The expiry is `duration` seconds from now (12 hours
     /// when absent); with 0, the caller's session expiry, or 12 hours for
     /// long-term credentials.
-    pub fn get_authorization_token(
+    pub async fn get_authorization_token(
         &self,
-        log: &Logger,
-        caller: &Caller,
-        input: &GetAuthorizationTokenRequest,
-        now: DateTime<Utc>,
+        call: &Call,
+        input: GetAuthorizationTokenRequest,
     ) -> OpResult<GetAuthorizationTokenResult> {
+        let (caller, log, now) = (&call.caller, &call.log, call.now);
         let principal = &caller.principal;
         let owner = owner_of(caller, input.domain_owner.as_ref());
         let name = input.domain.as_str();
@@ -43,7 +40,7 @@ impl Service {
         {
             log_outcome(log, action, &resource, outcome)?;
         }
-        self.require_domain(log, &caller.region, owner, name)?;
+        self.require_domain(call, owner, name).await?;
 
         // Tokens carry whole seconds, like the wire's `expiration`.
         let now = now - TimeDelta::nanoseconds(now.timestamp_subsec_nanos().into());
@@ -89,9 +86,9 @@ impl Service {
         owner: &str,
         name: &str,
     ) -> Vec<Decided> {
-        let domain_policy = self.domain_policy(owner, name, region);
+        let domain_policy = self.domain_policies.policy(owner, name, region);
         let mut context = self.condition_context(principal, region);
-        let domain = domain_arn(region, owner, name);
+        let domain = arn::domain(region, owner, name);
         let first = authorize(&Question {
             principal,
             action: GET_AUTHORIZATION_TOKEN,
@@ -141,25 +138,24 @@ fn seconds(n: u64) -> TimeDelta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::development;
+    use crate::iam::identity::Caller;
     use crate::store::SqliteStore;
-    use crate::tokens::TokenIssuer;
+    use crate::token_issuer::TokenIssuer;
+    use chrono::Utc;
     use codeartifact_api::{FromQuery, QueryParams};
+    use slog::Logger;
     use std::sync::Arc;
 
     /// A session whose configured expiry is years away still gets tokens
     /// of at most 12 hours with duration 0.
-    #[test]
-    fn duration_zero_is_capped_at_twelve_hours() {
+    #[tokio::test]
+    async fn duration_zero_is_capped_at_twelve_hours() {
         let now = Utc::now();
-        let config = Config::development(now);
-        let service = Service::new(
-            &config,
-            TokenIssuer::ephemeral().unwrap(),
-            Arc::new(SqliteStore::in_memory().unwrap()),
-            now,
-        )
-        .unwrap();
+        let config = development::config(now);
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let tokens = TokenIssuer::ephemeral().unwrap();
+        let service = crate::setup::service(&config, tokens, store, now).await.unwrap();
         let principal = service
             .identities
             .principals()
@@ -168,23 +164,23 @@ mod tests {
             .expect("the development session")
             .principal
             .clone();
-        let log = Logger::root(slog::Discard, slog::o!());
-        let input =
-            GetAuthorizationTokenRequest::from_query(&QueryParams::parse("domain=demo&duration=0"))
-                .unwrap();
-        let call = |expiration| {
+        let query = QueryParams::parse("domain=demo&duration=0");
+        let input = GetAuthorizationTokenRequest::from_query(&query).unwrap();
+        let call = async |expiration| {
             let caller = Caller {
                 principal: principal.clone(),
                 region: "us-east-1".into(),
                 credential_expiration: Some(expiration),
             };
-            service.get_authorization_token(&log, &caller, &input, now)
+            let log = Logger::root(slog::Discard, slog::o!());
+            let call = Call { log, caller, now, host: "127.0.0.1".into() };
+            service.get_authorization_token(&call, input.clone()).await
         };
-        let far = call(now + TimeDelta::days(3650)).unwrap();
+        let far = call(now + TimeDelta::days(3650)).await.unwrap();
         assert_eq!(far.expiration, now.timestamp() + 43_200);
-        let near = call(now + TimeDelta::minutes(20)).unwrap();
+        let near = call(now + TimeDelta::minutes(20)).await.unwrap();
         assert_eq!(near.expiration, (now + TimeDelta::minutes(20)).timestamp());
-        let gone = call(now - TimeDelta::seconds(1)).unwrap_err();
+        let gone = call(now - TimeDelta::seconds(1)).await.unwrap_err();
         assert_eq!(gone.code, ErrorCode::ExpiredTokenException);
     }
 }

@@ -1,0 +1,242 @@
+//! The API trait implemented on [`Service`], with AWS's order of work
+//! (authenticate, throttle, validate, act) and AWS's error shape for every
+//! outcome, a panic included.
+//!
+//! Every handler reads the same way: make the input from the query and the
+//! body ([`FromWire`], which only reports its error once the caller is
+//! admitted), then run the service's operation through [`operation`].
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use chrono::Utc;
+use codeartifact_api::{
+    AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
+    CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
+    CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
+    DeleteDomainResult, DeleteRepositoryResult, DescribeDomainResult, DescribeRepositoryResult,
+    DomainRequest, FromWire, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
+    GetRepositoryEndpointRequest, GetRepositoryEndpointResult, ListDomainsRequest,
+    ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
+    RepositoryRequest, SignedBody,
+};
+use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use futures::FutureExt;
+use slog::{info, o};
+
+use crate::iam::sigv4::RequestParts;
+use crate::service::{Call, OpResult, Service};
+
+/// The server's implementation of [`CodeArtifactApi`].
+pub enum ServerImpl {}
+
+type Rq = RequestContext<Arc<Service>>;
+
+impl CodeArtifactApi for ServerImpl {
+    type Context = Arc<Service>;
+
+    async fn get_authorization_token(
+        rqctx: Rq,
+        query: AwsQuery<GetAuthorizationTokenRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError> {
+        let input = GetAuthorizationTokenRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.get_authorization_token(call, input?).await
+        })
+        .await
+    }
+
+    async fn create_domain(
+        rqctx: Rq,
+        query: AwsQuery<CreateDomainQuery>,
+        body: AwsBody<CreateDomainBody>,
+    ) -> Result<AwsResponse<CreateDomainResult>, HttpError> {
+        let input = CreateDomainRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.create_domain(call, input?).await)
+            .await
+    }
+
+    async fn describe_domain(
+        rqctx: Rq,
+        query: AwsQuery<DomainRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeDomainResult>, HttpError> {
+        let input = DomainRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.describe_domain(call, input?).await)
+            .await
+    }
+
+    async fn list_domains(
+        rqctx: Rq,
+        body: AwsBody<ListDomainsRequest>,
+    ) -> Result<AwsResponse<ListDomainsResult>, HttpError> {
+        let input = ListDomainsRequest::from_wire(&Default::default(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.list_domains(call, input?).await).await
+    }
+
+    async fn delete_domain(
+        rqctx: Rq,
+        query: AwsQuery<DomainRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteDomainResult>, HttpError> {
+        let input = DomainRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_domain(call, input?).await)
+            .await
+    }
+
+    async fn create_repository(
+        rqctx: Rq,
+        query: AwsQuery<CreateRepositoryQuery>,
+        body: AwsBody<CreateRepositoryBody>,
+    ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError> {
+        let input = CreateRepositoryRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.create_repository(call, input?).await)
+            .await
+    }
+
+    async fn describe_repository(
+        rqctx: Rq,
+        query: AwsQuery<RepositoryRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError> {
+        let input = RepositoryRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.describe_repository(call, input?).await
+        })
+        .await
+    }
+
+    async fn list_repositories_in_domain(
+        rqctx: Rq,
+        query: AwsQuery<ListRepositoriesInDomainRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError> {
+        let input = ListRepositoriesInDomainRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.list_repositories_in_domain(call, input?).await
+        })
+        .await
+    }
+
+    async fn delete_repository(
+        rqctx: Rq,
+        query: AwsQuery<RepositoryRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError> {
+        let input = RepositoryRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_repository(call, input?).await)
+            .await
+    }
+
+    async fn get_repository_endpoint(
+        rqctx: Rq,
+        query: AwsQuery<GetRepositoryEndpointRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError> {
+        let input = GetRepositoryEndpointRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.get_repository_endpoint(call, input?).await
+        })
+        .await
+    }
+}
+
+/// Runs one operation the AWS way: admit the caller (signature, then rate
+/// limit), then `op` (which validates and acts). Every failure, a panic
+/// included, becomes an AWS-shaped error carrying the request id.
+async fn operation<T>(
+    rqctx: &Rq,
+    body: &[u8],
+    op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
+) -> Result<AwsResponse<T>, HttpError>
+where
+    T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
+{
+    let request_id = rqctx.request_id.clone();
+    let service = rqctx.context().as_ref();
+    let result = guarded(&rqctx.log, async {
+        let now = Utc::now();
+        let request = &rqctx.request;
+        let parts = RequestParts {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query().unwrap_or(""),
+            headers: request.headers(),
+            body,
+        };
+        let caller = service.admit(&parts, now)?;
+        let call = Call { log: rqctx.log.clone(), caller, now, host: host(rqctx) };
+        op(service, &call).await
+    })
+    .await;
+    match result {
+        Ok(output) => {
+            Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+        }
+        Err(e) => {
+            // Messages never hold secrets: SigV4 errors do not echo the
+            // signature, and no token is ever part of an error.
+            info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
+            Err(e.into_http_error(&request_id))
+        }
+    }
+}
+
+/// The host the caller reached this server at: the `Host` header (which
+/// SigV4 signs), or the bound address when that is not a valid authority.
+fn host(rqctx: &Rq) -> String {
+    let host = rqctx
+        .request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<http::uri::Authority>().ok())
+        .filter(|a| !a.as_str().contains('@'))
+        .map(|a| a.to_string());
+    host.unwrap_or_else(|| rqctx.server.local_addr.to_string())
+}
+
+/// The operation's result, or an InternalServerException if it panicked:
+/// a panic must never drop the connection or reach the client as HTML. What
+/// panicked goes to the log, not to the client.
+async fn guarded<T>(
+    log: &slog::Logger,
+    operation: impl std::future::Future<Output = OpResult<T>>,
+) -> OpResult<T> {
+    AssertUnwindSafe(operation).catch_unwind().await.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        slog::error!(log, "operation panicked"; "panic" => what);
+        Err(AwsError::internal())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codeartifact_api::ErrorCode;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_server_exception() {
+        let log = slog::Logger::root(slog::Discard, o!());
+        let result: OpResult<()> = guarded(&log, async { panic!("boom") }).await;
+        let err = result.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InternalServerException);
+        assert!(!err.message.contains("boom"), "internals stay in the log: {}", err.message);
+        let http = err.into_http_error("r");
+        assert_eq!(http.status_code.as_u16(), 500);
+        assert_eq!(http.headers.unwrap()["x-amzn-errortype"], "InternalServerException");
+    }
+
+    #[tokio::test]
+    async fn results_pass_through() {
+        let log = slog::Logger::root(slog::Discard, o!());
+        assert_eq!(guarded(&log, async { Ok(7) }).await.unwrap(), 7);
+        let err = guarded::<()>(&log, async { Err(AwsError::validation("v")) }).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationException);
+    }
+}

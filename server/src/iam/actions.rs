@@ -1,0 +1,18 @@
+//! The IAM actions this server decides, as policies name them.
+
+pub const GET_AUTHORIZATION_TOKEN: &str = "codeartifact:GetAuthorizationToken";
+/// The STS action a token also needs, asked for [`BEARER_TOKEN_SERVICE`].
+pub const GET_SERVICE_BEARER_TOKEN: &str = "sts:GetServiceBearerToken";
+/// The `sts:AWSServiceName` that `sts:GetServiceBearerToken` is asked for.
+pub const BEARER_TOKEN_SERVICE: &str = "codeartifact.amazonaws.com";
+
+pub const CREATE_DOMAIN: &str = "codeartifact:CreateDomain";
+pub const DESCRIBE_DOMAIN: &str = "codeartifact:DescribeDomain";
+pub const LIST_DOMAINS: &str = "codeartifact:ListDomains";
+pub const DELETE_DOMAIN: &str = "codeartifact:DeleteDomain";
+
+pub const CREATE_REPOSITORY: &str = "codeartifact:CreateRepository";
+pub const DESCRIBE_REPOSITORY: &str = "codeartifact:DescribeRepository";
+pub const LIST_REPOSITORIES_IN_DOMAIN: &str = "codeartifact:ListRepositoriesInDomain";
+pub const DELETE_REPOSITORY: &str = "codeartifact:DeleteRepository";
+pub const GET_REPOSITORY_ENDPOINT: &str = "codeartifact:GetRepositoryEndpoint";

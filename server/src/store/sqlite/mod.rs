@@ -1,0 +1,265 @@
+//! The embedded store: SQLite through rusqlite (compiled in), with the schema
+//! in versioned migrations ([`schema`]).
+//!
+//! On disk the database runs in WAL mode with `synchronous = FULL`, so a
+//! transaction is on stable storage before its method returns; a crash, even
+//! `kill -9` mid-write, loses nothing that was acknowledged. Writes go
+//! through one connection, on tokio's blocking pool (a commit waits for the
+//! disk, and no request's worker thread should wait with it); reads go
+//! through another connection, inline (point lookups and single pages,
+//! which WAL lets run beside a commit). In memory (for `--ephemeral`) the
+//! same schema and queries run on one connection.
+//!
+//! The SQL lives beside the records it reads and writes: [`domains`],
+//! [`repositories`], and [`seed`] for the configured ones.
+
+mod domains;
+mod repositories;
+mod schema;
+mod seed;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite_migration::Migrations;
+
+use super::{DomainRecord, Page, RepositoryRecord, Store, StoreError};
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "codeartifact.db";
+
+/// A SQLite database: a connection for writes and, on disk, one for reads,
+/// each used by one request at a time.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    connections: Arc<Connections>,
+}
+
+#[derive(Debug)]
+struct Connections {
+    writer: Mutex<Connection>,
+    /// `None` in memory, where a second connection would be another database.
+    reader: Option<Mutex<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(anyhow::Error::new(e).context("SQLite"))
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and brings its
+    /// schema up to date.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(DATABASE_FILE);
+        let open = || -> anyhow::Result<Self> {
+            let writer = Connection::open(&path)?;
+            writer
+                .pragma_update(None, "journal_mode", "WAL")
+                .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
+                .context("failed to configure the database")?;
+            let writer = Self::prepare(writer)?;
+            let reader = Connection::open(&path)?;
+            reader
+                .pragma_update(None, "query_only", "ON")
+                .and_then(|()| reader.busy_timeout(std::time::Duration::from_secs(5)))
+                .context("failed to configure the database")?;
+            let connections = Connections { writer, reader: Some(Mutex::new(reader)) };
+            Ok(Self { connections: Arc::new(connections) })
+        };
+        open().with_context(|| format!("failed to open the database {}", path.display()))
+    }
+
+    /// A database that lives in memory and dies with the process.
+    pub fn in_memory() -> anyhow::Result<Self> {
+        let connection = Connection::open_in_memory().context("failed to open a database")?;
+        let connections = Connections { writer: Self::prepare(connection)?, reader: None };
+        Ok(Self { connections: Arc::new(connections) })
+    }
+
+    /// The write connection, with foreign keys on and the schema migrated.
+    fn prepare(mut connection: Connection) -> anyhow::Result<Mutex<Connection>> {
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .context("failed to configure the database")?;
+        Migrations::from_slice(schema::MIGRATIONS)
+            .to_latest(&mut connection)
+            .context("failed to migrate the database schema")?;
+        Ok(Mutex::new(connection))
+    }
+
+    /// SQLite's own consistency check: `Ok` when the database is intact.
+    pub fn integrity_check(&self) -> anyhow::Result<()> {
+        let result: String =
+            self.connections.read().query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        anyhow::ensure!(result == "ok", "the database is damaged: {result}");
+        Ok(())
+    }
+
+    /// Runs `work` in one immediate transaction on the blocking pool and
+    /// commits it when `work` succeeds; an error rolls it back.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connections = Arc::clone(&self.connections);
+        let run = move || {
+            let mut connection = connections.write();
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = work(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        match tokio::task::spawn_blocking(run).await {
+            Ok(result) => result,
+            // A panic in the work is the caller's panic, as if it ran inline.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Backend(anyhow::anyhow!("the write was cancelled: {e}"))),
+        }
+    }
+
+    /// Runs `work` on the read connection, inline.
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        Ok(work(&self.connections.read())?)
+    }
+}
+
+impl Connections {
+    /// The write connection. A request that panicked while holding it has
+    /// had its transaction rolled back when the transaction was dropped, so
+    /// the connection is still good.
+    fn write(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The read connection (the write one, in memory).
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        let connection = self.reader.as_ref().unwrap_or(&self.writer);
+        connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Tags are stored as a JSON array of `[key, value]` pairs.
+fn tags_to_text(tags: &[(String, String)]) -> String {
+    serde_json::to_string(tags).expect("pairs of strings serialise")
+}
+
+fn tags_from_text(text: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn seed(
+        &self,
+        domains: &[DomainRecord],
+        repositories: &[RepositoryRecord],
+    ) -> Result<(), StoreError> {
+        let (domains, repositories) = (domains.to_vec(), repositories.to_vec());
+        self.write(move |tx| seed::seed(tx, &domains, &repositories)).await
+    }
+
+    async fn create_domain(
+        &self,
+        domain: &DomainRecord,
+        max_domains: u32,
+    ) -> Result<DomainRecord, StoreError> {
+        let domain = domain.clone();
+        self.write(move |tx| domains::create(tx, domain, max_domains)).await
+    }
+
+    async fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError> {
+        self.read(|c| domains::get(c, owner, name))
+    }
+
+    async fn domain_is_in(
+        &self,
+        owner: &str,
+        name: &str,
+        region: &str,
+    ) -> Result<bool, StoreError> {
+        self.read(|c| domains::is_in(c, owner, name, region))
+    }
+
+    async fn domains(
+        &self,
+        owner: &str,
+        region: &str,
+        page: Page<'_>,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        self.read(|c| domains::list(c, owner, region, page))
+    }
+
+    async fn delete_domain(&self, owner: &str, name: &str) -> Result<DomainRecord, StoreError> {
+        let (owner, name) = (owner.to_string(), name.to_string());
+        self.write(move |tx| domains::delete(tx, &owner, &name)).await
+    }
+
+    async fn create_repository(
+        &self,
+        repo: &RepositoryRecord,
+        max_repositories: u32,
+    ) -> Result<RepositoryRecord, StoreError> {
+        let repo = repo.clone();
+        self.write(move |tx| repositories::create(tx, repo, max_repositories)).await
+    }
+
+    async fn repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<Option<RepositoryRecord>, StoreError> {
+        self.read(|c| repositories::get(c, owner, domain, name))
+    }
+
+    async fn repositories(
+        &self,
+        owner: &str,
+        domain: &str,
+        prefix: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<RepositoryRecord>, StoreError> {
+        self.read(|c| repositories::list(c, owner, domain, prefix, page))
+    }
+
+    async fn delete_repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> Result<RepositoryRecord, StoreError> {
+        let (owner, domain, name) = (owner.to_string(), domain.to_string(), name.to_string());
+        self.write(move |tx| repositories::delete(tx, &owner, &domain, &name)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What makes an answered write durable: WAL, and a sync at each commit.
+    #[test]
+    fn on_disk_every_commit_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let writer = store.connections.write();
+        let mode: String = writer.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = writer.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let foreign_keys: i64 = writer.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync, foreign_keys), ("wal", 2, 1), "WAL, FULL, foreign keys");
+        drop(writer);
+        let written = store.connections.read().execute("DELETE FROM domains", []);
+        assert!(written.is_err(), "the read connection cannot write");
+    }
+}
