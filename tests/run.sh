@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of codeartifact-local, the way CI does:
 #   1. formatting and lints (cargo fmt --check, clippy -D warnings);
-#   2. the Rust tests: unit tests, the spec guard, and the integration binary;
-#   3. the micro-benchmarks, built and run in criterion's quick mode so that
-#      they cannot rot (the load benchmark, bench/run.py, is not part of it);
-#   4. the real clients (boto3, the aws CLI, curl --aws-sigv4), the real
+#   2. the Rust tests: unit tests, the spec guard, the integration binary,
+#      and the micro-benchmarks, each run once in the test profile so that
+#      they cannot rot (criterion's test mode; no release build: the load
+#      benchmark, bench/run.py, measures and is not part of it);
+#   3. the real clients (boto3, the aws CLI, curl --aws-sigv4), the real
 #      package managers behind `aws codeartifact login` (npm, pip, twine), a
 #      kill -9 durability test and an OpenAPI validator against the built
 #      binary, from a pinned virtual environment that this script creates
@@ -20,12 +21,10 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test"
-cargo test --workspace
-
-step "micro-benchmarks (quick mode)"
-cargo bench --workspace --no-run
-cargo bench -p codeartifact-server --bench hot_path -- --quick
+# One build per profile: clippy's check build, then the test profile for
+# every target (benches included) and the binary.
+step "cargo test (unit, spec, integration, benches once each)"
+cargo test --workspace --all-targets
 
 step "build the binary for the real-client tests"
 cargo build --workspace --bins
