@@ -13,7 +13,6 @@ use codeartifact_server::iam::identity::Caller;
 use codeartifact_server::iam::sigv4::{self, Parsed, RequestParts, ScopeRules};
 use codeartifact_server::service::Call;
 use codeartifact_server::setup;
-use codeartifact_server::store::SqliteStore;
 use codeartifact_server::token_issuer::{TokenClaims, TokenIssuer};
 use criterion::{criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, KeyInit, Mac};
@@ -85,6 +84,7 @@ fn token_benches(c: &mut Criterion) {
         domain: "demo".into(),
         domain_owner: "111122223333".into(),
         principal: "arn:aws:iam::111122223333:user/demo".into(),
+        region: "us-east-1".into(),
         issued_at: now,
         expiration: now + TimeDelta::hours(12),
     };
@@ -97,9 +97,8 @@ fn service_benches(c: &mut Criterion) {
     let now = Utc::now();
     let config = development::config(now);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
-    let tokens = TokenIssuer::ephemeral().unwrap();
-    let service = runtime.block_on(setup::service(&config, tokens, store, now)).unwrap();
+    let storage = setup::Storage::ephemeral().unwrap();
+    let service = runtime.block_on(setup::service(&config, storage, now)).unwrap();
     let headers = development_user_headers(&config, now);
     let caller: Caller = service.admit(&parts(&headers), now).unwrap();
     let principal = Arc::clone(&caller.principal);

@@ -28,19 +28,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 
 use crate::config::Config;
 use crate::service::Service;
-use crate::store::{SqliteStore, Store};
 use crate::token_issuer::TokenIssuer;
 
 /// The default listening address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
 
-/// Where the server keeps what must outlive it: the token key and the
-/// database of domains and repositories.
+/// Where the server keeps what must outlive it: the token key, the
+/// database, and the package assets' bytes.
 #[derive(Debug, Clone)]
 pub enum Storage {
     /// A directory, created if needed.
@@ -87,20 +85,18 @@ impl RunningServer {
 /// Starts the server: loads or creates the token key, opens the database,
 /// builds the service from the configuration and binds.
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
-    let (tokens, store): (_, Arc<dyn Store>) = match &options.storage {
+    let storage = match &options.storage {
         Storage::Dir(dir) => {
-            let issuer = TokenIssuer::load_or_create(dir)?;
+            let storage = setup::Storage::in_dir(dir)?;
             if TokenIssuer::key_file_is_exposed(dir) {
                 slog::warn!(log, "the token key file is readable by others; chmod 600 it";
                     "path" => dir.join(token_issuer::KEY_FILE).display().to_string());
             }
-            (issuer, Arc::new(SqliteStore::open(dir)?))
+            storage
         }
-        Storage::Ephemeral => (TokenIssuer::ephemeral()?, Arc::new(SqliteStore::in_memory()?)),
+        Storage::Ephemeral => setup::Storage::ephemeral()?,
     };
-    let service = setup::service(&options.config, tokens, store, chrono::Utc::now())
-        .await
-        .context("invalid configuration")?;
+    let service = setup::service(&options.config, storage, chrono::Utc::now()).await?;
     let api = http::api_description()?;
     let config = ConfigDropshot {
         bind_address: options.bind,

@@ -202,15 +202,9 @@ fn development_banner(config: &Config) -> String {
 
 /// Prints what a configuration defines and what each principal may do.
 async fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
-    use codeartifact_server::store::SqliteStore;
-    use codeartifact_server::token_issuer::TokenIssuer;
-
     let config = Config::load(path)?;
     let now = chrono::Utc::now();
-    let store = std::sync::Arc::new(SqliteStore::in_memory()?);
-    let service = setup::service(&config, TokenIssuer::ephemeral()?, store, now)
-        .await
-        .with_context(|| format!("invalid config file {}", path.display()))?;
+    let service = setup::service(&config, setup::Storage::ephemeral()?, now).await?;
     // ARNs need a region; an unpinned server takes any, so show one.
     let region =
         config.region.clone().unwrap_or_else(|| codeartifact_server::region::EXAMPLE.into());

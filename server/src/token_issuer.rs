@@ -8,10 +8,12 @@
 //! login --tool pip` writes. The key is made on first start and kept in the
 //! data directory (mode 0600), so tokens stay valid across restarts.
 
+use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -20,6 +22,7 @@ use pasetors::keys::{Generate, SymmetricKey};
 use pasetors::token::UntrustedToken;
 use pasetors::version4::{LocalToken, V4};
 use pasetors::Local;
+use sha2::Digest as _;
 
 /// File name of the token key inside the data directory.
 pub const KEY_FILE: &str = "token-key";
@@ -33,6 +36,9 @@ pub struct TokenClaims {
     pub domain_owner: String,
     /// ARN of the principal the token was issued to.
     pub principal: String,
+    /// The region the token was requested in: the principal acts there when
+    /// it presents the token (ARNs and `aws:RequestedRegion`).
+    pub region: String,
     pub issued_at: DateTime<Utc>,
     pub expiration: DateTime<Utc>,
 }
@@ -49,6 +55,7 @@ struct Payload<'a> {
     domain: &'a str,
     #[serde(rename = "domainOwner")]
     domain_owner: &'a str,
+    region: &'a str,
 }
 
 /// Why a token was not accepted.
@@ -64,7 +71,17 @@ pub enum TokenError {
 /// the key.
 pub struct TokenIssuer {
     key: SymmetricKey<V4>,
+    /// Tokens already verified, by the SHA-256 of their whole text: a
+    /// package install presents one token hundreds of times, and decrypting
+    /// it each time would cost more than answering. A forged or altered
+    /// token has another hash, so it misses and is decrypted (and refused);
+    /// a hit is still checked for expiry.
+    verified: Mutex<HashMap<[u8; 32], TokenClaims>>,
 }
+
+/// How many verified tokens are remembered; past that the memory is
+/// cleared, so it stays bounded whatever clients send.
+const VERIFIED_CAPACITY: usize = 10_000;
 
 impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,7 +93,11 @@ impl TokenIssuer {
     /// A key that lives only as long as this process.
     pub fn ephemeral() -> anyhow::Result<Self> {
         let key = SymmetricKey::<V4>::generate().context("failed to generate a token key")?;
-        Ok(Self { key })
+        Ok(Self::with_key(key))
+    }
+
+    fn with_key(key: SymmetricKey<V4>) -> Self {
+        Self { key, verified: Mutex::new(HashMap::new()) }
     }
 
     /// The key kept in `data_dir`, created there (mode 0600) if absent.
@@ -101,7 +122,7 @@ impl TokenIssuer {
             );
         }
         let key = SymmetricKey::<V4>::from(bytes).context("failed to load the token key")?;
-        Ok(Self { key })
+        Ok(Self::with_key(key))
     }
 
     /// Writes a new key beside its final name, syncs it, then renames it into
@@ -156,6 +177,7 @@ impl TokenIssuer {
             jti: &uuid::Uuid::new_v4().to_string(),
             domain: &claims.domain,
             domain_owner: &claims.domain_owner,
+            region: &claims.region,
         };
         let payload = serde_json::to_vec(&payload).context("failed to serialize token claims")?;
         LocalToken::encrypt(&self.key, &payload, None, None).context("failed to encrypt a token")
@@ -163,6 +185,32 @@ impl TokenIssuer {
 
     /// The claims of a token this key made, if it has not expired.
     pub fn verify(&self, token: &str) -> Result<TokenClaims, TokenError> {
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let remembered = self.remembered().get(&digest).cloned();
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = self.decrypt(token)?;
+                let mut verified = self.remembered();
+                if verified.len() >= VERIFIED_CAPACITY {
+                    verified.clear();
+                }
+                verified.insert(digest, claims.clone());
+                claims
+            }
+        };
+        if claims.expiration <= Utc::now() {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], TokenClaims>> {
+        self.verified.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Decrypts and authenticates a token, and reads its claims.
+    fn decrypt(&self, token: &str) -> Result<TokenClaims, TokenError> {
         let untrusted =
             UntrustedToken::<Local, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
         // Decrypting authenticates the token; its claims are checked here,
@@ -184,12 +232,10 @@ impl TokenIssuer {
             domain: text("domain").ok_or(TokenError::Invalid)?,
             domain_owner: text("domainOwner").ok_or(TokenError::Invalid)?,
             principal: text("sub").ok_or(TokenError::Invalid)?,
+            region: text("region").ok_or(TokenError::Invalid)?,
             issued_at: time("iat").ok_or(TokenError::Invalid)?,
             expiration: time("exp").ok_or(TokenError::Invalid)?,
         };
-        if parsed.expiration <= Utc::now() {
-            return Err(TokenError::Expired);
-        }
         Ok(parsed)
     }
 }
@@ -206,6 +252,7 @@ mod tests {
             domain: "demo".into(),
             domain_owner: "111122223333".into(),
             principal: "arn:aws:iam::111122223333:user/demo".into(),
+            region: "us-east-1".into(),
             issued_at: now,
             expiration: now + expires_in,
         }
@@ -244,6 +291,31 @@ mod tests {
 
         let expired = issuer.mint(&claims(TimeDelta::seconds(-1))).unwrap();
         assert!(matches!(issuer.verify(&expired), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn remembered_tokens_still_expire_and_altered_ones_still_fail() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        assert!(issuer.verify(&token).is_ok());
+        assert_eq!(issuer.remembered().len(), 1, "a verified token is remembered");
+        let mut altered = token.clone();
+        altered.push('A');
+        assert!(matches!(issuer.verify(&altered), Err(TokenError::Invalid)));
+        // The remembered claims' expiry is checked on every hit.
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        issuer.remembered().get_mut(&digest).unwrap().expiration = Utc::now();
+        assert!(matches!(issuer.verify(&token), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_is_bounded() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let c = claims(TimeDelta::hours(1));
+        for _ in 0..VERIFIED_CAPACITY + 5 {
+            issuer.verify(&issuer.mint(&c).unwrap()).unwrap();
+        }
+        assert!(issuer.remembered().len() <= VERIFIED_CAPACITY);
     }
 
     #[test]

@@ -33,14 +33,14 @@ async fn the_rust_sdk_gets_a_token() {
     let server = TestServer::start().await;
     let before = chrono::Utc::now().timestamp();
     let out =
-        sdk(&server, USER).get_authorization_token().domain("demo").duration_seconds(900).send();
+        sdk(&server, *USER).get_authorization_token().domain("demo").duration_seconds(900).send();
     let out = out.await.expect("the SDK parses our answer");
     assert!(out.authorization_token().unwrap().starts_with("v4.local."));
     let expiration = out.expiration().expect("an expiration").secs();
     assert!((expiration - (before + 900)).abs() <= 2, "{expiration}");
 
     // duration 0 with a session: the session's expiry.
-    let out = sdk(&server, SESSION).get_authorization_token().domain("demo").duration_seconds(0);
+    let out = sdk(&server, *SESSION).get_authorization_token().domain("demo").duration_seconds(0);
     let out = out.send().await.unwrap();
     assert_eq!(out.expiration().unwrap().secs(), server.session_expiry.timestamp());
     server.stop().await;
@@ -61,22 +61,22 @@ async fn error(
 #[tokio::test]
 async fn the_rust_sdk_reads_our_errors_as_modelled_errors() {
     let server = TestServer::start().await;
-    let err = error(&server, USER, "demo", Some(100)).await;
+    let err = error(&server, *USER, "demo", Some(100)).await;
     let GetAuthorizationTokenError::ValidationException(e) = &err else {
         panic!("expected ValidationException, got {err:?}")
     };
     assert!(e.message().contains("Value '100' at 'durationSeconds'"), "{:?}", e.message());
 
-    let err = error(&server, USER, "nope", None).await;
+    let err = error(&server, *USER, "nope", None).await;
     assert!(err.is_resource_not_found_exception(), "{err:?}");
     assert_eq!(err.message(), Some("Domain 'nope' owned by account 111122223333 does not exist."));
 
-    let err = error(&server, FRANK, "demo", None).await;
+    let err = error(&server, *FRANK, "demo", None).await;
     assert!(err.is_access_denied_exception(), "{err:?}");
     assert!(err.message().unwrap().contains("sts:GetServiceBearerToken"));
 
     // Authentication failures are not modelled: the SDK reports their code.
-    let wrong = Cred { secret_access_key: "wrong", ..USER };
+    let wrong = Cred { secret_access_key: "wrong", ..*USER };
     let err = error(&server, wrong, "demo", None).await;
     assert_eq!(err.code(), Some("InvalidSignatureException"));
     server.stop().await;
@@ -86,7 +86,7 @@ async fn the_rust_sdk_reads_our_errors_as_modelled_errors() {
 async fn the_rust_sdk_manages_domains_and_repositories() {
     use aws_sdk_codeartifact::types::{DomainStatus, PackageFormat, UpstreamRepository};
     let server = TestServer::start().await;
-    let client = sdk(&server, USER);
+    let client = sdk(&server, *USER);
     let created = client.create_domain().domain("sdk-made").send().await.unwrap();
     let domain = created.domain().expect("a domain");
     assert_eq!(domain.status(), Some(&DomainStatus::Active));

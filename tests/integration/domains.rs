@@ -10,7 +10,7 @@ use reqwest::Method;
 #[tokio::test]
 async fn a_domain_is_created_described_listed_and_deleted() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let before = chrono::Utc::now().timestamp();
     let body = types::CreateDomainBody::builder()
         .encryption_key(Some("alias/my-key".parse().unwrap()))
@@ -56,7 +56,7 @@ async fn a_domain_is_created_described_listed_and_deleted() {
 #[tokio::test]
 async fn list_domains_pages_through_every_domain_once() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     for i in 0..7 {
         client.create_domain().domain(format!("page-{i}")).send().await.unwrap();
     }
@@ -91,7 +91,7 @@ async fn list_domains_pages_through_every_domain_once() {
 #[tokio::test]
 async fn conflicts() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let (status, code, message) = aws_error(client.create_domain().domain("demo").send().await);
     assert_eq!((status, code.as_str()), (409, "ConflictException"));
     assert_eq!(message, "Domain 'demo' already exists in account 111122223333.");
@@ -112,7 +112,7 @@ async fn access_is_decided_per_action() {
     let server = TestServer::start().await;
     // Gina may get bearer tokens only; the team domain's policy lets her in
     // there, and nowhere else.
-    let gina = server.client(GINA);
+    let gina = server.client(*GINA);
     let (status, code, message) = aws_error(gina.create_domain().domain("ginas").send().await);
     assert_eq!((status, code.as_str()), (403, "AccessDeniedException"));
     assert_eq!(
@@ -128,7 +128,7 @@ async fn access_is_decided_per_action() {
 
     // Another account's domain is closed unless its policy opens it, and
     // access is decided before existence: no 404 leaks what exists.
-    let bob = server.client(OTHER_USER);
+    let bob = server.client(*OTHER_USER);
     for domain in ["demo", "no-such-domain"] {
         let call = bob.describe_domain().domain(domain).domain_owner(ACCOUNT).send().await;
         let (status, code, message) = aws_error(call);
@@ -167,7 +167,7 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
     ];
     for (method, path, body, status, code) in cases {
         let (got_status, got_code, json) =
-            call_raw(&server, method.clone(), path, body, USER).await;
+            call_raw(&server, method.clone(), path, body, *USER).await;
         assert_eq!(
             (got_status, got_code.as_str()),
             (status, code),
@@ -176,7 +176,7 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
         assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()), "{json}");
     }
     let (_, _, json) =
-        call_raw(&server, Method::POST, "/v1/domain?domain=Bad_Name", "{}", USER).await;
+        call_raw(&server, Method::POST, "/v1/domain?domain=Bad_Name", "{}", *USER).await;
     assert_eq!(
         json["message"],
         "1 validation error detected: Value 'Bad_Name' at 'domain' failed to satisfy \
@@ -194,7 +194,7 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
     assert_eq!(response.headers()["x-amzn-errortype"], "MissingAuthenticationTokenException");
 
     // A body that fails is refused whole: nothing was created.
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let (status, _, _) = aws_error(client.describe_domain().domain("ok-name").send().await);
     assert_eq!(status, 404);
     server.stop().await;
@@ -204,7 +204,7 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
 async fn quotas_are_service_quota_exceeded() {
     let quotas = "[quotas]\ndomains_per_account = 3\nrepositories_per_domain = 1";
     let server = TestServer::start_with(quotas, Storage::Ephemeral).await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     // demo and team are the account's configured domains in us-east-1.
     client.create_domain().domain("third").send().await.unwrap();
     let (status, code, message) = aws_error(client.create_domain().domain("fourth").send().await);
@@ -227,7 +227,7 @@ async fn quotas_are_service_quota_exceeded() {
 async fn every_operation_is_rate_limited() {
     let limit = "[rate_limit]\nrequests_per_second = 1\nburst = 2";
     let server = TestServer::start_with(limit, Storage::Ephemeral).await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     client.describe_domain().domain("demo").send().await.unwrap();
     client.list_repositories_in_domain().domain("demo").send().await.unwrap();
     let result = client.create_domain().domain("too-fast").send().await;

@@ -225,7 +225,7 @@ const ROUTES: [(&str, &str); 10] = [
 #[tokio::test]
 async fn every_answer_on_every_route_is_aws_shaped_and_nothing_stored_is_lost() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     client.create_repository().domain("demo").repository("keep-me").send().await.unwrap();
     let http = reqwest::Client::new();
     let mut runner = proptest::test_runner::TestRunner::deterministic();

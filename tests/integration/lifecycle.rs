@@ -10,7 +10,7 @@ async fn tokens_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let first = TestServer::start_in("", dir.path()).await;
     let token = first
-        .client(USER)
+        .client(*USER)
         .get_authorization_token()
         .domain("demo")
         .send()
@@ -27,7 +27,7 @@ async fn tokens_survive_a_restart() {
     assert_eq!(claims.domain_owner, "111122223333");
     assert_eq!(claims.principal, USER.arn);
     // The restarted server still serves with the same key.
-    let again = second.client(USER).get_authorization_token().domain("demo").send().await.unwrap();
+    let again = second.client(*USER).get_authorization_token().domain("demo").send().await.unwrap();
     assert!(issuer.verify(&again.into_inner().authorization_token).is_ok());
     second.stop().await;
 }
@@ -36,7 +36,7 @@ async fn tokens_survive_a_restart() {
 async fn domains_repositories_and_endpoint_access_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let first = TestServer::start_in("", dir.path()).await;
-    let client = first.client(USER);
+    let client = first.client(*USER);
     client.create_domain().domain("kept").send().await.unwrap();
     client.create_repository().domain("kept").repository("r1").send().await.unwrap();
     // The configured demo domain gains a repository through the API.
@@ -47,7 +47,7 @@ async fn domains_repositories_and_endpoint_access_survive_a_restart() {
     first.stop().await;
 
     let second = TestServer::start_in("", dir.path()).await;
-    let client = second.client(USER);
+    let client = second.client(*USER);
     let after = client.describe_domain().domain("kept").send().await.unwrap().into_inner().domain;
     assert_eq!(after.created_time, before.created_time);
     assert_eq!(after.repository_count, 1);
@@ -79,10 +79,10 @@ async fn domains_repositories_and_endpoint_access_survive_a_restart() {
 #[tokio::test]
 async fn an_ephemeral_server_keeps_nothing() {
     let first = TestServer::start().await;
-    first.client(USER).create_domain().domain("gone").send().await.unwrap();
+    first.client(*USER).create_domain().domain("gone").send().await.unwrap();
     first.stop().await;
     let second = TestServer::start().await;
-    let result = second.client(USER).describe_domain().domain("gone").send().await;
+    let result = second.client(*USER).describe_domain().domain("gone").send().await;
     assert_eq!(codeartifact_tests::aws_error(result).0, 404);
     second.stop().await;
 }
@@ -93,14 +93,14 @@ async fn configured_items_are_created_once_and_stay_deleted() {
     let configured =
         "[[domains]]\nname = \"seeded\"\nowner = \"111122223333\"\nrepositories = [\"a1\", \"a2\"]";
     let first = TestServer::start_in(configured, dir.path()).await;
-    let client = first.client(USER);
+    let client = first.client(*USER);
     let repos = client.list_repositories_in_domain().domain("seeded").send().await.unwrap();
     assert_eq!(repos.into_inner().repositories.len(), 2);
     client.delete_repository().domain("seeded").repository("a1").send().await.unwrap();
     first.stop().await;
 
     let second = TestServer::start_in(configured, dir.path()).await;
-    let client = second.client(USER);
+    let client = second.client(*USER);
     let result = client.describe_repository().domain("seeded").repository("a1").send().await;
     assert_eq!(
         codeartifact_tests::aws_error(result).0,

@@ -9,7 +9,7 @@ use reqwest::Method;
 #[tokio::test]
 async fn a_repository_is_created_described_and_deleted() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let body = types::CreateRepositoryBody::builder()
         .description(Some("Team packages, ünïcode welcome".parse().unwrap()))
         .tags(vec![types::Tag { key: "k".parse().unwrap(), value: "".parse().unwrap() }]);
@@ -64,7 +64,7 @@ async fn a_repository_is_created_described_and_deleted() {
 #[tokio::test]
 async fn listings_page_and_filter() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     for name in ["npm-a", "npm-b", "npm-c", "npm-d", "npm-e", "pypi-a", "pypi-b"] {
         client.create_repository().domain("demo").repository(name).send().await.unwrap();
     }
@@ -115,7 +115,7 @@ async fn listings_page_and_filter() {
 #[tokio::test]
 async fn upstreams_must_exist_and_cannot_be_deleted_from_under_a_repository() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let with_upstream = |name: &'static str| {
         types::CreateRepositoryBody::builder()
             .upstreams(vec![types::UpstreamRepository { repository_name: name.parse().unwrap() }])
@@ -163,7 +163,7 @@ async fn upstreams_must_exist_and_cannot_be_deleted_from_under_a_repository() {
 #[tokio::test]
 async fn endpoints_are_unique_per_domain_owner_format_and_repository() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     client.create_repository().domain("demo").repository("r1").send().await.unwrap();
     client.create_repository().domain("team").repository("r1").send().await.unwrap();
     let endpoint = |domain: &'static str, format: types::PackageFormat| {
@@ -201,7 +201,7 @@ async fn endpoints_are_unique_per_domain_owner_format_and_repository() {
         Method::GET,
         "/v1/repository/endpoint?domain=demo&repository=r1&format=rpm",
         "",
-        USER,
+        *USER,
     )
     .await;
     assert_eq!((status, code.as_str()), (400, "ValidationException"));
@@ -214,13 +214,13 @@ async fn repository_actions_follow_policies() {
     let server = TestServer::start().await;
     // Erin may do anything, but the shared domain's policy denies her; as
     // access is decided first, whether r1 exists does not matter.
-    let erin = server.client(ERIN);
+    let erin = server.client(*ERIN);
     let call = erin.describe_repository().domain("shared").domain_owner("444455556666");
     let (status, code, message) = aws_error(call.repository("r1").send().await);
     assert_eq!((status, code.as_str()), (403, "AccessDeniedException"));
     assert!(message.contains("explicit deny in a resource-based policy"), "{message}");
     // Gina has bearer tokens only; the team domain's policy lets her read it.
-    let gina = server.client(GINA);
+    let gina = server.client(*GINA);
     let (status, code, message) = aws_error(
         gina.create_repository().domain("demo").domain_owner(ACCOUNT).repository("g1").send().await,
     );
@@ -233,7 +233,7 @@ async fn repository_actions_follow_policies() {
         "{message}"
     );
     // Bob (another account) may not list demo's repositories.
-    let bob = server.client(OTHER_USER);
+    let bob = server.client(*OTHER_USER);
     let (status, code, _) = aws_error(
         bob.list_repositories_in_domain().domain("demo").domain_owner(ACCOUNT).send().await,
     );
@@ -251,7 +251,7 @@ async fn bad_repository_input_is_a_validation_error() {
         ("/v1/repository?domain=demo&repository=ok1", r#"{"upstreams":[{"repositoryName":"x"}]}"#),
     ];
     for (path, body) in cases {
-        let (status, code, json) = call_raw(&server, Method::POST, path, body, USER).await;
+        let (status, code, json) = call_raw(&server, Method::POST, path, body, *USER).await;
         assert_eq!((status, code.as_str()), (400, "ValidationException"), "{path} {body}: {json}");
     }
     let (status, code, _) = call_raw(
@@ -259,12 +259,13 @@ async fn bad_repository_input_is_a_validation_error() {
         Method::POST,
         "/v1/domain/repositories?domain=demo&max-results=1001",
         "",
-        USER,
+        *USER,
     )
     .await;
     assert_eq!((status, code.as_str()), (400, "ValidationException"));
     let (status, _, _) =
-        call_raw(&server, Method::GET, "/v1/repository?domain=demo&repository=ok1", "", USER).await;
+        call_raw(&server, Method::GET, "/v1/repository?domain=demo&repository=ok1", "", *USER)
+            .await;
     assert_eq!(status, 404, "nothing was created by the refused requests");
     server.stop().await;
 }

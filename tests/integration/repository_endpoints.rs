@@ -10,19 +10,19 @@ use codeartifact_tests::{TestServer, ACCOUNT, USER};
 use reqwest::{RequestBuilder, Response};
 
 async fn token_for(server: &TestServer, domain: &str) -> String {
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let call = client.get_authorization_token().domain(domain).send().await.unwrap();
     call.into_inner().authorization_token
 }
 
 async fn endpoint(server: &TestServer, domain: &str, repo: &str, format: PackageFormat) -> String {
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let call = client.get_repository_endpoint().domain(domain).repository(repo).format(format);
     call.send().await.unwrap().into_inner().repository_endpoint
 }
 
 async fn make_repository(server: &TestServer, domain: &str, repo: &str) {
-    let client = server.client(USER);
+    let client = server.client(*USER);
     client.create_repository().domain(domain).repository(repo).send().await.unwrap();
 }
 
@@ -70,7 +70,7 @@ async fn npm_and_pip_get_past_authentication_with_a_token() {
     assert_eq!(index.status().as_u16(), 200);
     assert!(index.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = index.text().await.unwrap();
-    assert!(html.contains(r#"<meta name="pypi:repository-version" content="1.0">"#), "{html}");
+    assert!(html.contains(r#"<meta name="pypi:repository-version" content="1.1">"#), "{html}");
     assert!(!html.contains("<a "), "no projects yet: {html}");
     let project = get(&format!("{pypi}simple/requests/"), |r| basic(r, &token)).await;
     assert_eq!(project.status().as_u16(), 404);
@@ -79,12 +79,15 @@ async fn npm_and_pip_get_past_authentication_with_a_token() {
     let index = get(&format!("{pypi}simple/"), |r| bearer(r, &token)).await;
     assert_eq!(index.status().as_u16(), 200);
 
-    // Uploads get past authentication and are refused for what they are.
+    // Uploads get past authentication and are refused for what they are:
+    // not a twine form, not an npm publish document.
     let upload = basic(reqwest::Client::new().post(&pypi), &token).body("x").send().await.unwrap();
-    assert_eq!(upload.status().as_u16(), 405);
-    assert_eq!(upload.headers()["allow"], "GET");
+    assert_eq!(upload.status().as_u16(), 400);
     let publish = bearer(reqwest::Client::new().put(format!("{npm}left-pad")), &token);
-    assert_eq!(publish.send().await.unwrap().status().as_u16(), 405);
+    let publish = publish.body("x").send().await.unwrap();
+    assert_eq!(publish.status().as_u16(), 400);
+    let body: serde_json::Value = publish.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("JSON"), "npm prints this: {body}");
     server.stop().await;
 }
 
@@ -121,6 +124,7 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
             domain: "demo".into(),
             domain_owner: ACCOUNT.into(),
             principal: USER.arn.into(),
+            region: "us-east-1".into(),
             issued_at: now - TimeDelta::hours(2),
             expiration: now - TimeDelta::hours(1),
         })

@@ -20,7 +20,7 @@ fn assert_near(actual: i64, expected: i64) {
 async fn a_token_with_the_defaults() {
     let server = TestServer::start().await;
     let before = Utc::now().timestamp();
-    let rv = server.client(USER).get_authorization_token().domain("demo").send().await.unwrap();
+    let rv = server.client(*USER).get_authorization_token().domain("demo").send().await.unwrap();
     let request_id = rv.headers()["x-amzn-requestid"].to_str().unwrap().to_string();
     assert_eq!(request_id.len(), 36, "a UUID: {request_id}");
     let result = rv.into_inner();
@@ -33,7 +33,7 @@ async fn a_token_with_the_defaults() {
 async fn an_explicit_owner_and_duration() {
     let server = TestServer::start().await;
     let before = Utc::now().timestamp();
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let call = client.get_authorization_token().domain("demo").domain_owner(ACCOUNT);
     let result = call.duration(900u64).send().await.unwrap().into_inner();
     assert_near(result.expiration, before + 900);
@@ -43,7 +43,7 @@ async fn an_explicit_owner_and_duration() {
 #[tokio::test]
 async fn tokens_are_never_equal() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     let mut seen = std::collections::HashSet::new();
     for _ in 0..20 {
         let rv = client.get_authorization_token().domain("demo").send().await.unwrap();
@@ -62,9 +62,9 @@ async fn expiration(server: &TestServer, cred: Cred, duration: u64) -> i64 {
 #[tokio::test]
 async fn duration_zero_follows_the_session_or_defaults_to_twelve_hours() {
     let server = TestServer::start().await;
-    assert_eq!(expiration(&server, SESSION, 0).await, server.session_expiry.timestamp());
+    assert_eq!(expiration(&server, *SESSION, 0).await, server.session_expiry.timestamp());
     let before = Utc::now().timestamp();
-    assert_near(expiration(&server, USER, 0).await, before + 43_200);
+    assert_near(expiration(&server, *USER, 0).await, before + 43_200);
     server.stop().await;
 }
 
@@ -72,14 +72,14 @@ async fn duration_zero_follows_the_session_or_defaults_to_twelve_hours() {
 async fn a_session_with_a_duration_gets_that_duration() {
     let server = TestServer::start().await;
     let before = Utc::now().timestamp();
-    assert_near(expiration(&server, SESSION, 1800).await, before + 1800);
+    assert_near(expiration(&server, *SESSION, 1800).await, before + 1800);
     server.stop().await;
 }
 
 #[tokio::test]
 async fn unknown_domains_of_the_callers_account_are_not_found() {
     let server = TestServer::start().await;
-    let client = server.client(USER);
+    let client = server.client(*USER);
     for (domain, owner) in [("nope", None), ("nope", Some(ACCOUNT)), ("shared", None)] {
         let mut call = client.get_authorization_token().domain(domain);
         if let Some(owner) = owner {
@@ -110,29 +110,29 @@ async fn each_kind_of_denial_is_an_access_denied_exception() {
     let shared = format!("arn:aws:codeartifact:us-east-1:{OTHER_ACCOUNT}:domain/shared");
     let cases: Vec<(Cred, &str, &str, String)> = vec![
         // Same account, no identity policy allows.
-        (GINA, "demo", ACCOUNT, format!(
+        (*GINA, "demo", ACCOUNT, format!(
             "on resource: {} because no identity-based policy allows the {token} action", demo(ACCOUNT))),
         // An explicit deny in the caller's own policy.
-        (DAVE, "demo", ACCOUNT, format!(
+        (*DAVE, "demo", ACCOUNT, format!(
             "on resource: {} with an explicit deny in an identity-based policy", demo(ACCOUNT))),
         // Cross-account: the caller's policy does not reach the other account.
-        (USER, "shared", OTHER_ACCOUNT, format!(
+        (*USER, "shared", OTHER_ACCOUNT, format!(
             "on resource: {shared} because no identity-based policy allows the {token} action")),
         // Cross-account: the domain's policy does not name the caller.
-        (CAROL, "shared", OTHER_ACCOUNT, format!(
+        (*CAROL, "shared", OTHER_ACCOUNT, format!(
             "on resource: {shared} because no resource-based policy allows the {token} action")),
         // Cross-account: the domain's policy denies the caller.
-        (ERIN, "shared", OTHER_ACCOUNT, format!(
+        (*ERIN, "shared", OTHER_ACCOUNT, format!(
             "on resource: {shared} with an explicit deny in a resource-based policy")),
         // Cross-account to a domain that does not exist: nothing allows it.
-        (CAROL, "demo", OTHER_ACCOUNT, format!(
+        (*CAROL, "demo", OTHER_ACCOUNT, format!(
             "on resource: {} because no resource-based policy allows the {token} action", demo(OTHER_ACCOUNT))),
         // Allowed the domain, but not bearer tokens.
-        (FRANK, "demo", ACCOUNT, format!(
+        (*FRANK, "demo", ACCOUNT, format!(
             "perform: {bearer} on resource: {} because no identity-based policy allows the {bearer} action",
             FRANK.arn)),
         // The root user may not get bearer tokens.
-        (ROOT, "demo", ACCOUNT, format!(
+        (*ROOT, "demo", ACCOUNT, format!(
             "perform: {bearer} on resource: {} because the root user cannot perform this action", ROOT.arn)),
     ];
     for (cred, domain, owner, expected) in cases {
@@ -160,12 +160,12 @@ async fn each_kind_of_denial_is_an_access_denied_exception() {
 async fn allowed_within_and_across_accounts() {
     let server = TestServer::start().await;
     // Cross-account: the role's policy and the domain's policy both allow.
-    assert!(call(&server, SESSION, "shared", OTHER_ACCOUNT).await.is_ok());
+    assert!(call(&server, *SESSION, "shared", OTHER_ACCOUNT).await.is_ok());
     // Same account: the domain's policy alone allows gina.
-    assert!(call(&server, GINA, "team", ACCOUNT).await.is_ok());
+    assert!(call(&server, *GINA, "team", ACCOUNT).await.is_ok());
     // Everything allowed in its own account.
-    assert!(call(&server, CAROL, "demo", ACCOUNT).await.is_ok());
-    assert!(call(&server, OTHER_USER, "shared", OTHER_ACCOUNT).await.is_ok());
+    assert!(call(&server, *CAROL, "demo", ACCOUNT).await.is_ok());
+    assert!(call(&server, *OTHER_USER, "shared", OTHER_ACCOUNT).await.is_ok());
     server.stop().await;
 }
 
@@ -177,7 +177,7 @@ async fn out_of_range_durations_are_validation_errors() {
         (899, "Member must be 0 or between 900 and 43200"),
         (43_201, "Member must have value less than or equal to 43200"),
     ] {
-        let client = server.client(USER);
+        let client = server.client(*USER);
         let result = client.get_authorization_token().domain("demo").duration(duration).send();
         let (status, code, message) = aws_error(result.await);
         assert_eq!((status, code.as_str()), (400, "ValidationException"));
@@ -240,9 +240,9 @@ async fn the_rate_limit_throttles_each_principal() {
         let client = server.client(cred);
         async move { client.get_authorization_token().domain("demo").send().await }
     };
-    assert!(call(USER).await.is_ok());
-    assert!(call(USER).await.is_ok());
-    match call(USER).await {
+    assert!(call(*USER).await.is_ok());
+    assert!(call(*USER).await.is_ok());
+    match call(*USER).await {
         Err(Error::ErrorResponse(rv)) => {
             assert_eq!(rv.status().as_u16(), 429);
             assert_eq!(rv.headers()["x-amzn-errortype"], "ThrottlingException");
@@ -251,6 +251,6 @@ async fn the_rate_limit_throttles_each_principal() {
         }
         other => panic!("expected throttling, got {other:?}"),
     }
-    assert!(call(SESSION).await.is_ok(), "another principal is not throttled");
+    assert!(call(*SESSION).await.is_ok(), "another principal is not throttled");
     server.stop().await;
 }

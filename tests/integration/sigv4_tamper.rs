@@ -61,10 +61,10 @@ const QUERY: &str = "domain=demo&domain-owner=111122223333&duration=900";
 fn cases() -> Vec<(&'static str, Cred, Tamper, &'static str)> {
     const INVALID: &str = "InvalidSignatureException";
     vec![
-        ("method", USER, |r| *r.method_mut() = Method::PUT, INVALID),
+        ("method", *USER, |r| *r.method_mut() = Method::PUT, INVALID),
         (
             "path",
-            USER,
+            *USER,
             |r| {
                 let url =
                     r.url().as_str().replace("/v1/authorization-token", "/v1/authorization-tokens");
@@ -72,46 +72,46 @@ fn cases() -> Vec<(&'static str, Cred, Tamper, &'static str)> {
             },
             INVALID,
         ),
-        ("query domain", USER, |r| edit_query(r, "domain=demo", "domain=demx"), INVALID),
-        ("query domain-owner", USER, |r| edit_query(r, "111122223333", "111122223334"), INVALID),
-        ("query duration", USER, |r| edit_query(r, "duration=900", "duration=901"), INVALID),
-        ("query added", USER, |r| edit_query(r, "duration=900", "duration=900&x=1"), INVALID),
-        ("query removed", USER, |r| edit_query(r, "&duration=900", ""), INVALID),
+        ("query domain", *USER, |r| edit_query(r, "domain=demo", "domain=demx"), INVALID),
+        ("query domain-owner", *USER, |r| edit_query(r, "111122223333", "111122223334"), INVALID),
+        ("query duration", *USER, |r| edit_query(r, "duration=900", "duration=901"), INVALID),
+        ("query added", *USER, |r| edit_query(r, "duration=900", "duration=900&x=1"), INVALID),
+        ("query removed", *USER, |r| edit_query(r, "&duration=900", ""), INVALID),
         (
             "header host",
-            USER,
+            *USER,
             |r| edit_header(r, "host", |h| h.replace("127.0.0.1", "localhost")),
             INVALID,
         ),
-        ("header x-amz-date (same day)", USER, |r| shift_date(r, 1), INVALID),
-        ("header x-amz-date (other day)", USER, |r| shift_date(r, 86_400), INVALID),
+        ("header x-amz-date (same day)", *USER, |r| shift_date(r, 1), INVALID),
+        ("header x-amz-date (other day)", *USER, |r| shift_date(r, 86_400), INVALID),
         (
             "header x-amz-security-token",
-            SESSION,
+            *SESSION,
             |r| edit_header(r, "x-amz-security-token", |t| format!("{t}x")),
             INVALID,
         ),
         (
             "scope access key",
-            USER,
+            *USER,
             |r| edit_scope(r, 0, "AKIAIOSFODNN7EXAMPLF"),
             "UnrecognizedClientException",
         ),
-        ("scope date", USER, |r| edit_scope(r, 1, "20200101"), INVALID),
-        ("scope region", USER, |r| edit_scope(r, 2, "us-west-2"), INVALID),
-        ("scope service", USER, |r| edit_scope(r, 3, "codecommit"), INVALID),
-        ("scope terminator", USER, |r| edit_scope(r, 4, "aws5_request"), INVALID),
-        ("signature", USER, flip_signature, INVALID),
+        ("scope date", *USER, |r| edit_scope(r, 1, "20200101"), INVALID),
+        ("scope region", *USER, |r| edit_scope(r, 2, "us-west-2"), INVALID),
+        ("scope service", *USER, |r| edit_scope(r, 3, "codecommit"), INVALID),
+        ("scope terminator", *USER, |r| edit_scope(r, 4, "aws5_request"), INVALID),
+        ("signature", *USER, flip_signature, INVALID),
         (
             "signature truncated",
-            USER,
+            *USER,
             |r| edit_header(r, "authorization", |a| a[..a.len() - 2].to_string()),
             INVALID,
         ),
-        ("body", USER, |r| *r.body_mut() = Some(b"x".to_vec().into()), INVALID),
+        ("body", *USER, |r| *r.body_mut() = Some(b"x".to_vec().into()), INVALID),
         (
             "signed header list",
-            USER,
+            *USER,
             |r| {
                 edit_header(r, "authorization", |a| {
                     a.replace("host;x-amz-date", "host;x-amz-date;x-amz-user-agent")
@@ -121,7 +121,7 @@ fn cases() -> Vec<(&'static str, Cred, Tamper, &'static str)> {
         ),
         (
             "x-amz-date removed",
-            USER,
+            *USER,
             |r| {
                 r.headers_mut().remove("x-amz-date");
             },
@@ -129,13 +129,13 @@ fn cases() -> Vec<(&'static str, Cred, Tamper, &'static str)> {
         ),
         (
             "token unsigned",
-            SESSION,
+            *SESSION,
             |r| edit_header(r, "authorization", |a| a.replace(";x-amz-security-token", "")),
             "IncompleteSignatureException",
         ),
         (
             "token removed",
-            SESSION,
+            *SESSION,
             |r| {
                 r.headers_mut().remove("x-amz-security-token");
             },

@@ -8,6 +8,7 @@ import select
 import shutil
 import signal
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -19,12 +20,62 @@ BINARY = Path(os.environ.get("CODEARTIFACT_LOCAL_BIN", REPO / "target" / "debug"
 
 ACCOUNT = "111122223333"
 
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def rfc3339(t: datetime.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def config_text(session_expiry: datetime.datetime, extra: str = "") -> str:
+    """The shared test configuration (tests/fixtures/test-config.toml, which
+    the Rust tests read too) with `extra` TOML at top level, its session
+    expiring at `session_expiry` and its expired session two hours before."""
+    text = (FIXTURES / "test-config.toml").read_text()
+    return (text.replace("@EXTRA@", extra)
+                .replace("@SESSION_EXPIRY@", rfc3339(session_expiry))
+                .replace("@EXPIRED@", rfc3339(session_expiry - datetime.timedelta(hours=2))))
+
+
+def write_test_config(workdir: Path, session_expiry: datetime.datetime, extra: str = "") -> Path:
+    """The test configuration, with its policy files, written into `workdir`."""
+    shutil.copytree(FIXTURES / "policies", workdir / "policies", dirs_exist_ok=True)
+    config = workdir / "config.toml"
+    config.write_text(config_text(session_expiry, extra))
+    return config
+
+
+# The test configuration as data, for the keys: it is the one place they are
+# written (the Rust tests read them from it too).
+_FIXTURE = tomllib.loads(config_text(datetime.datetime.now(datetime.timezone.utc)))
+
+
+def _named(items: list, key: str, value: str) -> dict:
+    for item in items:
+        if item[key] == value:
+            return item
+    raise KeyError(f"no {key} {value!r} in the test configuration")
+
 
 @dataclass(frozen=True)
 class Cred:
     access_key_id: str
     secret_access_key: str
     session_token: Optional[str] = None
+
+    @classmethod
+    def user(cls, account: str, name: str) -> "Cred":
+        """The first access key of user `name` of `account`."""
+        user = _named(_named(_FIXTURE["accounts"], "id", account)["users"], "name", name)
+        key = user["access_keys"][0]
+        return cls(key["access_key_id"], key["secret_access_key"])
+
+    @classmethod
+    def session(cls, account: str, role: str, name: str) -> "Cred":
+        """Session `name` of role `role` of `account`."""
+        found = _named(_named(_FIXTURE["accounts"], "id", account)["roles"], "name", role)
+        session = _named(found["sessions"], "name", name)
+        return cls(session["access_key_id"], session["secret_access_key"], session["session_token"])
 
     def env(self) -> dict:
         env = {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key}
@@ -34,32 +85,15 @@ class Cred:
 
 
 # The development setup's user: AWS's documented example keys.
-USER = Cred("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-SESSION = Cred("ASIAIOSFODNN7SESSION", "sessionSecretKey/EXAMPLE/0123456789abcdef", "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/==")
-EXPIRED = Cred("ASIAIOSFODNN7EXPIRED", "expiredSecretKey/EXAMPLE/0123456789abcdef", "FwoGZXIvYXdzEXAMPLEEXPIREDTOKEN")
+USER = Cred.user(ACCOUNT, "demo")
+# A session of role ci that expires with the session_expiry fixture, and one
+# that expired before it.
+SESSION = Cred.session(ACCOUNT, "ci", "build-1")
+EXPIRED = Cred.session(ACCOUNT, "ci", "build-0")
 
 
 # A user whose policy allows CodeArtifact but not sts:GetServiceBearerToken.
-FRANK = Cred("AKIAFRANK00EXAMPLE01", "frankSecretKey/EXAMPLE")
-
-FIXTURES = REPO / "tests" / "fixtures"
-
-
-def rfc3339(t: datetime.datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def write_test_config(workdir: Path, session_expiry: datetime.datetime, extra: str = "") -> Path:
-    """The shared test configuration (tests/fixtures/test-config.toml, which
-    the Rust tests read too), with its policy files, written into `workdir`."""
-    text = (FIXTURES / "test-config.toml").read_text()
-    text = (text.replace("@EXTRA@", extra)
-                .replace("@SESSION_EXPIRY@", rfc3339(session_expiry))
-                .replace("@EXPIRED@", rfc3339(session_expiry - datetime.timedelta(hours=2))))
-    shutil.copytree(FIXTURES / "policies", workdir / "policies", dirs_exist_ok=True)
-    config = workdir / "config.toml"
-    config.write_text(text)
-    return config
+FRANK = Cred.user(ACCOUNT, "frank")
 
 
 class Server:

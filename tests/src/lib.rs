@@ -3,13 +3,18 @@
 //! client refuses to send.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use codeartifact_client::{Client, Signer};
 use codeartifact_server::config::Config;
 use codeartifact_server::{RunningServer, ServerOptions, Storage};
+use dropshot::{ConfigLogging, ConfigLoggingIfExists, ConfigLoggingLevel};
+use serde::Deserialize;
 
-/// A credential of the test configuration.
+/// A credential of the test configuration. Its keys are read from
+/// `fixtures/test-config.toml`, the one place they are written (the
+/// real-client tests read them from there too).
 #[derive(Debug, Clone, Copy)]
 pub struct Cred {
     pub access_key_id: &'static str,
@@ -19,6 +24,36 @@ pub struct Cred {
 }
 
 impl Cred {
+    /// The first access key of user `name` of `account`.
+    pub fn user(account: &str, name: &str) -> Cred {
+        let users = &FIXTURE.account(account).users;
+        let user = users.iter().find(|u| u.name == name);
+        let user = user.unwrap_or_else(|| panic!("no user {name} in account {account}"));
+        let key = user.access_keys.first().expect("the user has an access key");
+        key.cred(format!("arn:aws:iam::{account}:user/{name}"))
+    }
+
+    /// The first root access key of `account`.
+    pub fn root(account: &str) -> Cred {
+        let keys = &FIXTURE.account(account).root_access_keys;
+        let key = keys.first().expect("the account has a root access key");
+        key.cred(format!("arn:aws:iam::{account}:root"))
+    }
+
+    /// Session `name` of role `role` of `account`.
+    pub fn session(account: &str, role: &str, name: &str) -> Cred {
+        let roles = &FIXTURE.account(account).roles;
+        let found = roles.iter().find(|r| r.name == role);
+        let sessions =
+            &found.unwrap_or_else(|| panic!("no role {role} in account {account}")).sessions;
+        let session = sessions.iter().find(|s| s.name == name);
+        let session = session.unwrap_or_else(|| panic!("no session {name} of role {role}"));
+        Cred {
+            session_token: Some(&session.session_token),
+            ..session.key.cred(format!("arn:aws:sts::{account}:assumed-role/{role}/{name}"))
+        }
+    }
+
     pub fn signer(&self) -> Signer {
         Signer::new(
             self.access_key_id,
@@ -33,60 +68,93 @@ pub const ACCOUNT: &str = "111122223333";
 pub const OTHER_ACCOUNT: &str = "444455556666";
 
 /// The development setup's IAM user.
-pub const USER: Cred = Cred {
-    access_key_id: "AKIAIOSFODNN7EXAMPLE",
-    secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    session_token: None,
-    arn: "arn:aws:iam::111122223333:user/demo",
-};
-
+pub static USER: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "demo"));
 /// A role session that expires an hour after the configuration is made.
-pub const SESSION: Cred = Cred {
-    access_key_id: "ASIAIOSFODNN7SESSION",
-    secret_access_key: "sessionSecretKey/EXAMPLE/0123456789abcdef",
-    session_token: Some("FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/=="),
-    arn: "arn:aws:sts::111122223333:assumed-role/ci/build-1",
-};
-
+pub static SESSION: LazyLock<Cred> = LazyLock::new(|| Cred::session(ACCOUNT, "ci", "build-1"));
 /// A role session that expired an hour before the configuration was made.
-pub const EXPIRED_SESSION: Cred = Cred {
-    access_key_id: "ASIAIOSFODNN7EXPIRED",
-    secret_access_key: "expiredSecretKey/EXAMPLE/0123456789abcdef",
-    session_token: Some("FwoGZXIvYXdzEXAMPLEEXPIREDTOKEN"),
-    arn: "arn:aws:sts::111122223333:assumed-role/ci/build-0",
-};
-
+pub static EXPIRED_SESSION: LazyLock<Cred> =
+    LazyLock::new(|| Cred::session(ACCOUNT, "ci", "build-0"));
 /// An IAM user of another account, allowed everything by its policy.
-pub const OTHER_USER: Cred = user(
-    "AKIAOTHERACCOUNTUSER",
-    "otherSecretKey/EXAMPLE/0123456789abcdef",
-    "arn:aws:iam::444455556666:user/bob",
-);
+pub static OTHER_USER: LazyLock<Cred> = LazyLock::new(|| Cred::user(OTHER_ACCOUNT, "bob"));
 /// Allowed everything by its policy; no domain policy names her.
-pub const CAROL: Cred =
-    user("AKIACAROL00EXAMPLE01", "carolSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/carol");
+pub static CAROL: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "carol"));
 /// Allowed everything but GetAuthorizationToken, which is explicitly denied.
-pub const DAVE: Cred =
-    user("AKIADAVE000EXAMPLE01", "daveSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/dave");
+pub static DAVE: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "dave"));
 /// Allowed everything; the `shared` domain's policy explicitly denies her.
-pub const ERIN: Cred =
-    user("AKIAERIN000EXAMPLE01", "erinSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/erin");
+pub static ERIN: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "erin"));
 /// Allowed CodeArtifact, but not sts:GetServiceBearerToken.
-pub const FRANK: Cred =
-    user("AKIAFRANK00EXAMPLE01", "frankSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/frank");
+pub static FRANK: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "frank"));
 /// Allowed bearer tokens only; the `team` domain's policy allows her.
-pub const GINA: Cred =
-    user("AKIAGINA000EXAMPLE01", "ginaSecretKey/EXAMPLE", "arn:aws:iam::111122223333:user/gina");
+pub static GINA: LazyLock<Cred> = LazyLock::new(|| Cred::user(ACCOUNT, "gina"));
 /// The root user of 111122223333.
-pub const ROOT: Cred =
-    user("AKIAROOT111122223333", "rootSecretKey/EXAMPLE", "arn:aws:iam::111122223333:root");
+pub static ROOT: LazyLock<Cred> = LazyLock::new(|| Cred::root(ACCOUNT));
 
-const fn user(
-    access_key_id: &'static str,
-    secret_access_key: &'static str,
-    arn: &'static str,
-) -> Cred {
-    Cred { access_key_id, secret_access_key, session_token: None, arn }
+/// The keys of the test configuration; the server reads the rest.
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    toml::from_str(&config_text("", Utc::now())).expect("the test configuration is TOML")
+});
+
+#[derive(Deserialize)]
+struct Fixture {
+    accounts: Vec<FixtureAccount>,
+}
+
+impl Fixture {
+    fn account(&self, id: &str) -> &FixtureAccount {
+        let account = self.accounts.iter().find(|a| a.id == id);
+        account.unwrap_or_else(|| panic!("no account {id} in the test configuration"))
+    }
+}
+
+#[derive(Deserialize)]
+struct FixtureAccount {
+    id: String,
+    #[serde(default)]
+    root_access_keys: Vec<FixtureKey>,
+    #[serde(default)]
+    users: Vec<FixtureUser>,
+    #[serde(default)]
+    roles: Vec<FixtureRole>,
+}
+
+#[derive(Deserialize)]
+struct FixtureKey {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl FixtureKey {
+    /// This key as a credential of `arn`, which is leaked: a handful of
+    /// ARNs a test run, and a `Cred` stays `Copy`.
+    fn cred(&'static self, arn: String) -> Cred {
+        Cred {
+            access_key_id: &self.access_key_id,
+            secret_access_key: &self.secret_access_key,
+            session_token: None,
+            arn: arn.leak(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FixtureUser {
+    name: String,
+    access_keys: Vec<FixtureKey>,
+}
+
+#[derive(Deserialize)]
+struct FixtureRole {
+    name: String,
+    #[serde(default)]
+    sessions: Vec<FixtureSession>,
+}
+
+#[derive(Deserialize)]
+struct FixtureSession {
+    name: String,
+    #[serde(flatten)]
+    key: FixtureKey,
+    session_token: String,
 }
 
 /// The folder of the shared test configuration and its policy files.
@@ -94,30 +162,41 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The text of the test configuration with `extra` TOML at top level, its
+/// session expiring an hour after `now` and its expired session an hour
+/// before.
+fn config_text(extra: &str, now: DateTime<Utc>) -> String {
+    let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let template = std::fs::read_to_string(fixtures_dir().join("test-config.toml")).unwrap();
+    template
+        .replace("@EXTRA@", extra)
+        .replace("@SESSION_EXPIRY@", &rfc3339(now + TimeDelta::hours(1)))
+        .replace("@EXPIRED@", &rfc3339(now - TimeDelta::hours(1)))
+}
+
 /// The test configuration (`fixtures/test-config.toml`, which the
 /// real-client tests use too) with `extra` TOML at top level, and the expiry
 /// of [`SESSION`].
 pub fn test_config_with(extra: &str) -> (Config, DateTime<Utc>) {
-    let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // Whole seconds, as the configuration keeps them.
     let now = Utc::now().with_nanosecond(0).unwrap();
-    let session_expiry = now + TimeDelta::hours(1);
-    let template = std::fs::read_to_string(fixtures_dir().join("test-config.toml")).unwrap();
-    let text = template
-        .replace("@EXTRA@", extra)
-        .replace("@SESSION_EXPIRY@", &rfc3339(session_expiry))
-        .replace("@EXPIRED@", &rfc3339(now - TimeDelta::hours(1)));
+    let text = config_text(extra, now);
     let config = Config::parse_in(&text, &fixtures_dir()).expect("the test configuration is valid");
-    (config, session_expiry)
+    (config, now + TimeDelta::hours(1))
 }
 
 /// A server running in this process on 127.0.0.1, on a port of its own.
+///
+/// It logs to a file named after the test: the file is removed when the
+/// server stops or is dropped normally, and kept, with its path printed,
+/// when the test panics while the server runs.
 #[derive(Debug)]
 pub struct TestServer {
     server: RunningServer,
     pub url: String,
     /// When [`SESSION`] expires.
     pub session_expiry: DateTime<Utc>,
+    log: ServerLog,
 }
 
 impl TestServer {
@@ -133,11 +212,12 @@ impl TestServer {
 
     pub async fn start_with(extra: &str, storage: Storage) -> Self {
         let (config, session_expiry) = test_config_with(extra);
+        // At the configuration's level, as the binary logs: trace.
+        let (log, logger) = ServerLog::for_this_test(config.log_level.clone());
         let options = ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage };
-        let log = slog::Logger::root(slog::Discard, slog::o!());
-        let server = codeartifact_server::start(options, log).await.expect("the server starts");
+        let server = codeartifact_server::start(options, logger).await.expect("the server starts");
         let url = format!("http://{}", server.local_addr());
-        Self { server, url, session_expiry }
+        Self { server, url, session_expiry, log }
     }
 
     /// A generated client that signs with `cred`.
@@ -165,6 +245,47 @@ impl TestServer {
 
     pub async fn stop(self) {
         self.server.close().await.expect("the server stops cleanly");
+        // Only once the server stopped cleanly: a panic in close keeps it.
+        drop(self.log);
+    }
+}
+
+/// A test server's log file, named as dropshot names its tests' logs (the
+/// test binary, the test, the process and a counter, in the temporary
+/// directory). dropshot's own `LogContext` keeps the path to itself, and
+/// the path is what a failing test has to print.
+#[derive(Debug)]
+struct ServerLog {
+    path: PathBuf,
+}
+
+impl ServerLog {
+    /// A log file named after the running test, and a logger at `level`
+    /// writing bunyan lines to it. libtest names the thread that runs a test
+    /// after the test, and `#[tokio::test]` runs the test's body on it.
+    fn for_this_test(level: ConfigLoggingLevel) -> (Self, slog::Logger) {
+        let thread = std::thread::current();
+        let test_name = thread.name().unwrap_or("unnamed");
+        let path = dropshot::test_util::log_file_for_test(test_name);
+        let config = ConfigLogging::File {
+            level,
+            path: path.clone(),
+            if_exists: ConfigLoggingIfExists::Fail,
+        };
+        let logger = config.to_logger(test_name).expect("the server log opens");
+        (Self { path: path.into_std_path_buf() }, logger)
+    }
+}
+
+impl Drop for ServerLog {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Printed with the failing test's output.
+            eprintln!("server log kept at {}", self.path.display());
+        } else {
+            // A passing test needs no evidence; a file already gone is fine.
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

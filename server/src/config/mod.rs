@@ -50,6 +50,10 @@ pub struct Config {
     /// Limits on what the API may create; AWS's defaults when absent.
     #[serde(default)]
     pub quotas: Quotas,
+    /// The largest package asset (npm tarball, wheel, sdist) accepted, in
+    /// bytes; 1 GiB by default.
+    #[serde(default = "default_max_asset_size")]
+    pub max_asset_size: u64,
     #[serde(default)]
     pub domains: Vec<DomainConfig>,
     #[serde(default)]
@@ -57,6 +61,13 @@ pub struct Config {
     /// The folder policy files are found in: the config file's.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The file it was read from, if any, for error messages.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+fn default_max_asset_size() -> u64 {
+    1 << 30
 }
 
 fn default_log_level() -> ConfigLoggingLevel {
@@ -216,8 +227,17 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("failed to read config file {}", path.display()))?;
         let base_dir = path.parent().unwrap_or(Path::new("."));
-        Self::parse_in(&text, base_dir)
-            .with_context(|| format!("invalid config file {}", path.display()))
+        let config = Self::parse_in(&text, base_dir)
+            .with_context(|| format!("invalid config file {}", path.display()))?;
+        Ok(Self { source: Some(path.to_path_buf()), ..config })
+    }
+
+    /// What a mistake in it is called: the file's name, when it has one.
+    pub fn invalid(&self) -> String {
+        match &self.source {
+            Some(path) => format!("invalid config file {}", path.display()),
+            None => "invalid configuration".to_string(),
+        }
     }
 
     /// Parses and checks a configuration from TOML text; policy files are

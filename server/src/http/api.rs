@@ -166,7 +166,7 @@ where
             body,
         };
         let caller = service.admit(&parts, now)?;
-        let call = Call { log: rqctx.log.clone(), caller, now, host: host(rqctx) };
+        let call = Call { log: rqctx.log.clone(), caller, now, host: super::host(rqctx) };
         op(service, &call).await
     })
     .await;
@@ -181,20 +181,6 @@ where
             Err(e.into_http_error(&request_id))
         }
     }
-}
-
-/// The host the caller reached this server at: the `Host` header (which
-/// SigV4 signs), or the bound address when that is not a valid authority.
-fn host(rqctx: &Rq) -> String {
-    let host = rqctx
-        .request
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.parse::<http::uri::Authority>().ok())
-        .filter(|a| !a.as_str().contains('@'))
-        .map(|a| a.to_string());
-    host.unwrap_or_else(|| rqctx.server.local_addr.to_string())
 }
 
 /// The operation's result, or an InternalServerException if it panicked:

@@ -18,3 +18,17 @@ pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>
         .map_err(|e| anyhow::anyhow!("failed to add the repository endpoints: {e}"))?;
     Ok(api)
 }
+
+/// The host the caller reached this server at: the `Host` header (which
+/// SigV4 signs), or the bound address when that is not a valid authority.
+fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
+    let host = rqctx
+        .request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<http::uri::Authority>().ok())
+        .filter(|a| !a.as_str().contains('@'))
+        .map(|a| a.to_string());
+    host.unwrap_or_else(|| rqctx.server.local_addr.to_string())
+}

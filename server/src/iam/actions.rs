@@ -16,3 +16,7 @@ pub const DESCRIBE_REPOSITORY: &str = "codeartifact:DescribeRepository";
 pub const LIST_REPOSITORIES_IN_DOMAIN: &str = "codeartifact:ListRepositoriesInDomain";
 pub const DELETE_REPOSITORY: &str = "codeartifact:DeleteRepository";
 pub const GET_REPOSITORY_ENDPOINT: &str = "codeartifact:GetRepositoryEndpoint";
+
+pub const READ_FROM_REPOSITORY: &str = "codeartifact:ReadFromRepository";
+pub const PUBLISH_PACKAGE_VERSION: &str = "codeartifact:PublishPackageVersion";
+pub const PUT_PACKAGE_METADATA: &str = "codeartifact:PutPackageMetadata";

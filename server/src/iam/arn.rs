@@ -31,3 +31,19 @@ pub fn domain(region: &str, owner: &str, name: &str) -> String {
 pub fn repository(region: &str, owner: &str, domain: &str, name: &str) -> String {
     format!("arn:aws:codeartifact:{region}:{owner}:repository/{domain}/{name}")
 }
+
+/// `arn:aws:codeartifact:<region>:<owner>:package/<domain>/<repository>/<format>/<namespace>/<name>`;
+/// the namespace is empty for packages without one (PyPI, unscoped npm).
+pub fn package(
+    region: &str,
+    owner: &str,
+    domain: &str,
+    repository: &str,
+    format: &str,
+    namespace: &str,
+    name: &str,
+) -> String {
+    format!(
+        "arn:aws:codeartifact:{region}:{owner}:package/{domain}/{repository}/{format}/{namespace}/{name}"
+    )
+}

@@ -109,6 +109,8 @@ pub struct PrincipalKeys<'a> {
 /// no secrets.
 pub struct Identities {
     by_access_key: HashMap<String, Credential>,
+    /// The principals, by ARN: whom a repository token acts as.
+    by_arn: HashMap<String, Arc<Principal>>,
     rules: ScopeRules,
 }
 
@@ -130,13 +132,20 @@ impl Identities {
     /// is pinned.
     pub fn new(region: Option<String>) -> Self {
         let rules = ScopeRules { service: SERVICE.to_string(), region };
-        Self { by_access_key: HashMap::new(), rules }
+        Self { by_access_key: HashMap::new(), by_arn: HashMap::new(), rules }
     }
 
     /// Adds a credential; a second one with the same key id replaces it
     /// (the configuration's checks refuse that).
     pub fn insert(&mut self, access_key_id: String, credential: Credential) {
+        let principal = &credential.principal;
+        self.by_arn.insert(principal.arn.clone(), principal.clone());
         self.by_access_key.insert(access_key_id, credential);
+    }
+
+    /// The principal with this ARN, if the configuration still has it.
+    pub fn principal(&self, arn: &str) -> Option<&Arc<Principal>> {
+        self.by_arn.get(arn)
     }
 
     /// Every principal, ordered by ARN, with its access key ids and, for a

@@ -60,6 +60,7 @@ impl Service {
             domain: name.to_string(),
             domain_owner: owner.to_string(),
             principal: principal.arn.clone(),
+            region: caller.region.clone(),
             issued_at: now,
             expiration,
         };
@@ -140,12 +141,9 @@ mod tests {
     use super::*;
     use crate::config::development;
     use crate::iam::identity::Caller;
-    use crate::store::SqliteStore;
-    use crate::token_issuer::TokenIssuer;
     use chrono::Utc;
     use codeartifact_api::{FromQuery, QueryParams};
     use slog::Logger;
-    use std::sync::Arc;
 
     /// A session whose configured expiry is years away still gets tokens
     /// of at most 12 hours with duration 0.
@@ -153,9 +151,8 @@ mod tests {
     async fn duration_zero_is_capped_at_twelve_hours() {
         let now = Utc::now();
         let config = development::config(now);
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let tokens = TokenIssuer::ephemeral().unwrap();
-        let service = crate::setup::service(&config, tokens, store, now).await.unwrap();
+        let storage = crate::setup::Storage::ephemeral().unwrap();
+        let service = crate::setup::service(&config, storage, now).await.unwrap();
         let principal = service
             .identities
             .principals()

@@ -2,7 +2,7 @@
 //! and its input is valid. Nothing here knows about HTTP. One module per
 //! group of operations: [`authorization_token`] issues tokens, [`domain`]
 //! and [`repository`] manage what the [store](crate::store) holds, and
-//! [`repository_endpoint`] admits package managers' requests.
+//! [`packages`] serves package managers at the repository endpoints.
 //!
 //! Every operation has the same shape: `async fn op(&self, call: &Call,
 //! input: <Op>Request) -> OpResult<<Op>Result>`, deciding access first,
@@ -10,9 +10,9 @@
 
 mod authorization_token;
 mod domain;
+mod packages;
 mod report;
 mod repository;
-mod repository_endpoint;
 
 use std::sync::Arc;
 
@@ -27,13 +27,16 @@ use crate::iam::domain_policies::DomainPolicies;
 use crate::iam::identity::{Caller, Identities, Principal};
 use crate::iam::policy::{keys, ConditionContext, Policy};
 use crate::iam::sigv4::RequestParts;
+use crate::store::blob::BlobStore;
 use crate::store::Store;
 use crate::throttle::Throttle;
 use crate::token_issuer::TokenIssuer;
 
 pub use authorization_token::Decided;
+pub use packages::{
+    Admitted, EndpointError, EndpointResult, NpmPackage, NpmVersion, PypiFile, PypiProject,
+};
 pub use report::{AccessReport, DomainReport, PrincipalReport};
-pub use repository_endpoint::{Admitted, Refused};
 
 /// Everything a request needs; shared by all requests.
 #[derive(Debug)]
@@ -41,6 +44,7 @@ pub struct Service {
     identities: Identities,
     domain_policies: DomainPolicies,
     store: Arc<dyn Store>,
+    blobs: Arc<dyn BlobStore>,
     tokens: TokenIssuer,
     throttle: Throttle,
     settings: Settings,
@@ -52,15 +56,18 @@ pub struct Parts {
     pub identities: Identities,
     pub domain_policies: DomainPolicies,
     pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
     pub tokens: TokenIssuer,
     pub throttle: Throttle,
     pub settings: Settings,
 }
 
 /// What the configuration sets about the service's behaviour.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub quotas: Quotas,
+    /// The largest package asset accepted, in bytes.
+    pub max_asset_size: u64,
     /// The value of `aws:SecureTransport`, and whether endpoints are https.
     pub secure_transport: bool,
     /// The URL package managers reach this server at, without a trailing `/`.
@@ -95,8 +102,8 @@ pub type OpResult<T> = Result<T, AwsError>;
 
 impl Service {
     pub fn new(parts: Parts) -> Self {
-        let Parts { identities, domain_policies, store, tokens, throttle, settings } = parts;
-        Self { identities, domain_policies, store, tokens, throttle, settings }
+        let Parts { identities, domain_policies, store, blobs, tokens, throttle, settings } = parts;
+        Self { identities, domain_policies, store, blobs, tokens, throttle, settings }
     }
 
     /// AWS's front door for a signed request: the caller, once the
@@ -110,12 +117,17 @@ impl Service {
     /// This server's URL as package managers reach it, without a trailing
     /// `/`: the configured `public_url`, else built from the `Host` the
     /// caller sent.
-    fn base_url(&self, host: &str) -> String {
+    pub fn base_url(&self, host: &str) -> String {
         match &self.settings.public_url {
             Some(url) => url.clone(),
             None if self.settings.secure_transport => format!("https://{host}"),
             None => format!("http://{host}"),
         }
+    }
+
+    /// The largest package asset accepted, in bytes.
+    pub fn max_asset_size(&self) -> u64 {
+        self.settings.max_asset_size
     }
 
     /// Decides one permission, logs which statement decided it, and turns a

@@ -16,7 +16,8 @@ use crate::iam::domain_policies::{DomainPolicies, DomainPolicy};
 use crate::iam::identity::{Credential, Identities, Principal, PrincipalKind, Session};
 use crate::iam::policy::PolicyKind;
 use crate::service::{Parts, Quotas, Service, Settings};
-use crate::store::{DomainRecord, RepositoryRecord, Store};
+use crate::store::blob::{BlobStore, FsBlobStore, MemoryBlobStore};
+use crate::store::{DomainRecord, RepositoryRecord, SqliteStore, Store};
 use crate::throttle::Throttle;
 use crate::token_issuer::TokenIssuer;
 
@@ -24,12 +25,13 @@ use crate::token_issuer::TokenIssuer;
 /// domains and repositories the store does not have yet.
 pub async fn service(
     config: &Config,
-    tokens: TokenIssuer,
-    store: Arc<dyn Store>,
+    storage: Storage,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Service> {
-    let (identities, domain_policies) = iam(config)?;
+    let Storage { tokens, store, blobs } = storage;
+    let (identities, domain_policies) = iam(config).with_context(|| config.invalid())?;
     seed(store.as_ref(), config, now).await.context("failed to create the configured domains")?;
+    sweep(store.as_ref(), blobs.as_ref()).await?;
     let throttle = match &config.rate_limit {
         Some(limit) => Throttle::new(
             limit.requests_per_second,
@@ -42,10 +44,56 @@ pub async fn service(
             domains_per_account: config.quotas.domains_per_account,
             repositories_per_domain: config.quotas.repositories_per_domain,
         },
+        max_asset_size: config.max_asset_size,
         secure_transport: config.secure_transport,
         public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
     };
-    Ok(Service::new(Parts { identities, domain_policies, store, tokens, throttle, settings }))
+    Ok(Service::new(Parts {
+        identities,
+        domain_policies,
+        store,
+        blobs,
+        tokens,
+        throttle,
+        settings,
+    }))
+}
+
+/// Where the service keeps what must outlive a request: the token key, the
+/// database, and the package assets' bytes.
+#[derive(Debug)]
+pub struct Storage {
+    pub tokens: TokenIssuer,
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+}
+
+impl Storage {
+    /// Everything in memory: nothing outlives the process.
+    pub fn ephemeral() -> anyhow::Result<Self> {
+        Ok(Self {
+            tokens: TokenIssuer::ephemeral()?,
+            store: Arc::new(SqliteStore::in_memory()?),
+            blobs: Arc::new(MemoryBlobStore::default()),
+        })
+    }
+
+    /// Everything in `dir`, created if needed.
+    pub fn in_dir(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let tokens = TokenIssuer::load_or_create(dir)?;
+        let store = Arc::new(SqliteStore::open(dir)?);
+        let blobs = FsBlobStore::open(dir)
+            .with_context(|| format!("failed to open the blob store in {}", dir.display()))?;
+        Ok(Self { tokens, store, blobs: Arc::new(blobs) })
+    }
+}
+
+/// Removes the bytes no asset refers to: what a crash left between writing
+/// an asset's bytes and committing its metadata, and half-written uploads.
+async fn sweep(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<()> {
+    let keep = store.blob_hashes().await.context("failed to list the stored assets")?;
+    blobs.sweep(&keep.into_iter().collect()).await.context("failed to sweep the blob store")?;
+    Ok(())
 }
 
 /// The principals with their credentials, and the domain policies, with

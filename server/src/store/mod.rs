@@ -7,11 +7,18 @@
 //! that returns `Ok` is durable. The methods are async so that each backend
 //! decides where its I/O runs (SQLite commits on tokio's blocking pool).
 
+pub mod blob;
+pub mod packages;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use codeartifact_api::PackageFormat;
 use thiserror::Error;
 
+pub use packages::{
+    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, Stored, VersionRecord,
+    ORIGIN_PUBLISHED,
+};
 pub use sqlite::SqliteStore;
 
 /// A domain as stored.
@@ -69,6 +76,12 @@ pub enum StoreError {
     RepositoryIsUpstream(String),
     #[error("the quota of {0} is reached")]
     QuotaExceeded(u32),
+    #[error("the package version already exists")]
+    VersionExists,
+    #[error("the package version does not exist")]
+    VersionNotFound,
+    #[error("the asset '{0}' already exists with other content")]
+    AssetConflict(String),
     #[error("storage failed: {0:#}")]
     Backend(#[from] anyhow::Error),
 }
@@ -147,6 +160,47 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         domain: &str,
         name: &str,
     ) -> Result<RepositoryRecord, StoreError>;
+
+    /// A package with all its versions, their assets and its dist-tags.
+    async fn package(&self, key: &PackageKey) -> Result<Option<PackageView>, StoreError>;
+
+    /// One version with its assets.
+    async fn version(
+        &self,
+        key: &PackageKey,
+        version: &str,
+    ) -> Result<Option<VersionRecord>, StoreError>;
+
+    /// Stores a version and its assets in one transaction (creating the
+    /// package if needed), then points `dist_tags` at it. Refused:
+    /// [`StoreError::VersionExists`] for an exclusive version that exists,
+    /// [`StoreError::AssetConflict`] for an asset of the same name and other
+    /// bytes, [`StoreError::RepositoryNotFound`].
+    async fn put_version(&self, key: &PackageKey, new: &NewVersion) -> Result<Stored, StoreError>;
+
+    /// Points `tag` at an existing version.
+    async fn set_dist_tag(
+        &self,
+        key: &PackageKey,
+        tag: &str,
+        version: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Removes a dist-tag; whether it existed.
+    async fn remove_dist_tag(&self, key: &PackageKey, tag: &str) -> Result<bool, StoreError>;
+
+    /// The display names of a repository's packages of one format, by name.
+    async fn package_names(
+        &self,
+        owner: &str,
+        domain: &str,
+        repository: &str,
+        format: PackageFormat,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// Every blob an asset refers to, for sweeping the others at start.
+    async fn blob_hashes(&self) -> Result<Vec<String>, StoreError>;
 }
 
 #[cfg(test)]

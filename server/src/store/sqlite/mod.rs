@@ -11,9 +11,10 @@
 //! same schema and queries run on one connection.
 //!
 //! The SQL lives beside the records it reads and writes: [`domains`],
-//! [`repositories`], and [`seed`] for the configured ones.
+//! [`repositories`], [`packages`], and [`seed`] for the configured ones.
 
 mod domains;
+mod packages;
 mod repositories;
 mod schema;
 mod seed;
@@ -26,7 +27,12 @@ use async_trait::async_trait;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use rusqlite_migration::Migrations;
 
-use super::{DomainRecord, Page, RepositoryRecord, Store, StoreError};
+use codeartifact_api::PackageFormat;
+
+use super::{
+    DomainRecord, NewVersion, PackageKey, PackageView, Page, RepositoryRecord, Store, StoreError,
+    Stored, VersionRecord,
+};
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "codeartifact.db";
@@ -241,6 +247,53 @@ impl Store for SqliteStore {
     ) -> Result<RepositoryRecord, StoreError> {
         let (owner, domain, name) = (owner.to_string(), domain.to_string(), name.to_string());
         self.write(move |tx| repositories::delete(tx, &owner, &domain, &name)).await
+    }
+
+    async fn package(&self, key: &PackageKey) -> Result<Option<PackageView>, StoreError> {
+        self.read(|c| packages::get(c, key))
+    }
+
+    async fn version(
+        &self,
+        key: &PackageKey,
+        version: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        self.read(|c| packages::version(c, key, version))
+    }
+
+    async fn put_version(&self, key: &PackageKey, new: &NewVersion) -> Result<Stored, StoreError> {
+        let (key, new) = (key.clone(), new.clone());
+        self.write(move |tx| packages::put_version(tx, &key, &new)).await
+    }
+
+    async fn set_dist_tag(
+        &self,
+        key: &PackageKey,
+        tag: &str,
+        version: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (key, tag, version) = (key.clone(), tag.to_string(), version.to_string());
+        self.write(move |tx| packages::set_dist_tag(tx, &key, &tag, &version, now)).await
+    }
+
+    async fn remove_dist_tag(&self, key: &PackageKey, tag: &str) -> Result<bool, StoreError> {
+        let (key, tag) = (key.clone(), tag.to_string());
+        self.write(move |tx| Ok(packages::remove_dist_tag(tx, &key, &tag)?)).await
+    }
+
+    async fn package_names(
+        &self,
+        owner: &str,
+        domain: &str,
+        repository: &str,
+        format: PackageFormat,
+    ) -> Result<Vec<String>, StoreError> {
+        self.read(|c| packages::names(c, owner, domain, repository, format))
+    }
+
+    async fn blob_hashes(&self) -> Result<Vec<String>, StoreError> {
+        self.read(packages::blob_hashes)
     }
 }
 

@@ -48,4 +48,77 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
         PRIMARY KEY (owner, domain, repository)
     );",
     ),
+    // Packages: one row per package in a repository, per version, per
+    // asset (whose bytes the blob store keeps by SHA-256), per npm dist-tag.
+    // `namespace` is '' for formats and packages without one.
+    M::up(
+        "CREATE TABLE packages (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        format TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        origin_publish TEXT NOT NULL,
+        origin_upstream TEXT NOT NULL,
+        created_time INTEGER NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, repository, format, namespace, name),
+        FOREIGN KEY (domain_owner, domain_name, repository)
+            REFERENCES repositories (domain_owner, domain_name, name) ON DELETE CASCADE
+    );
+    CREATE TABLE package_versions (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        format TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        status TEXT NOT NULL,
+        published_time INTEGER NOT NULL,
+        origin TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, repository, format, namespace, name, version),
+        FOREIGN KEY (domain_owner, domain_name, repository, format, namespace, name)
+            REFERENCES packages (domain_owner, domain_name, repository, format, namespace, name)
+            ON DELETE CASCADE
+    );
+    CREATE TABLE package_assets (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        format TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        sha1 TEXT NOT NULL,
+        integrity TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_time INTEGER NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, repository, format, namespace, name, version, asset),
+        FOREIGN KEY (domain_owner, domain_name, repository, format, namespace, name, version)
+            REFERENCES package_versions
+                (domain_owner, domain_name, repository, format, namespace, name, version)
+            ON DELETE CASCADE
+    );
+    CREATE INDEX package_assets_by_blob ON package_assets (sha256);
+    CREATE TABLE dist_tags (
+        domain_owner TEXT NOT NULL,
+        domain_name TEXT NOT NULL,
+        repository TEXT NOT NULL,
+        format TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        version TEXT NOT NULL,
+        updated_time INTEGER NOT NULL,
+        PRIMARY KEY (domain_owner, domain_name, repository, format, namespace, name, tag),
+        FOREIGN KEY (domain_owner, domain_name, repository, format, namespace, name)
+            REFERENCES packages (domain_owner, domain_name, repository, format, namespace, name)
+            ON DELETE CASCADE
+    );",
+    ),
 ];

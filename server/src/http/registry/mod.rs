@@ -1,0 +1,310 @@
+//! The package managers' side of the repository endpoints
+//! ([`crate::endpoint`]): adapters that translate npm's, pip's and twine's
+//! protocols into service calls and the answers back ([`npm`], [`pypi`]).
+//!
+//! A request must carry a token for the domain the way its package manager
+//! sends it: npm as `Authorization: Bearer <token>`, pip and twine as HTTP
+//! Basic with user `aws` and the token as password. Anything else is a 401
+//! with `WWW-Authenticate`, before the repository is even looked up.
+//!
+//! These routes speak the package managers' protocols, not CodeArtifact's
+//! API, so they are not part of the API trait or `openapi.json`.
+
+mod npm;
+mod pypi;
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use bytes::Bytes;
+use codeartifact_api::PackageFormat;
+use dropshot::{endpoint, ApiDescription, Body, HttpError, Path, RequestContext, StreamingBody};
+use futures::StreamExt as _;
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, Method, Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use slog::Logger;
+
+use crate::endpoint::Endpoint;
+use crate::service::{Admitted, EndpointError, Service};
+use crate::store::blob::BlobRead;
+
+/// The user name pip and twine send with the token as password.
+const BASIC_USER: &str = "aws";
+const REALM: &str = "codeartifact-local";
+
+/// What dropshot lets an upload's body grow to; the configured
+/// `max_asset_size` is enforced below it, by the adapters, as they read.
+const MAX_BODY: usize = 1 << 40;
+
+/// Adds the repository endpoints to the server's routes.
+pub fn register(api: &mut ApiDescription<Arc<Service>>) -> Result<(), String> {
+    api.register(repository_get).map_err(|e| e.to_string())?;
+    api.register(repository_put).map_err(|e| e.to_string())?;
+    api.register(repository_post).map_err(|e| e.to_string())?;
+    api.register(repository_delete).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The path of a request to a repository endpoint, as routed.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct EndpointPath {
+    /// `<domain>-<owner>`.
+    domain_owner: String,
+    format: String,
+    repository: String,
+    /// What the package manager asks for, below the repository, by segment.
+    rest: Vec<String>,
+}
+
+#[endpoint { method = GET, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_get(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner(), None).await)
+}
+
+#[endpoint {
+    method = PUT,
+    path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}",
+    unpublished = true,
+    request_body_max_bytes = MAX_BODY,
+}]
+async fn repository_put(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+    body: StreamingBody,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner(), Some(body)).await)
+}
+
+#[endpoint {
+    method = POST,
+    path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}",
+    unpublished = true,
+    request_body_max_bytes = MAX_BODY,
+}]
+async fn repository_post(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+    body: StreamingBody,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner(), Some(body)).await)
+}
+
+#[endpoint { method = DELETE, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_delete(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner(), None).await)
+}
+
+/// One request to a repository endpoint, admitted: what its adapter needs.
+struct Request<'a> {
+    service: &'a Service,
+    log: &'a Logger,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    who: Admitted,
+    /// The endpoint's URL, ending with `/`, as the client reached it.
+    base: String,
+    /// Below the endpoint, by decoded segment.
+    segments: Vec<&'a str>,
+    body: Option<StreamingBody>,
+    now: i64,
+}
+
+async fn answer(
+    rqctx: &RequestContext<Arc<Service>>,
+    path: EndpointPath,
+    body: Option<StreamingBody>,
+) -> Response<Body> {
+    let service = rqctx.context().as_ref();
+    let request = &rqctx.request;
+    let Some(endpoint) = Endpoint::parse(&path.domain_owner, &path.format, &path.repository) else {
+        return text(StatusCode::NOT_FOUND, "Not found");
+    };
+    let token = presented_token(request.headers());
+    let who = match service.admit_to_repository(&rqctx.log, token.as_deref(), &endpoint).await {
+        Ok(who) => who,
+        Err(e) => return failure(endpoint.format, &e),
+    };
+    let base = format!("{}{}", service.base_url(&super::host(rqctx)), endpoint.path());
+    let segments = path.rest.iter().map(String::as_str).collect();
+    let request = Request {
+        service,
+        log: &rqctx.log,
+        method: request.method(),
+        headers: request.headers(),
+        who,
+        base,
+        segments,
+        body,
+        now: chrono::Utc::now().timestamp(),
+    };
+    let result = match endpoint.format {
+        PackageFormat::Npm => npm::serve(request).await,
+        PackageFormat::Pypi => pypi::serve(request).await,
+        _ => Err(EndpointError::NotFound(format!(
+            "This server does not serve {} packages at repository endpoints yet",
+            endpoint.format
+        ))),
+    };
+    result.unwrap_or_else(|e| failure(endpoint.format, &e))
+}
+
+/// An error in the shape each package manager prints: npm shows the
+/// `error` member of a JSON body; pip and twine show the status line (and
+/// twine, with `--verbose`, the body as text).
+fn failure(format: PackageFormat, e: &EndpointError) -> Response<Body> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match format {
+        PackageFormat::Npm => json(status, serde_json::json!({ "error": e.message() }).to_string()),
+        _ => text(status, e.message()),
+    };
+    let headers = response.headers_mut();
+    match e {
+        EndpointError::Unauthorized(_) => {
+            for challenge in
+                [format!("Bearer realm=\"{REALM}\""), format!("Basic realm=\"{REALM}\"")]
+            {
+                headers.append(WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ASCII"));
+            }
+        }
+        EndpointError::MethodNotAllowed(allow) => {
+            headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
+        }
+        _ => {}
+    }
+    response
+}
+
+/// A 405 naming the methods the path takes.
+fn not_allowed(allow: &'static str) -> EndpointError {
+    EndpointError::MethodNotAllowed(allow)
+}
+
+/// The token in `Authorization`: `Bearer <token>`, or `Basic` with user
+/// `aws` and the token as password.
+fn presented_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, credentials) = value.trim().split_once(' ')?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = String::from_utf8(STANDARD.decode(credentials).ok()?).ok()?;
+        let (user, password) = decoded.split_once(':')?;
+        return (user == BASIC_USER).then(|| password.to_string());
+    }
+    None
+}
+
+/// The whole body, refused past `limit` bytes (a 413, whatever dropshot
+/// would have allowed).
+async fn collect(body: Option<StreamingBody>, limit: u64) -> Result<Bytes, EndpointError> {
+    let Some(body) = body else { return Ok(Bytes::new()) };
+    let mut out = bytes::BytesMut::new();
+    let mut stream = std::pin::pin!(body.into_stream());
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| EndpointError::BadRequest(e.external_message))?;
+        if out.len() as u64 + chunk.len() as u64 > limit {
+            return Err(EndpointError::TooLarge(format!(
+                "The request body is larger than {limit} bytes"
+            )));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
+fn header(headers: &HeaderMap, name: http::header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
+    respond(status, "application/json", body)
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Body> {
+    respond(status, "text/plain; charset=utf-8", format!("{body}\n"))
+}
+
+fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Body::with_content(body.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// An asset's bytes, streamed from the blob store: a 1 GiB wheel never sits
+/// in memory. A task reads ahead a few chunks into a channel; the body
+/// drains it.
+fn download(blob: BlobRead, content_type: &'static str) -> Response<Body> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let size = blob.size;
+    let mut stream = blob.chunks;
+    tokio::spawn(async move {
+        while let Some(chunk) = stream.next().await {
+            let failed = chunk.is_err();
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let mut response = Response::new(Body::wrap(ChannelBody { rx }));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(size));
+    response
+}
+
+/// A response body fed by a channel.
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        self.rx.poll_recv(cx).map(|chunk| chunk.map(|c| c.map(http_body::Frame::data)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_read_as_each_package_manager_sends_them() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            presented_token(&headers)
+        };
+        assert_eq!(with("Bearer abc.def").as_deref(), Some("abc.def"));
+        assert_eq!(with("bearer  abc ").as_deref(), Some("abc"));
+        let basic = |user_pass: &str| format!("Basic {}", STANDARD.encode(user_pass));
+        assert_eq!(with(&basic("aws:tok-en")).as_deref(), Some("tok-en"));
+        assert_eq!(with(&basic("admin:tok-en")), None);
+        assert_eq!(with("Basic !!!"), None);
+        assert_eq!(with("Digest abc"), None);
+        assert_eq!(presented_token(&HeaderMap::new()), None);
+    }
+}

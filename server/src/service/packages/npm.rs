@@ -1,0 +1,262 @@
+//! npm packages: publish, the merged package document, tarballs and
+//! dist-tags. The wire formats are `codeartifact_packages::npm`'s; this is
+//! what the service decides about them.
+
+use std::collections::BTreeMap;
+
+use codeartifact_packages::npm::{self as wire, PackageName};
+use serde::{Deserialize, Serialize};
+use slog::{info, Logger};
+
+use super::{
+    internal, is_listed, Admitted, EndpointError, EndpointResult, Service, STATUS_PUBLISHED,
+};
+use crate::iam::actions::{PUBLISH_PACKAGE_VERSION, PUT_PACKAGE_METADATA};
+use crate::store::blob::BlobRead;
+use crate::store::{
+    AssetRecord, NewVersion, Origin, PackageKey, StoreError, VersionRecord, ORIGIN_PUBLISHED,
+};
+
+/// A package as npm reads it, merged over the repositories searched.
+#[derive(Debug)]
+pub struct NpmPackage {
+    pub name: PackageName,
+    /// In the order they were published.
+    pub versions: Vec<NpmVersion>,
+    pub dist_tags: BTreeMap<String, String>,
+    pub created: i64,
+    pub modified: i64,
+    /// The readme of the version `latest` points at.
+    pub readme: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct NpmVersion {
+    pub version: String,
+    /// The manifest texts prepared at publish (`wire::prepare`).
+    pub full: String,
+    pub abbreviated: String,
+    pub integrity: String,
+    pub shasum: String,
+    pub published: i64,
+}
+
+/// What an npm version keeps besides its tarball: its two manifests,
+/// prepared once, and its readme.
+#[derive(Debug, Serialize, Deserialize)]
+struct Metadata {
+    full: String,
+    abbreviated: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    readme: Option<String>,
+}
+
+impl Service {
+    /// The package document's contents: every listed version of the package
+    /// in the repository and, unless its origin controls block them, its
+    /// upstreams (the first repository that has a version wins), with the
+    /// dist-tags merged (the most recently set wins a clash).
+    pub async fn npm_package(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+    ) -> EndpointResult<NpmPackage> {
+        self.authorize_read(log, who)?;
+        let key = self.npm_key(who, name);
+        let found = self.find(log, who, &key).await?;
+        let mut versions: Vec<NpmVersion> = Vec::new();
+        let mut readmes: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut tags: BTreeMap<String, (String, i64)> = BTreeMap::new();
+        let (mut created, mut modified) = (i64::MAX, 0);
+        for f in &found {
+            created = created.min(f.view.package.created_time);
+            for v in f.view.versions.iter().filter(|v| is_listed(v)) {
+                if versions.iter().any(|known| known.version == v.version) {
+                    continue;
+                }
+                let Some(tarball) = v.assets.first() else { continue };
+                let metadata: Metadata =
+                    serde_json::from_str(&v.metadata).map_err(|e| internal(log, e))?;
+                modified = modified.max(v.published_time);
+                readmes.insert(v.version.clone(), metadata.readme);
+                versions.push(NpmVersion {
+                    version: v.version.clone(),
+                    full: metadata.full,
+                    abbreviated: metadata.abbreviated,
+                    integrity: tarball.integrity.clone(),
+                    shasum: tarball.sha1.clone(),
+                    published: v.published_time,
+                });
+            }
+            for (tag, version, updated) in &f.view.dist_tags {
+                if tags.get(tag).is_none_or(|(_, known)| updated > known) {
+                    tags.insert(tag.clone(), (version.clone(), *updated));
+                }
+            }
+        }
+        if versions.is_empty() {
+            return Err(EndpointError::NotFound(format!("Package '{name}' was not found")));
+        }
+        let mut dist_tags: BTreeMap<String, String> = tags
+            .into_iter()
+            .filter(|(_, (v, _))| versions.iter().any(|known| &known.version == v))
+            .map(|(tag, (v, _))| (tag, v))
+            .collect();
+        if !dist_tags.contains_key("latest") {
+            let newest = wire::newest(versions.iter().map(|v| v.version.as_str()));
+            if let Some(newest) = newest {
+                dist_tags.insert("latest".into(), newest.to_string());
+            }
+        }
+        let readme = dist_tags.get("latest").and_then(|v| readmes.remove(v)).flatten();
+        Ok(NpmPackage { name: name.clone(), versions, dist_tags, created, modified, readme })
+    }
+
+    /// A version's tarball, retained from upstream if that is where it is.
+    pub async fn npm_tarball(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+        version: &str,
+        now: i64,
+    ) -> EndpointResult<(AssetRecord, BlobRead)> {
+        self.authorize_read(log, who)?;
+        let key = self.npm_key(who, name);
+        let filename = wire::tarball_filename(name, version);
+        self.read_asset(log, who, &key, version, &filename, now).await
+    }
+
+    /// `npm publish`: the document `body` PUT at `name`. Needs
+    /// `codeartifact:PublishPackageVersion` on the package; the version must
+    /// be new here and in every upstream, and the package must take
+    /// published versions.
+    pub async fn npm_publish(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+        body: bytes::Bytes,
+        now: i64,
+    ) -> EndpointResult<String> {
+        let key = self.npm_key(who, name);
+        self.authorize_package(log, who, PUBLISH_PACKAGE_VERSION, &key)?;
+        // Decoding, hashing and unpacking a tarball is CPU work: off the
+        // connection's thread.
+        let url_name = name.clone();
+        let parsed = tokio::task::spawn_blocking(move || wire::parse_publish(&url_name, &body))
+            .await
+            .map_err(|e| internal(log, e))?
+            .map_err(|e| EndpointError::BadRequest(e.to_string()))?;
+        self.check_publishable(log, who, &key, &parsed.version).await?;
+        let limit = self.settings.max_asset_size;
+        let digests = self.blobs.put(&parsed.tarball, limit).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
+                EndpointError::TooLarge(format!("The tarball is larger than {limit} bytes"))
+            } else {
+                internal(log, e)
+            }
+        })?;
+        let prepared = wire::prepare(&parsed.manifest, name, &parsed.version);
+        let metadata = Metadata {
+            full: prepared.full,
+            abbreviated: prepared.abbreviated,
+            readme: parsed.readme,
+        };
+        let new = NewVersion {
+            display_name: name.full(),
+            origin: Origin::PUBLISHED,
+            version: VersionRecord {
+                version: parsed.version.clone(),
+                status: STATUS_PUBLISHED.into(),
+                published_time: now,
+                origin: ORIGIN_PUBLISHED.into(),
+                metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
+                assets: vec![AssetRecord {
+                    name: wire::tarball_filename(name, &parsed.version),
+                    sha256: digests.sha256.clone(),
+                    sha1: digests.sha1.clone(),
+                    integrity: digests.integrity(),
+                    size: digests.size,
+                    created_time: now,
+                }],
+            },
+            exclusive: true,
+            dist_tags: parsed.dist_tags.into_keys().collect(),
+        };
+        match self.store.put_version(&key, &new).await {
+            Ok(_) => {
+                info!(log, "published"; "package" => name.full(), "version" => &parsed.version,
+                    "repository" => &key.repository, "principal" => &who.principal.arn);
+                Ok(parsed.version)
+            }
+            Err(StoreError::VersionExists) => Err(EndpointError::Conflict(format!(
+                "Cannot publish over the previously published version {} of {name}",
+                parsed.version
+            ))),
+            Err(e) => Err(internal(log, e)),
+        }
+    }
+
+    /// The merged dist-tags, as `npm dist-tag ls` reads them.
+    pub async fn npm_dist_tags(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+    ) -> EndpointResult<BTreeMap<String, String>> {
+        Ok(self.npm_package(log, who, name).await?.dist_tags)
+    }
+
+    /// `npm dist-tag add`: points `tag` at `version` of the package in this
+    /// repository. Needs `codeartifact:PutPackageMetadata` on the package.
+    pub async fn npm_set_dist_tag(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+        tag: &str,
+        body: &[u8],
+        now: i64,
+    ) -> EndpointResult<()> {
+        let key = self.npm_key(who, name);
+        self.authorize_package(log, who, PUT_PACKAGE_METADATA, &key)?;
+        wire::check_tag(tag).map_err(|e| EndpointError::BadRequest(e.to_string()))?;
+        let version = wire::parse_dist_tag_body(body)
+            .map_err(|e| EndpointError::BadRequest(e.to_string()))?;
+        match self.store.set_dist_tag(&key, tag, &version, now).await {
+            Ok(()) => {
+                info!(log, "dist-tag set"; "package" => name.full(), "tag" => tag,
+                    "version" => &version);
+                Ok(())
+            }
+            Err(StoreError::VersionNotFound) => Err(EndpointError::NotFound(format!(
+                "Version {version} of {name} is not in repository '{}'",
+                key.repository
+            ))),
+            Err(e) => Err(internal(log, e)),
+        }
+    }
+
+    /// `npm dist-tag rm`. Needs `codeartifact:PutPackageMetadata`.
+    pub async fn npm_remove_dist_tag(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+        tag: &str,
+    ) -> EndpointResult<()> {
+        let key = self.npm_key(who, name);
+        self.authorize_package(log, who, PUT_PACKAGE_METADATA, &key)?;
+        match self.store.remove_dist_tag(&key, tag).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(EndpointError::NotFound(format!("{name} has no dist-tag '{tag}'"))),
+            Err(e) => Err(internal(log, e)),
+        }
+    }
+
+    fn npm_key(&self, who: &Admitted, name: &PackageName) -> PackageKey {
+        self.package_key(who, name.scope().unwrap_or(""), name.bare())
+    }
+}

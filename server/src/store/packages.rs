@@ -1,0 +1,118 @@
+//! Packages as stored: a package in one repository, its versions, their
+//! assets (the bytes live in the [blob store](super::blob), named by their
+//! SHA-256), and npm's dist-tags.
+
+use codeartifact_api::PackageFormat;
+
+/// One package in one repository: the primary key of everything below.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PackageKey {
+    pub owner: String,
+    pub domain: String,
+    pub repository: String,
+    pub format: PackageFormat,
+    /// npm's scope without `@`; empty for PyPI and unscoped packages.
+    pub namespace: String,
+    /// The name as stored: npm's name without its scope, PyPI's normalized
+    /// name (PEP 503).
+    pub name: String,
+}
+
+impl PackageKey {
+    /// The same package in another repository of the domain.
+    pub fn in_repository(&self, repository: &str) -> Self {
+        Self { repository: repository.to_string(), ..self.clone() }
+    }
+}
+
+/// Whether a package takes new versions from publishing and from upstream
+/// repositories (CodeArtifact's origin controls), fixed by how its first
+/// version arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub publish: bool,
+    pub upstream: bool,
+}
+
+impl Origin {
+    /// Published here first: publishing allowed, upstream versions blocked.
+    pub const PUBLISHED: Self = Self { publish: true, upstream: false };
+    /// Taken from an upstream first: the reverse.
+    pub const FROM_UPSTREAM: Self = Self { publish: false, upstream: true };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRecord {
+    /// The name as first published (PyPI keeps the author's spelling).
+    pub display_name: String,
+    pub origin: Origin,
+    pub created_time: i64,
+}
+
+/// Where a version came from: published to this repository, or retained
+/// from the named upstream repository.
+pub const ORIGIN_PUBLISHED: &str = "";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub version: String,
+    /// CodeArtifact's status: Published, Unfinished, Unlisted, Archived,
+    /// Disposed or Deleted.
+    pub status: String,
+    pub published_time: i64,
+    /// [`ORIGIN_PUBLISHED`], or the upstream repository it was retained from.
+    pub origin: String,
+    /// What the format needs to answer for the version without reading its
+    /// assets: npm's prepared manifests, PyPI's `requires-python`. JSON.
+    pub metadata: String,
+    pub assets: Vec<AssetRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRecord {
+    /// The file name.
+    pub name: String,
+    /// Lowercase hex; names the bytes in the blob store.
+    pub sha256: String,
+    /// Lowercase hex (npm's `shasum`).
+    pub sha1: String,
+    /// `sha512-<base64>` (npm's `integrity`).
+    pub integrity: String,
+    pub size: u64,
+    pub created_time: i64,
+}
+
+/// A package with every version and dist-tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageView {
+    pub package: PackageRecord,
+    /// In the order they were stored.
+    pub versions: Vec<VersionRecord>,
+    /// (tag, version, when it was set).
+    pub dist_tags: Vec<(String, String, i64)>,
+}
+
+/// A version to store, with the package to create if it is new.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub display_name: String,
+    /// The origin controls of the package, if this creates it.
+    pub origin: Origin,
+    pub version: VersionRecord,
+    /// npm: the version must not exist yet. PyPI: a version may gain files,
+    /// and the same file again is accepted.
+    pub exclusive: bool,
+    /// Tags to point at this version.
+    pub dist_tags: Vec<String>,
+}
+
+/// What storing a version did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The version is new.
+    Created,
+    /// The version existed and gained assets.
+    Extended,
+    /// Everything was there already, byte for byte.
+    Unchanged,
+}

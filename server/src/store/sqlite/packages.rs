@@ -1,0 +1,237 @@
+//! Packages, versions, assets and dist-tags: rows and queries.
+
+use codeartifact_api::PackageFormat;
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+
+use super::repositories;
+use crate::store::{
+    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, StoreError, Stored,
+    VersionRecord,
+};
+
+/// The columns that name a package, in every table.
+const KEY: &str = "domain_owner = ?1 AND domain_name = ?2 AND repository = ?3
+    AND format = ?4 AND namespace = ?5 AND name = ?6";
+
+/// Runs `f` with the six key parameters followed by `more`.
+fn with<R>(k: &PackageKey, more: &[&dyn ToSql], f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+    let format = k.format.as_str();
+    let key: [&dyn ToSql; 6] = [&k.owner, &k.domain, &k.repository, &format, &k.namespace, &k.name];
+    let all: Vec<&dyn ToSql> = key.into_iter().chain(more.iter().copied()).collect();
+    f(&all)
+}
+
+fn origin_text(allowed: bool) -> &'static str {
+    if allowed {
+        "ALLOW"
+    } else {
+        "BLOCK"
+    }
+}
+
+fn package_from_row(row: &Row<'_>) -> rusqlite::Result<PackageRecord> {
+    Ok(PackageRecord {
+        display_name: row.get(0)?,
+        origin: Origin {
+            publish: row.get_ref(1)?.as_str()? == "ALLOW",
+            upstream: row.get_ref(2)?.as_str()? == "ALLOW",
+        },
+        created_time: row.get(3)?,
+    })
+}
+
+fn version_from_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
+    Ok(VersionRecord {
+        version: row.get(0)?,
+        status: row.get(1)?,
+        published_time: row.get(2)?,
+        origin: row.get(3)?,
+        metadata: row.get(4)?,
+        assets: Vec::new(),
+    })
+}
+
+/// (version, asset) of one row of `package_assets`.
+fn asset_from_row(row: &Row<'_>) -> rusqlite::Result<(String, AssetRecord)> {
+    Ok((
+        row.get(0)?,
+        AssetRecord {
+            name: row.get(1)?,
+            sha256: row.get(2)?,
+            sha1: row.get(3)?,
+            integrity: row.get(4)?,
+            size: row.get::<_, i64>(5)? as u64,
+            created_time: row.get(6)?,
+        },
+    ))
+}
+
+const VERSION_COLUMNS: &str = "version, status, published_time, origin, metadata";
+const ASSET_COLUMNS: &str = "version, asset, sha256, sha1, integrity, size, created_time";
+
+pub(super) fn get(c: &Connection, k: &PackageKey) -> rusqlite::Result<Option<PackageView>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT display_name, origin_publish, origin_upstream, created_time
+         FROM packages WHERE {KEY}"
+    ))?;
+    let package = with(k, &[], |p| select.query_row(p, package_from_row)).optional()?;
+    let Some(package) = package else { return Ok(None) };
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS} FROM package_versions WHERE {KEY} ORDER BY rowid"
+    ))?;
+    let mut versions: Vec<VersionRecord> =
+        with(k, &[], |p| select.query_map(p, version_from_row)?.collect::<rusqlite::Result<_>>())?;
+    let index: std::collections::HashMap<String, usize> =
+        versions.iter().enumerate().map(|(i, v)| (v.version.clone(), i)).collect();
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {ASSET_COLUMNS} FROM package_assets WHERE {KEY} ORDER BY rowid"
+    ))?;
+    let assets: Vec<(String, AssetRecord)> =
+        with(k, &[], |p| select.query_map(p, asset_from_row)?.collect::<rusqlite::Result<_>>())?;
+    for (version, asset) in assets {
+        if let Some(&i) = index.get(&version) {
+            versions[i].assets.push(asset);
+        }
+    }
+    let mut select = c.prepare_cached(&format!(
+        "SELECT tag, version, updated_time FROM dist_tags WHERE {KEY} ORDER BY tag"
+    ))?;
+    let dist_tags = with(k, &[], |p| -> rusqlite::Result<Vec<(String, String, i64)>> {
+        select.query_map(p, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect()
+    })?;
+    Ok(Some(PackageView { package, versions, dist_tags }))
+}
+
+pub(super) fn version(
+    c: &Connection,
+    k: &PackageKey,
+    version: &str,
+) -> rusqlite::Result<Option<VersionRecord>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS} FROM package_versions WHERE {KEY} AND version = ?7"
+    ))?;
+    let found = with(k, &[&version], |p| select.query_row(p, version_from_row)).optional()?;
+    let Some(mut found) = found else { return Ok(None) };
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {ASSET_COLUMNS} FROM package_assets WHERE {KEY} AND version = ?7 ORDER BY rowid"
+    ))?;
+    found.assets = with(k, &[&version], |p| -> rusqlite::Result<Vec<AssetRecord>> {
+        select.query_map(p, asset_from_row)?.map(|r| r.map(|(_, asset)| asset)).collect()
+    })?;
+    Ok(Some(found))
+}
+
+pub(super) fn put_version(
+    c: &Connection,
+    k: &PackageKey,
+    new: &NewVersion,
+) -> Result<Stored, StoreError> {
+    if !repositories::exists(c, &k.owner, &k.domain, &k.repository)? {
+        return Err(StoreError::RepositoryNotFound);
+    }
+    let v = &new.version;
+    let mut insert = c.prepare_cached(
+        "INSERT INTO packages (domain_owner, domain_name, repository, format, namespace, name,
+             display_name, origin_publish, origin_upstream, created_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+    )?;
+    let (publish, upstream) = (origin_text(new.origin.publish), origin_text(new.origin.upstream));
+    let more: [&dyn ToSql; 4] = [&new.display_name, &publish, &upstream, &v.published_time];
+    with(k, &more, |p| insert.execute(p))?;
+    let existing = version(c, k, &v.version)?;
+    let mut stored = match &existing {
+        Some(_) if new.exclusive => return Err(StoreError::VersionExists),
+        Some(_) => Stored::Unchanged,
+        None => {
+            let mut insert = c.prepare_cached(
+                "INSERT INTO package_versions (domain_owner, domain_name, repository, format,
+                     namespace, name, version, status, published_time, origin, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            let more: [&dyn ToSql; 5] =
+                [&v.version, &v.status, &v.published_time, &v.origin, &v.metadata];
+            with(k, &more, |p| insert.execute(p))?;
+            Stored::Created
+        }
+    };
+    let had = existing.map(|e| e.assets).unwrap_or_default();
+    for asset in &v.assets {
+        match had.iter().find(|a| a.name == asset.name) {
+            Some(same) if same.sha256 == asset.sha256 => continue,
+            Some(_) => return Err(StoreError::AssetConflict(asset.name.clone())),
+            None => {}
+        }
+        let mut insert = c.prepare_cached(
+            "INSERT INTO package_assets (domain_owner, domain_name, repository, format, namespace,
+                 name, version, asset, sha256, sha1, integrity, size, created_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        let size = asset.size as i64;
+        let more: [&dyn ToSql; 7] = [
+            &v.version,
+            &asset.name,
+            &asset.sha256,
+            &asset.sha1,
+            &asset.integrity,
+            &size,
+            &asset.created_time,
+        ];
+        with(k, &more, |p| insert.execute(p))?;
+        if stored == Stored::Unchanged {
+            stored = Stored::Extended;
+        }
+    }
+    for tag in &new.dist_tags {
+        set_dist_tag(c, k, tag, &v.version, v.published_time)?;
+    }
+    Ok(stored)
+}
+
+pub(super) fn set_dist_tag(
+    c: &Connection,
+    k: &PackageKey,
+    tag: &str,
+    version_name: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    if version(c, k, version_name)?.is_none() {
+        return Err(StoreError::VersionNotFound);
+    }
+    let mut upsert = c.prepare_cached(
+        "INSERT INTO dist_tags (domain_owner, domain_name, repository, format, namespace, name,
+             tag, version, updated_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT DO UPDATE SET version = excluded.version, updated_time = excluded.updated_time",
+    )?;
+    with(k, &[&tag, &version_name, &now], |p| upsert.execute(p))?;
+    Ok(())
+}
+
+pub(super) fn remove_dist_tag(c: &Connection, k: &PackageKey, tag: &str) -> rusqlite::Result<bool> {
+    let mut delete =
+        c.prepare_cached(&format!("DELETE FROM dist_tags WHERE {KEY} AND tag = ?7"))?;
+    let removed = with(k, &[&tag], |p| delete.execute(p))?;
+    Ok(removed > 0)
+}
+
+pub(super) fn names(
+    c: &Connection,
+    owner: &str,
+    domain: &str,
+    repository: &str,
+    format: PackageFormat,
+) -> rusqlite::Result<Vec<String>> {
+    c.prepare_cached(
+        "SELECT display_name FROM packages
+         WHERE domain_owner = ?1 AND domain_name = ?2 AND repository = ?3 AND format = ?4
+         ORDER BY namespace, name",
+    )?
+    .query_map(params![owner, domain, repository, format.as_str()], |row| row.get(0))?
+    .collect()
+}
+
+pub(super) fn blob_hashes(c: &Connection) -> rusqlite::Result<Vec<String>> {
+    c.prepare_cached("SELECT DISTINCT sha256 FROM package_assets")?
+        .query_map([], |row| row.get(0))?
+        .collect()
+}
