@@ -1,5 +1,6 @@
-//! Where domains and repositories live: one small interface, [`Store`],
-//! with an embedded SQLite implementation ([`sqlite`]).
+//! Where domains, repositories and packages live: one small interface,
+//! [`Store`], with an embedded SQLite implementation ([`sqlite`]); and where
+//! package assets' bytes live, named by their SHA-256 ([`blob`]).
 //!
 //! The interface speaks in records and outcomes, never in SQL, so another
 //! backend (a PostgreSQL shared by several replicas, say) can implement it

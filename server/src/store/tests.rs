@@ -1,6 +1,7 @@
 //! The store's contract, checked against SQLite in memory and on disk.
 
 use super::*;
+use codeartifact_api::PackageFormat;
 
 const OWNER: &str = "111122223333";
 
@@ -234,6 +235,161 @@ async fn quotas_count_per_account_region_and_domain() {
         let full = store.create_repository(&repo("d1", "r2", &[]), 1).await;
         assert!(matches!(full, Err(StoreError::QuotaExceeded(1))));
         store.create_repository(&repo("d2", "r2", &[]), 1).await.unwrap();
+    })
+    .await;
+}
+
+fn package_key(repository: &str, name: &str) -> PackageKey {
+    PackageKey {
+        owner: OWNER.into(),
+        domain: "d1".into(),
+        repository: repository.into(),
+        format: PackageFormat::Npm,
+        namespace: "scope".into(),
+        name: name.into(),
+    }
+}
+
+fn asset(name: &str, sha256: &str) -> AssetRecord {
+    AssetRecord {
+        name: name.into(),
+        sha256: sha256.into(),
+        sha1: "sha1".into(),
+        integrity: "sha512-x".into(),
+        size: 3,
+        created_time: 1_700_000_002,
+    }
+}
+
+fn new_version(version: &str, assets: Vec<AssetRecord>, exclusive: bool) -> NewVersion {
+    NewVersion {
+        display_name: "@scope/pkg".into(),
+        origin: Origin::PUBLISHED,
+        version: VersionRecord {
+            version: version.into(),
+            status: "Published".into(),
+            published_time: 1_700_000_002,
+            origin: ORIGIN_PUBLISHED.into(),
+            metadata: "{}".into(),
+            assets,
+        },
+        exclusive,
+        dist_tags: vec!["latest".into()],
+    }
+}
+
+#[tokio::test]
+async fn versions_are_stored_with_their_assets_and_tags() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        assert_eq!(store.package(&key).await.unwrap(), None);
+        let v1 = new_version("1.0.0", vec![asset("pkg-1.0.0.tgz", "aa")], true);
+        assert_eq!(store.put_version(&key, &v1).await.unwrap(), Stored::Created);
+        let v2 = new_version("2.0.0", vec![asset("pkg-2.0.0.tgz", "bb")], true);
+        assert_eq!(store.put_version(&key, &v2).await.unwrap(), Stored::Created);
+        let view = store.package(&key).await.unwrap().unwrap();
+        assert_eq!(view.package.display_name, "@scope/pkg");
+        assert_eq!(view.package.origin, Origin::PUBLISHED);
+        let versions: Vec<&str> = view.versions.iter().map(|v| v.version.as_str()).collect();
+        assert_eq!(versions, ["1.0.0", "2.0.0"], "in the order they were stored");
+        assert_eq!(view.versions[1].assets, [asset("pkg-2.0.0.tgz", "bb")]);
+        assert_eq!(view.dist_tags.len(), 1);
+        assert_eq!(
+            (view.dist_tags[0].0.as_str(), view.dist_tags[0].1.as_str()),
+            ("latest", "2.0.0")
+        );
+        assert_eq!(store.version(&key, "1.0.0").await.unwrap().unwrap(), v1.version);
+        assert_eq!(store.version(&key, "3.0.0").await.unwrap(), None);
+        // Another repository, another namespace: other packages.
+        store.create_repository(&repo("d1", "r2", &[]), 100).await.unwrap();
+        assert_eq!(store.package(&key.in_repository("r2")).await.unwrap(), None);
+        let unscoped = PackageKey { namespace: String::new(), ..key.clone() };
+        assert_eq!(store.package(&unscoped).await.unwrap(), None);
+        let mut hashes = store.blob_hashes().await.unwrap();
+        hashes.sort();
+        assert_eq!(hashes, ["aa", "bb"]);
+        let names = store.package_names(OWNER, "d1", "r1", PackageFormat::Npm).await.unwrap();
+        assert_eq!(names, ["@scope/pkg"]);
+        assert!(store
+            .package_names(OWNER, "d1", "r1", PackageFormat::Pypi)
+            .await
+            .unwrap()
+            .is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stored_versions_and_files_are_never_replaced() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        let v1 = new_version("1.0.0", vec![asset("a.whl", "aa")], true);
+        store.put_version(&key, &v1).await.unwrap();
+        // npm: a version is published once.
+        let again = new_version("1.0.0", vec![asset("a.whl", "cc")], true);
+        assert!(matches!(store.put_version(&key, &again).await, Err(StoreError::VersionExists)));
+        // PyPI: a version gains files; the same file again changes nothing;
+        // other bytes under a stored name are refused, and nothing of that
+        // write is kept.
+        let same = new_version("1.0.0", vec![asset("a.whl", "aa")], false);
+        assert_eq!(store.put_version(&key, &same).await.unwrap(), Stored::Unchanged);
+        let more = new_version("1.0.0", vec![asset("a.whl", "aa"), asset("a.tar.gz", "dd")], false);
+        assert_eq!(store.put_version(&key, &more).await.unwrap(), Stored::Extended);
+        let other = new_version("1.0.0", vec![asset("b.whl", "ee"), asset("a.whl", "ff")], false);
+        match store.put_version(&key, &other).await {
+            Err(StoreError::AssetConflict(name)) => assert_eq!(name, "a.whl"),
+            other => panic!("{other:?}"),
+        }
+        let assets = store.version(&key, "1.0.0").await.unwrap().unwrap().assets;
+        let names: Vec<&str> = assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["a.whl", "a.tar.gz"], "the refused write left nothing");
+        assert_eq!(assets[0].sha256, "aa");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dist_tags_point_at_stored_versions() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        let missing = store.set_dist_tag(&key, "beta", "1.0.0", 5).await;
+        assert!(matches!(missing, Err(StoreError::VersionNotFound)));
+        store
+            .put_version(&key, &new_version("1.0.0", vec![asset("p.tgz", "aa")], true))
+            .await
+            .unwrap();
+        store.set_dist_tag(&key, "beta", "1.0.0", 5).await.unwrap();
+        assert!(matches!(
+            store.set_dist_tag(&key, "beta", "9.9.9", 6).await,
+            Err(StoreError::VersionNotFound)
+        ));
+        let tags = store.package(&key).await.unwrap().unwrap().dist_tags;
+        assert!(tags.contains(&("beta".into(), "1.0.0".into(), 5)), "{tags:?}");
+        assert!(store.remove_dist_tag(&key, "beta").await.unwrap());
+        assert!(!store.remove_dist_tag(&key, "beta").await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn packages_need_their_repository_and_go_with_it() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        let v1 = new_version("1.0.0", vec![asset("p.tgz", "aa")], true);
+        assert!(matches!(store.put_version(&key, &v1).await, Err(StoreError::RepositoryNotFound)));
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        store.put_version(&key, &v1).await.unwrap();
+        store.delete_repository(OWNER, "d1", "r1").await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        assert_eq!(store.package(&key).await.unwrap(), None, "a new repository starts empty");
+        assert!(store.blob_hashes().await.unwrap().is_empty());
     })
     .await;
 }
