@@ -1,12 +1,16 @@
 //! Every Rust integration test, in one binary: round trips through the
 //! generated client (tokens, domains, repositories), the repository
-//! endpoints, AWS's own Rust SDK, raw wire checks, SigV4 vectors and
-//! tampering, and the server's lifecycle.
+//! endpoints and the npm and PyPI packages served there, AWS's own Rust
+//! SDK, raw wire checks, SigV4 vectors and tampering, and the server's
+//! lifecycle.
 
 mod aws_sdk;
 mod domains;
 mod hostile_input;
 mod lifecycle;
+mod packages_npm;
+mod packages_pypi;
+mod registry;
 mod repositories;
 mod repository_endpoints;
 mod round_trip;

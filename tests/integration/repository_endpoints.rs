@@ -7,50 +7,10 @@ use chrono::{TimeDelta, Utc};
 use codeartifact_client::types::PackageFormat;
 use codeartifact_server::token_issuer::{TokenClaims, TokenIssuer};
 use codeartifact_tests::{TestServer, ACCOUNT, USER};
-use reqwest::{RequestBuilder, Response};
 
-async fn token_for(server: &TestServer, domain: &str) -> String {
-    let client = server.client(*USER);
-    let call = client.get_authorization_token().domain(domain).send().await.unwrap();
-    call.into_inner().authorization_token
-}
-
-async fn endpoint(server: &TestServer, domain: &str, repo: &str, format: PackageFormat) -> String {
-    let client = server.client(*USER);
-    let call = client.get_repository_endpoint().domain(domain).repository(repo).format(format);
-    call.send().await.unwrap().into_inner().repository_endpoint
-}
-
-async fn make_repository(server: &TestServer, domain: &str, repo: &str) {
-    let client = server.client(*USER);
-    client.create_repository().domain(domain).repository(repo).send().await.unwrap();
-}
-
-fn bearer(request: RequestBuilder, token: &str) -> RequestBuilder {
-    request.bearer_auth(token)
-}
-
-fn basic(request: RequestBuilder, token: &str) -> RequestBuilder {
-    request.basic_auth("aws", Some(token))
-}
-
-async fn get(url: &str, auth: impl FnOnce(RequestBuilder) -> RequestBuilder) -> Response {
-    auth(reqwest::Client::new().get(url)).send().await.unwrap()
-}
-
-async fn assert_unauthorized(response: Response) {
-    assert_eq!(response.status().as_u16(), 401);
-    let challenges: Vec<&str> = response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert!(challenges.iter().any(|c| c.starts_with("Bearer ")), "{challenges:?}");
-    assert!(challenges.iter().any(|c| c.starts_with("Basic ")), "{challenges:?}");
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["error"].is_string(), "{body}");
-}
+use crate::registry::{
+    assert_unauthorized, basic, bearer, endpoint, get, make_repository, token_for,
+};
 
 #[tokio::test]
 async fn npm_and_pip_get_past_authentication_with_a_token() {

@@ -178,7 +178,7 @@ def test_npm(login_server, env, tmp_path):
     out = npm_view(env, tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "npm error code E404" in out.stderr, out.stderr
-    assert f"404 Not Found - GET {endpoint}lodash - Not found" in out.stderr, out.stderr
+    assert f"404 Not Found - GET {endpoint}lodash - Package 'lodash' was not found" in out.stderr, out.stderr
     assert "E401" not in out.stderr
     log = log_after(login_server, mark, f"uri: {path}lodash")
     assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo, uri: {path}lodash, method: GET" in log, log
@@ -299,16 +299,13 @@ def test_twine(login_server, env, tmp_path):
     assert section == {"repository": endpoint, "username": "aws"}
 
     # twine sends the credentials with its first POST; the server takes them
-    # and answers 405 (publishing is not supported yet), which twine reports
-    # without retrying, as it would retry any 5xx.
+    # and stores the wheel (test_packages.py follows it through pip).
     wheel = tiny_wheel(tmp_path)
     mark = len(login_server.log())
     out, text = twine_upload(env, tmp_path, wheel)
-    assert out.returncode == 1, text
+    assert out.returncode == 0, text
     assert "username set from config file" in text and "password set from config file" in text, text
     assert "Received" not in text, text  # no retries
-    assert f"HTTPError: 405 Method Not Allowed from {endpoint}" in text, text
-    assert "Publishing is not supported" in text, text  # the body, which --verbose shows
     assert "401 Unauthorized" not in text and "403 Forbidden" not in text, text
     accepted = f"principal: arn:aws:iam::{ACCOUNT}:user/demo, uri: {path}, method: POST"
     server_log = log_after(login_server, mark, accepted, count=1)
@@ -322,7 +319,7 @@ def test_twine(login_server, env, tmp_path):
     assert out.returncode == 1, text
     assert f"HTTPError: 401 Unauthorized from {endpoint}" in text, text
     assert "The authorization token was refused" in text, text
-    assert "Received" not in text and "405" not in text, text
+    assert "Received" not in text, text
     refused = refused_lines(log_after(login_server, mark, "repository request refused"))
     assert len(refused) == 1 and f"uri: {path}, method: POST" in refused[0], refused
 
@@ -359,5 +356,11 @@ def test_a_token_is_good_for_its_own_domain_only(login_server):
                 assert status == 401, (where, body)
                 assert headers.get_all("WWW-Authenticate") == [
                     'Bearer realm="codeartifact-local"', 'Basic realm="codeartifact-local"'], where
-                assert headers["Content-Type"] == "application/json", where
-                assert "another domain" in json.loads(body)["error"], (where, body)
+                # Each tool's error shape: npm prints a JSON body's `error`;
+                # pip and twine print the status line and a text body.
+                if fmt == "npm":
+                    assert headers["Content-Type"] == "application/json", where
+                    assert "another domain" in json.loads(body)["error"], (where, body)
+                else:
+                    assert headers["Content-Type"].startswith("text/plain"), where
+                    assert "another domain" in body, (where, body)
