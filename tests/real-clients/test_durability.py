@@ -27,7 +27,7 @@ import time
 import urllib.parse
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -208,7 +208,7 @@ class Sent:
     package: str
     version: str
     filename: str
-    data: bytes
+    data: bytes = field(repr=False)
 
     @property
     def key(self) -> tuple:
@@ -299,7 +299,8 @@ def npm_served(endpoint: str, token: str, sent: dict, packages: set) -> set:
         assert document["dist-tags"]["latest"] in document["versions"], document["dist-tags"]
         for version, manifest in document["versions"].items():
             key = (package, version)
-            assert key in sent, f"{package}@{version} is listed but was never published"
+            published = key in sent  # (not in the assert: pytest would print every tarball)
+            assert published, f"{package}@{version} is listed but was never published"
             data = sent[key].data
             assert (manifest["name"], manifest["version"]) == key, manifest
             dist = manifest["dist"]
@@ -309,7 +310,8 @@ def npm_served(endpoint: str, token: str, sent: dict, packages: set) -> set:
             status, tarball = http_call(dist["tarball"], headers=auth)
             assert status == 200, (key, status, tarball[:500])
             assert sri_sha512(tarball) == dist["integrity"], f"{package}@{version}: the tarball is not its integrity's"
-            assert tarball == data, f"{package}@{version}: the tarball is not the bytes published"
+            same = tarball == data
+            assert same, f"{package}@{version}: the tarball is not the bytes published"
             listed.add(key)
     return listed
 
@@ -374,7 +376,8 @@ def pypi_served(endpoint: str, token: str, sent: dict, projects: set) -> set:
         page = json.loads(body)
         versions = set()
         for file in page["files"]:
-            assert file["filename"] in by_filename, f"{file['filename']} is listed but was never uploaded"
+            uploaded = file["filename"] in by_filename
+            assert uploaded, f"{file['filename']} is listed but was never uploaded"
             s = by_filename[file["filename"]]
             assert s.package == project, (project, file)
             digest = hashlib.sha256(s.data).hexdigest()
@@ -383,7 +386,8 @@ def pypi_served(endpoint: str, token: str, sent: dict, projects: set) -> set:
             status, wheel = http_call(file["url"], headers=pypi_auth(token))
             assert status == 200, (file, status, wheel[:500])
             assert hashlib.sha256(wheel).hexdigest() == digest, f"{s.filename}: the file is not its sha256's"
-            assert wheel == s.data, f"{s.filename}: the file is not the bytes uploaded"
+            same = wheel == s.data
+            assert same, f"{s.filename}: the file is not the bytes uploaded"
             versions.add(s.version)
             listed.add(s.key)
         assert set(page["versions"]) == versions, (project, page["versions"])

@@ -59,6 +59,9 @@ pub struct VersionRecord {
     /// CodeArtifact's status: Published, Unfinished, Unlisted, Archived,
     /// Disposed or Deleted.
     pub status: String,
+    /// Changes whenever the version does (CodeArtifact's `revision`), so a
+    /// caller can ask for a change only if nobody changed it meanwhile.
+    pub revision: String,
     pub published_time: i64,
     /// [`ORIGIN_PUBLISHED`], or the upstream repository it was retained from.
     pub origin: String,

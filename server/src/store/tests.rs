@@ -268,6 +268,7 @@ fn new_version(version: &str, assets: Vec<AssetRecord>, exclusive: bool) -> NewV
         version: VersionRecord {
             version: version.into(),
             status: "Published".into(),
+            revision: format!("r-{version}"),
             published_time: 1_700_000_002,
             origin: ORIGIN_PUBLISHED.into(),
             metadata: "{}".into(),

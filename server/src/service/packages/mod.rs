@@ -402,6 +402,12 @@ impl Service {
     }
 }
 
+/// A fresh revision for a version that was published or changed: opaque,
+/// unique, as CodeArtifact's are.
+fn new_revision() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
 /// Whether package managers may install a version: Published and Unlisted
 /// ones (Unlisted only by exact version, which the listings see to).
 fn is_installable(v: &VersionRecord) -> bool {

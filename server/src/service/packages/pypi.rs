@@ -164,6 +164,7 @@ impl Service {
             version: VersionRecord {
                 version: version.clone(),
                 status: STATUS_PUBLISHED.into(),
+                revision: super::new_revision(),
                 published_time: now,
                 origin: ORIGIN_PUBLISHED.into(),
                 metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,

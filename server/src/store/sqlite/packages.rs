@@ -44,9 +44,10 @@ fn version_from_row(row: &Row<'_>) -> rusqlite::Result<VersionRecord> {
     Ok(VersionRecord {
         version: row.get(0)?,
         status: row.get(1)?,
-        published_time: row.get(2)?,
-        origin: row.get(3)?,
-        metadata: row.get(4)?,
+        revision: row.get(2)?,
+        published_time: row.get(3)?,
+        origin: row.get(4)?,
+        metadata: row.get(5)?,
         assets: Vec::new(),
     })
 }
@@ -66,7 +67,7 @@ fn asset_from_row(row: &Row<'_>) -> rusqlite::Result<(String, AssetRecord)> {
     ))
 }
 
-const VERSION_COLUMNS: &str = "version, status, published_time, origin, metadata";
+const VERSION_COLUMNS: &str = "version, status, revision, published_time, origin, metadata";
 const ASSET_COLUMNS: &str = "version, asset, sha256, sha1, integrity, size, created_time";
 
 pub(super) fn get(c: &Connection, k: &PackageKey) -> rusqlite::Result<Option<PackageView>> {
@@ -145,11 +146,11 @@ pub(super) fn put_version(
         None => {
             let mut insert = c.prepare_cached(
                 "INSERT INTO package_versions (domain_owner, domain_name, repository, format,
-                     namespace, name, version, status, published_time, origin, metadata)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     namespace, name, version, status, revision, published_time, origin, metadata)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
-            let more: [&dyn ToSql; 5] =
-                [&v.version, &v.status, &v.published_time, &v.origin, &v.metadata];
+            let more: [&dyn ToSql; 6] =
+                [&v.version, &v.status, &v.revision, &v.published_time, &v.origin, &v.metadata];
             with(k, &more, |p| insert.execute(p))?;
             Stored::Created
         }

@@ -76,6 +76,7 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
         name TEXT NOT NULL,
         version TEXT NOT NULL,
         status TEXT NOT NULL,
+        revision TEXT NOT NULL,
         published_time INTEGER NOT NULL,
         origin TEXT NOT NULL,
         metadata TEXT NOT NULL,
