@@ -17,8 +17,9 @@ use codeartifact_api::PackageFormat;
 use thiserror::Error;
 
 pub use packages::{
-    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, Stored, VersionRecord,
-    ORIGIN_PUBLISHED,
+    AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
+    PackageRecord, PackageView, Stored, VersionChange, VersionOutcome, VersionRecord,
+    VersionSelection, ORIGIN_PUBLISHED,
 };
 pub use sqlite::SqliteStore;
 
@@ -81,6 +82,8 @@ pub enum StoreError {
     VersionExists,
     #[error("the package version does not exist")]
     VersionNotFound,
+    #[error("the package does not exist")]
+    PackageNotFound,
     #[error("the asset '{0}' already exists with other content")]
     AssetConflict(String),
     #[error("storage failed: {0:#}")]
@@ -202,6 +205,43 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every blob an asset refers to, for sweeping the others at start.
     async fn blob_hashes(&self) -> Result<Vec<String>, StoreError>;
+
+    /// A repository's packages that pass `filter`, in (format, namespace,
+    /// name) order, after `page.after` (a [`PackageListing::position`]).
+    async fn packages(
+        &self,
+        owner: &str,
+        domain: &str,
+        repository: &str,
+        filter: &PackageFilter,
+        page: Page<'_>,
+    ) -> Result<Vec<PackageListing>, StoreError>;
+
+    /// A package's versions (without assets), by version, after
+    /// `page.after`, optionally only those in `status`.
+    async fn versions(
+        &self,
+        key: &PackageKey,
+        status: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<VersionRecord>, StoreError>;
+
+    /// Applies `change` to each selected version that exists, has the
+    /// expected status and revision, and allows it, in one transaction;
+    /// [`StoreError::PackageNotFound`] if the package does not exist.
+    async fn change_versions(
+        &self,
+        key: &PackageKey,
+        selection: &VersionSelection,
+        change: &VersionChange,
+    ) -> Result<BatchOutcome, StoreError>;
+
+    /// Removes a package with its versions, assets and tags, returning it
+    /// as it was and the blobs no asset names any more.
+    async fn delete_package(
+        &self,
+        key: &PackageKey,
+    ) -> Result<(PackageView, Vec<String>), StoreError>;
 }
 
 #[cfg(test)]

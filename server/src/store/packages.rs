@@ -119,3 +119,73 @@ pub enum Stored {
     /// Everything was there already, byte for byte.
     Unchanged,
 }
+
+/// Which packages of a repository a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct PackageFilter {
+    pub format: Option<PackageFormat>,
+    /// Exactly this namespace (`Some("")`: none).
+    pub namespace: Option<String>,
+    pub namespace_prefix: Option<String>,
+    pub package_prefix: Option<String>,
+    pub publish: Option<bool>,
+    pub upstream: Option<bool>,
+}
+
+/// A package of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageListing {
+    pub key: PackageKey,
+    pub package: PackageRecord,
+}
+
+impl PackageListing {
+    /// Where a listing resumes after this package: listings sort by format,
+    /// namespace and name, which `/` (never part of one) separates.
+    pub fn position(&self) -> String {
+        format!("{}/{}/{}", self.key.format, self.key.namespace, self.key.name)
+    }
+}
+
+/// The versions a batch operation names, and what it expects of them.
+#[derive(Debug, Clone, Default)]
+pub struct VersionSelection {
+    pub versions: Vec<String>,
+    /// The revision each version must still have, where given.
+    pub revisions: std::collections::HashMap<String, String>,
+    /// The status every version must have, if given.
+    pub expected_status: Option<String>,
+}
+
+/// What a batch operation does to each version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionChange {
+    /// Sets the status (Published, Unlisted or Archived), with a new
+    /// revision.
+    Status { target: String, revision: String },
+    /// Removes the assets and marks the version Disposed, for good.
+    Dispose { revision: String },
+    /// Removes the version; it can be published again.
+    Delete,
+}
+
+/// What happened to one version of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionOutcome {
+    Changed {
+        status: String,
+        revision: String,
+    },
+    NotFound,
+    MismatchedStatus(String),
+    MismatchedRevision,
+    /// The change does not apply to a version in this status.
+    NotAllowed(String),
+}
+
+/// A batch's outcomes, by version, and the blobs no asset names any more.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub versions: Vec<(String, VersionOutcome)>,
+    pub unreferenced_blobs: Vec<String>,
+}

@@ -394,3 +394,115 @@ async fn packages_need_their_repository_and_go_with_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn listings_filter_and_page_packages_and_versions() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        for (namespace, name) in [("scope", "b"), ("", "a"), ("scope", "a"), ("other", "a")] {
+            let key = PackageKey { namespace: namespace.into(), ..package_key("r1", name) };
+            for version in ["2.0.0", "1.0.0"] {
+                let v = new_version(version, vec![asset(&format!("{name}-{version}"), "aa")], true);
+                store.put_version(&key, &v).await.unwrap();
+            }
+        }
+        let list = async |filter: PackageFilter, after: Option<&str>, limit| -> Vec<String> {
+            let page = Page { after, limit };
+            let found = store.packages(OWNER, "d1", "r1", &filter, page).await.unwrap();
+            found.iter().map(|p| p.position()).collect()
+        };
+        let all = list(PackageFilter::default(), None, 10).await;
+        assert_eq!(all, ["npm//a", "npm/other/a", "npm/scope/a", "npm/scope/b"]);
+        assert_eq!(list(PackageFilter::default(), Some("npm/other/a"), 1).await, ["npm/scope/a"]);
+        let scoped = PackageFilter { namespace: Some("scope".into()), ..Default::default() };
+        assert_eq!(list(scoped, None, 10).await, ["npm/scope/a", "npm/scope/b"]);
+        let prefixed = PackageFilter { package_prefix: Some("b".into()), ..Default::default() };
+        assert_eq!(list(prefixed, None, 10).await, ["npm/scope/b"]);
+        let pypi = PackageFilter { format: Some(PackageFormat::Pypi), ..Default::default() };
+        assert!(list(pypi, None, 10).await.is_empty());
+        let blocked = PackageFilter { publish: Some(false), ..Default::default() };
+        assert!(list(blocked, None, 10).await.is_empty());
+
+        let key = package_key("r1", "a");
+        let page = Page { after: None, limit: 10 };
+        let versions: Vec<String> = store
+            .versions(&key, None, page)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+        assert_eq!(versions, ["1.0.0", "2.0.0"]);
+        let later = Page { after: Some("1.0.0"), limit: 10 };
+        assert_eq!(store.versions(&key, None, later).await.unwrap().len(), 1);
+        assert!(store.versions(&key, Some("Archived"), page).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batches_check_each_version_and_report_it() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        let missing = VersionSelection { versions: vec!["1.0.0".into()], ..Default::default() };
+        let archive = VersionChange::Status { target: "Archived".into(), revision: "r2".into() };
+        assert!(matches!(
+            store.change_versions(&key, &missing, &archive).await,
+            Err(StoreError::PackageNotFound)
+        ));
+        for (version, sha) in [("1.0.0", "aa"), ("2.0.0", "bb"), ("3.0.0", "aa")] {
+            let v = new_version(version, vec![asset(&format!("p-{version}.tgz"), sha)], true);
+            store.put_version(&key, &v).await.unwrap();
+        }
+        let selection = VersionSelection {
+            versions: vec!["1.0.0".into(), "2.0.0".into(), "9.9.9".into()],
+            revisions: [("2.0.0".to_string(), "stale".to_string())].into(),
+            expected_status: Some("Published".into()),
+        };
+        let outcome = store.change_versions(&key, &selection, &archive).await.unwrap();
+        assert_eq!(
+            outcome.versions,
+            [
+                (
+                    "1.0.0".into(),
+                    VersionOutcome::Changed { status: "Archived".into(), revision: "r2".into() }
+                ),
+                ("2.0.0".into(), VersionOutcome::MismatchedRevision),
+                ("9.9.9".into(), VersionOutcome::NotFound),
+            ]
+        );
+        let again = store.change_versions(&key, &selection, &archive).await.unwrap();
+        assert_eq!(again.versions[0].1, VersionOutcome::MismatchedStatus("Archived".into()));
+
+        // Disposing drops the assets; a blob another version still names is kept.
+        let one = VersionSelection { versions: vec!["1.0.0".into()], ..Default::default() };
+        let dispose = VersionChange::Dispose { revision: "r3".into() };
+        let outcome = store.change_versions(&key, &one, &dispose).await.unwrap();
+        assert!(outcome.unreferenced_blobs.is_empty(), "3.0.0 still names aa");
+        let disposed = store.version(&key, "1.0.0").await.unwrap().unwrap();
+        assert_eq!((disposed.status.as_str(), disposed.assets.len()), ("Disposed", 0));
+        let publish = VersionChange::Status { target: "Published".into(), revision: "r4".into() };
+        let refused = store.change_versions(&key, &one, &publish).await.unwrap();
+        assert_eq!(refused.versions[0].1, VersionOutcome::NotAllowed("Disposed".into()));
+
+        // Deleting removes the version; its bytes go once nothing names them.
+        let three = VersionSelection { versions: vec!["3.0.0".into()], ..Default::default() };
+        let outcome = store.change_versions(&key, &three, &VersionChange::Delete).await.unwrap();
+        assert_eq!(outcome.unreferenced_blobs, ["aa"]);
+        assert_eq!(store.version(&key, "3.0.0").await.unwrap(), None);
+        let v3 = new_version("3.0.0", vec![asset("p-3.0.0.tgz", "cc")], true);
+        assert_eq!(store.put_version(&key, &v3).await.unwrap(), Stored::Created, "published again");
+
+        let (view, blobs) = store.delete_package(&key).await.unwrap();
+        assert_eq!(view.versions.len(), 3);
+        let mut blobs = blobs;
+        blobs.sort();
+        assert_eq!(blobs, ["bb", "cc"]);
+        assert_eq!(store.package(&key).await.unwrap(), None);
+        assert!(matches!(store.delete_package(&key).await, Err(StoreError::PackageNotFound)));
+    })
+    .await;
+}

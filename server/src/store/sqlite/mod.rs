@@ -30,8 +30,9 @@ use rusqlite_migration::Migrations;
 use codeartifact_api::PackageFormat;
 
 use super::{
-    DomainRecord, NewVersion, PackageKey, PackageView, Page, RepositoryRecord, Store, StoreError,
-    Stored, VersionRecord,
+    BatchOutcome, DomainRecord, NewVersion, PackageFilter, PackageKey, PackageListing, PackageView,
+    Page, RepositoryRecord, Store, StoreError, Stored, VersionChange, VersionRecord,
+    VersionSelection,
 };
 
 /// The database file inside the data directory.
@@ -294,6 +295,44 @@ impl Store for SqliteStore {
 
     async fn blob_hashes(&self) -> Result<Vec<String>, StoreError> {
         self.read(packages::blob_hashes)
+    }
+
+    async fn packages(
+        &self,
+        owner: &str,
+        domain: &str,
+        repository: &str,
+        filter: &PackageFilter,
+        page: Page<'_>,
+    ) -> Result<Vec<PackageListing>, StoreError> {
+        self.read(|c| packages::list(c, owner, domain, repository, filter, page))
+    }
+
+    async fn versions(
+        &self,
+        key: &PackageKey,
+        status: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<VersionRecord>, StoreError> {
+        self.read(|c| packages::versions(c, key, status, page))
+    }
+
+    async fn change_versions(
+        &self,
+        key: &PackageKey,
+        selection: &VersionSelection,
+        change: &VersionChange,
+    ) -> Result<BatchOutcome, StoreError> {
+        let (key, selection, change) = (key.clone(), selection.clone(), change.clone());
+        self.write(move |tx| packages::change_versions(tx, &key, &selection, &change)).await
+    }
+
+    async fn delete_package(
+        &self,
+        key: &PackageKey,
+    ) -> Result<(PackageView, Vec<String>), StoreError> {
+        let key = key.clone();
+        self.write(move |tx| packages::delete_package(tx, &key)).await
     }
 }
 

@@ -5,8 +5,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::repositories;
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, StoreError, Stored,
-    VersionRecord,
+    AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
+    PackageRecord, PackageView, Page, StoreError, Stored, VersionChange, VersionOutcome,
+    VersionRecord, VersionSelection,
 };
 
 /// The columns that name a package, in every table.
@@ -235,4 +236,199 @@ pub(super) fn blob_hashes(c: &Connection) -> rusqlite::Result<Vec<String>> {
     c.prepare_cached("SELECT DISTINCT sha256 FROM package_assets")?
         .query_map([], |row| row.get(0))?
         .collect()
+}
+
+pub(super) fn list(
+    c: &Connection,
+    owner: &str,
+    domain: &str,
+    repository: &str,
+    filter: &PackageFilter,
+    page: Page<'_>,
+) -> rusqlite::Result<Vec<PackageListing>> {
+    let allow = |b: Option<bool>| b.map(origin_text);
+    let mut select = c.prepare_cached(
+        "SELECT format, namespace, name, display_name, origin_publish, origin_upstream,
+                created_time
+         FROM packages
+         WHERE domain_owner = :owner AND domain_name = :domain AND repository = :repository
+           AND (:format IS NULL OR format = :format)
+           AND (:namespace IS NULL OR namespace = :namespace)
+           AND substr(namespace, 1, length(:namespace_prefix)) = :namespace_prefix
+           AND substr(name, 1, length(:package_prefix)) = :package_prefix
+           AND (:publish IS NULL OR origin_publish = :publish)
+           AND (:upstream IS NULL OR origin_upstream = :upstream)
+           AND format || '/' || namespace || '/' || name > :after
+         ORDER BY format, namespace, name LIMIT :limit",
+    )?;
+    let rows = select.query_map(
+        rusqlite::named_params! {
+            ":owner": owner,
+            ":domain": domain,
+            ":repository": repository,
+            ":format": filter.format.map(|f| f.as_str()),
+            ":namespace": filter.namespace,
+            ":namespace_prefix": filter.namespace_prefix.as_deref().unwrap_or(""),
+            ":package_prefix": filter.package_prefix.as_deref().unwrap_or(""),
+            ":publish": allow(filter.publish),
+            ":upstream": allow(filter.upstream),
+            ":after": page.after.unwrap_or(""),
+            ":limit": page.limit as i64,
+        },
+        |row| {
+            let format: String = row.get(0)?;
+            let format = PackageFormat::from_wire(&format).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    format!("unknown package format '{format}'").into(),
+                )
+            })?;
+            Ok(PackageListing {
+                key: PackageKey {
+                    owner: owner.to_string(),
+                    domain: domain.to_string(),
+                    repository: repository.to_string(),
+                    format,
+                    namespace: row.get(1)?,
+                    name: row.get(2)?,
+                },
+                package: PackageRecord {
+                    display_name: row.get(3)?,
+                    origin: Origin {
+                        publish: row.get_ref(4)?.as_str()? == "ALLOW",
+                        upstream: row.get_ref(5)?.as_str()? == "ALLOW",
+                    },
+                    created_time: row.get(6)?,
+                },
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+pub(super) fn versions(
+    c: &Connection,
+    k: &PackageKey,
+    status: Option<&str>,
+    page: Page<'_>,
+) -> rusqlite::Result<Vec<VersionRecord>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {VERSION_COLUMNS} FROM package_versions
+         WHERE {KEY} AND (?7 IS NULL OR status = ?7) AND version > ?8
+         ORDER BY version LIMIT ?9"
+    ))?;
+    let after = page.after.unwrap_or("");
+    let limit = page.limit as i64;
+    with(k, &[&status, &after, &limit], |p| {
+        select.query_map(p, version_from_row)?.collect::<rusqlite::Result<_>>()
+    })
+}
+
+/// Whether the package exists: one index probe.
+fn package_exists(c: &Connection, k: &PackageKey) -> rusqlite::Result<bool> {
+    let mut select = c.prepare_cached(&format!("SELECT 1 FROM packages WHERE {KEY}"))?;
+    with(k, &[], |p| select.exists(p))
+}
+
+/// The blobs among `candidates` that no asset names any more.
+fn unreferenced(c: &Connection, candidates: Vec<String>) -> rusqlite::Result<Vec<String>> {
+    let mut probe = c.prepare_cached("SELECT 1 FROM package_assets WHERE sha256 = ?1 LIMIT 1")?;
+    let mut out = Vec::new();
+    for sha256 in candidates {
+        if !probe.exists(params![sha256])? && !out.contains(&sha256) {
+            out.push(sha256);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn change_versions(
+    c: &Connection,
+    k: &PackageKey,
+    selection: &VersionSelection,
+    change: &VersionChange,
+) -> Result<BatchOutcome, StoreError> {
+    if !package_exists(c, k)? {
+        return Err(StoreError::PackageNotFound);
+    }
+    let mut outcome = BatchOutcome::default();
+    let mut dropped_blobs = Vec::new();
+    for name in &selection.versions {
+        let Some(found) = version(c, k, name)? else {
+            outcome.versions.push((name.clone(), VersionOutcome::NotFound));
+            continue;
+        };
+        if let Some(expected) = &selection.expected_status {
+            if &found.status != expected {
+                outcome
+                    .versions
+                    .push((name.clone(), VersionOutcome::MismatchedStatus(found.status)));
+                continue;
+            }
+        }
+        if selection.revisions.get(name).is_some_and(|r| r != &found.revision) {
+            outcome.versions.push((name.clone(), VersionOutcome::MismatchedRevision));
+            continue;
+        }
+        let result = match change {
+            // Disposed is final: its assets are gone.
+            VersionChange::Status { .. } if found.status == "Disposed" => {
+                VersionOutcome::NotAllowed(found.status)
+            }
+            VersionChange::Status { target, revision } => {
+                set_status(c, k, name, target, revision)?;
+                VersionOutcome::Changed { status: target.clone(), revision: revision.clone() }
+            }
+            VersionChange::Dispose { revision } => {
+                dropped_blobs.extend(found.assets.iter().map(|a| a.sha256.clone()));
+                let mut delete = c.prepare_cached(&format!(
+                    "DELETE FROM package_assets WHERE {KEY} AND version = ?7"
+                ))?;
+                with(k, &[name], |p| delete.execute(p))?;
+                set_status(c, k, name, "Disposed", revision)?;
+                VersionOutcome::Changed { status: "Disposed".into(), revision: revision.clone() }
+            }
+            VersionChange::Delete => {
+                dropped_blobs.extend(found.assets.iter().map(|a| a.sha256.clone()));
+                let mut delete = c.prepare_cached(&format!(
+                    "DELETE FROM package_versions WHERE {KEY} AND version = ?7"
+                ))?;
+                with(k, &[name], |p| delete.execute(p))?;
+                let mut untag = c.prepare_cached(&format!(
+                    "DELETE FROM dist_tags WHERE {KEY} AND version = ?7"
+                ))?;
+                with(k, &[name], |p| untag.execute(p))?;
+                VersionOutcome::Changed { status: "Deleted".into(), revision: found.revision }
+            }
+        };
+        outcome.versions.push((name.clone(), result));
+    }
+    outcome.unreferenced_blobs = unreferenced(c, dropped_blobs)?;
+    Ok(outcome)
+}
+
+fn set_status(
+    c: &Connection,
+    k: &PackageKey,
+    version: &str,
+    status: &str,
+    revision: &str,
+) -> rusqlite::Result<usize> {
+    let mut update = c.prepare_cached(&format!(
+        "UPDATE package_versions SET status = ?8, revision = ?9 WHERE {KEY} AND version = ?7"
+    ))?;
+    with(k, &[&version, &status, &revision], |p| update.execute(p))
+}
+
+pub(super) fn delete_package(
+    c: &Connection,
+    k: &PackageKey,
+) -> Result<(PackageView, Vec<String>), StoreError> {
+    let view = get(c, k)?.ok_or(StoreError::PackageNotFound)?;
+    let mut delete = c.prepare_cached(&format!("DELETE FROM packages WHERE {KEY}"))?;
+    with(k, &[], |p| delete.execute(p))?;
+    let blobs = view.versions.iter().flat_map(|v| v.assets.iter().map(|a| a.sha256.clone()));
+    let unreferenced = unreferenced(c, blobs.collect())?;
+    Ok((view, unreferenced))
 }
