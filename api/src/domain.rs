@@ -24,7 +24,7 @@ pub struct CreateDomainQuery {
 pub struct CreateDomainBody {
     /// The key that would encrypt the domain's assets: a KMS key id, key
     /// ARN, alias or alias ARN. Recorded and reported back; this server
-    /// stores no assets.
+    /// keeps assets in its data directory and does not call KMS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_key: Option<Arn>,
     /// Tags for the domain (at most 200).
@@ -129,8 +129,8 @@ pub struct DomainDescription {
     pub encryption_key: Option<String>,
     /// The number of repositories in the domain.
     pub repository_count: i32,
-    /// The total size of the domain's assets: always 0, as this server
-    /// stores no packages.
+    /// The total size in bytes of the assets of the domain's package
+    /// versions, in all its repositories.
     pub asset_size_bytes: i64,
 }
 

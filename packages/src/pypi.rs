@@ -350,6 +350,15 @@ pub fn check_upload_matches(
 /// here holds the whole file. On any error from [`read_upload`] the caller
 /// discards what was written.
 pub trait ContentSink {
+    /// Called once, before the file's first byte is read, with the file's
+    /// name parsed: the moment to decide whether this project may be
+    /// uploaded at all ([`UploadError::Refused`]), so that a refused file
+    /// is never read.
+    fn begin(
+        &mut self,
+        distribution: &Distribution,
+    ) -> impl Future<Output = Result<(), UploadError>> + Send;
+
     /// Takes the next piece of the file. An error ends the upload;
     /// `io::ErrorKind::FileTooLarge` makes it a 413.
     fn write(&mut self, chunk: Bytes) -> impl Future<Output = io::Result<()>> + Send;
@@ -435,6 +444,9 @@ pub enum UploadError {
     Mismatch(String, &'static str, String),
     #[error("sha256_digest {} does not match the file's SHA-256 {}", shown(.0), shown(.1))]
     DigestMismatch(String, String),
+    /// The sink refused the file before reading it, and says why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl UploadError {
@@ -451,6 +463,7 @@ impl UploadError {
             | UploadError::TooLarge(_) => 413,
             UploadError::Sink(e) if e.kind() == io::ErrorKind::FileTooLarge => 413,
             UploadError::Sink(_) => 500,
+            UploadError::Refused(_) => 403,
             _ => 400,
         }
     }
@@ -486,7 +499,9 @@ pub async fn read_upload<S: ContentSink>(
                 return Err(UploadError::SecondFile);
             }
             let filename = field.file_name().ok_or(UploadError::MissingFileName)?;
-            distribution = Some(parse_filename(filename)?);
+            let parsed = parse_filename(filename)?;
+            sink.begin(&parsed).await?;
+            distribution = Some(parsed);
             while let Some(chunk) = field.chunk().await? {
                 size += chunk.len() as u64;
                 sink.write(chunk).await.map_err(UploadError::Sink)?;
@@ -989,6 +1004,10 @@ mod tests {
     struct VecSink(Vec<u8>, Option<io::ErrorKind>);
 
     impl ContentSink for VecSink {
+        async fn begin(&mut self, _: &Distribution) -> Result<(), UploadError> {
+            Ok(())
+        }
+
         async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
             if let Some(kind) = self.1 {
                 return Err(io::Error::new(kind, "sink says no"));
@@ -1032,6 +1051,29 @@ mod tests {
             assert_eq!(classifiers, ["A :: B", "C :: D"]);
             assert!(check_digest(upload.sha256_digest.as_deref(), &sha256_hex(&sink)).is_ok());
         }
+    }
+
+    /// Refuses every project before its first byte, counting what it got.
+    struct Refusing(usize);
+
+    impl ContentSink for Refusing {
+        async fn begin(&mut self, d: &Distribution) -> Result<(), UploadError> {
+            Err(UploadError::Refused(format!("not {}", d.project)))
+        }
+
+        async fn write(&mut self, chunk: Bytes) -> io::Result<()> {
+            self.0 += chunk.len();
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_sink_that_refuses_the_project_gets_no_byte() {
+        let chunks: Vec<io::Result<Bytes>> = vec![Ok(Bytes::from(body(&twine())))];
+        let form = multer::Multipart::new(futures::stream::iter(chunks), BOUNDARY);
+        let mut sink = Refusing(0);
+        let err = read_upload(form, &mut sink).await.unwrap_err();
+        assert_eq!((err.status(), err.to_string(), sink.0), (403, "not foo_bar".into(), 0));
     }
 
     #[tokio::test]

@@ -7,7 +7,8 @@
 //!   [`http::registry`] adapts the package managers' protocols;
 //! - [`setup`]: turns the configuration into the running service;
 //! - [`service`]: the operations, knowing nothing of HTTP;
-//! - [`store`] (domains, repositories), [`iam`] (signatures, principals,
+//! - [`store`] (domains, repositories, packages, and the assets' bytes),
+//!   [`iam`] (signatures, principals,
 //!   policies, access), [`token_issuer`] (PASETO tokens), [`throttle`];
 //! - [`config`] (the file's syntax), [`endpoint`] (repository endpoint
 //!   paths), [`region`]; and `codeartifact-api` (the trait and wire types)
@@ -43,7 +44,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
 pub enum Storage {
     /// A directory, created if needed.
     Dir(PathBuf),
-    /// Nothing is kept: domains, repositories and tokens die with the process.
+    /// Nothing is kept: domains, repositories, packages and tokens die
+    /// with the process.
     Ephemeral,
 }
 
@@ -96,7 +98,7 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         }
         Storage::Ephemeral => setup::Storage::ephemeral()?,
     };
-    let service = setup::service(&options.config, storage, chrono::Utc::now()).await?;
+    let service = setup::service(&options.config, storage, chrono::Utc::now(), &log).await?;
     let api = http::api_description()?;
     let config = ConfigDropshot {
         bind_address: options.bind,

@@ -204,7 +204,8 @@ fn development_banner(config: &Config) -> String {
 async fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let config = Config::load(path)?;
     let now = chrono::Utc::now();
-    let service = setup::service(&config, setup::Storage::ephemeral()?, now).await?;
+    let quiet = slog::Logger::root(slog::Discard, slog::o!());
+    let service = setup::service(&config, setup::Storage::ephemeral()?, now, &quiet).await?;
     // ARNs need a region; an unpinned server takes any, so show one.
     let region =
         config.region.clone().unwrap_or_else(|| codeartifact_server::region::EXAMPLE.into());

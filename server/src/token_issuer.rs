@@ -193,7 +193,13 @@ impl TokenIssuer {
                 let claims = self.decrypt(token)?;
                 let mut verified = self.remembered();
                 if verified.len() >= VERIFIED_CAPACITY {
-                    verified.clear();
+                    // Expired tokens go first; if none has, everything
+                    // goes: tokens are verified again, nothing breaks.
+                    let now = Utc::now();
+                    verified.retain(|_, claims| claims.expiration > now);
+                    if verified.len() >= VERIFIED_CAPACITY {
+                        verified.clear();
+                    }
                 }
                 verified.insert(digest, claims.clone());
                 claims

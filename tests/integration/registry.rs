@@ -3,9 +3,9 @@
 //! request for what reqwest will not send (a body cut off mid-way), and a
 //! configuration with a user who may read packages but not publish them.
 
-use codeartifact_client::types::PackageFormat;
-use codeartifact_tests::{Cred, TestServer, USER};
+use codeartifact_client::types::{CreateRepositoryBody, PackageFormat, UpstreamRepository};
 use codeartifact_server::Storage;
+use codeartifact_tests::{Cred, TestServer, USER};
 use reqwest::{RequestBuilder, Response};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -101,6 +101,44 @@ impl Store {
             pypi: endpoint(server, "demo", repository, PackageFormat::Pypi).await,
         }
     }
+}
+
+/// Repositories `up` and `down` of domain `demo`, `down` reading through
+/// `up`, created through the API.
+pub async fn upstream_pair(server: &TestServer) -> (Store, Store) {
+    let up = Store::create(server, "up").await;
+    let client = server.client(*USER);
+    let upstreams = vec![UpstreamRepository { repository_name: "up".parse().unwrap() }];
+    let body = CreateRepositoryBody::builder().upstreams(upstreams);
+    client.create_repository().domain("demo").repository("down").body(body).send().await.unwrap();
+    let token = token_for(server, "demo").await;
+    let down = Store {
+        npm: endpoint(server, "demo", "down", PackageFormat::Npm).await,
+        pypi: endpoint(server, "demo", "down", PackageFormat::Pypi).await,
+        token,
+    };
+    (up, down)
+}
+
+/// What the blob store of a server keeping its data in `dir` holds: the
+/// names (SHA-256s) of its blobs, sorted, and how many staged files wait
+/// in its temporary folder.
+pub fn stored_blobs(dir: &std::path::Path) -> (Vec<String>, usize) {
+    let files = |dir: std::path::PathBuf| -> Vec<std::fs::DirEntry> {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => entries.map(Result::unwrap).collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => panic!("failed to read the blob store: {e}"),
+        }
+    };
+    let root = dir.join("blobs");
+    let mut blobs: Vec<String> = files(root.join("sha256"))
+        .into_iter()
+        .flat_map(|shard| files(shard.path()))
+        .map(|blob| blob.file_name().into_string().unwrap())
+        .collect();
+    blobs.sort();
+    (blobs, files(root.join("tmp")).len())
 }
 
 /// Sends `head` (a request line and headers, without the blank line) and

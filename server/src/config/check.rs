@@ -8,9 +8,15 @@ use codeartifact_api::{AccountId, DomainName, RepositoryName};
 
 use super::Config;
 
+/// The largest `max_asset_size` accepted: 1 TiB.
+const MAX_ASSET_SIZE: u64 = 1 << 40;
+
 /// Checks what the types alone cannot: names and ids against the service's
 /// own constraints, and that nothing is defined twice.
 pub(super) fn check(config: &Config) -> anyhow::Result<()> {
+    if !(1..=MAX_ASSET_SIZE).contains(&config.max_asset_size) {
+        bail!("max_asset_size must be from 1 to {MAX_ASSET_SIZE} bytes (1 TiB)");
+    }
     if let Some(region) = &config.region {
         check_region(region)?;
     }

@@ -105,6 +105,8 @@ fn mistakes_are_named() {
             "repository '-r'",
         ),
         (FULL.replace("requests_per_second = 5", "requests_per_second = 0"), "nonzero"),
+        (format!("max_asset_size = 0\n{FULL}"), "max_asset_size"),
+        (format!("max_asset_size = 1099511627777\n{FULL}"), "max_asset_size"),
     ];
     for (text, expected) in cases {
         let err = format!("{:#}", parse(&text).unwrap_err());

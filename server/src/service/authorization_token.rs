@@ -38,7 +38,7 @@ impl Service {
         for Decided { action, resource, outcome } in
             self.token_access(principal, &caller.region, owner, name)
         {
-            log_outcome(log, action, &resource, outcome)?;
+            log_outcome(log, &principal.arn, action, &resource, outcome)?;
         }
         self.require_domain(call, owner, name).await?;
 
@@ -134,50 +134,4 @@ pub struct Decided {
 /// that true here even for a caller that skipped it.
 fn seconds(n: u64) -> TimeDelta {
     TimeDelta::seconds(n.min(MAX_TOKEN_DURATION_SECONDS) as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::development;
-    use crate::iam::identity::Caller;
-    use chrono::Utc;
-    use codeartifact_api::{FromQuery, QueryParams};
-    use slog::Logger;
-
-    /// A session whose configured expiry is years away still gets tokens
-    /// of at most 12 hours with duration 0.
-    #[tokio::test]
-    async fn duration_zero_is_capped_at_twelve_hours() {
-        let now = Utc::now();
-        let config = development::config(now);
-        let storage = crate::setup::Storage::ephemeral().unwrap();
-        let service = crate::setup::service(&config, storage, now).await.unwrap();
-        let principal = service
-            .identities
-            .principals()
-            .into_iter()
-            .find(|p| p.expiration.is_some())
-            .expect("the development session")
-            .principal
-            .clone();
-        let query = QueryParams::parse("domain=demo&duration=0");
-        let input = GetAuthorizationTokenRequest::from_query(&query).unwrap();
-        let call = async |expiration| {
-            let caller = Caller {
-                principal: principal.clone(),
-                region: "us-east-1".into(),
-                credential_expiration: Some(expiration),
-            };
-            let log = Logger::root(slog::Discard, slog::o!());
-            let call = Call { log, caller, now, host: "127.0.0.1".into() };
-            service.get_authorization_token(&call, input.clone()).await
-        };
-        let far = call(now + TimeDelta::days(3650)).await.unwrap();
-        assert_eq!(far.expiration, now.timestamp() + 43_200);
-        let near = call(now + TimeDelta::minutes(20)).await.unwrap();
-        assert_eq!(near.expiration, (now + TimeDelta::minutes(20)).timestamp());
-        let gone = call(now - TimeDelta::seconds(1)).await.unwrap_err();
-        assert_eq!(gone.code, ErrorCode::ExpiredTokenException);
-    }
 }

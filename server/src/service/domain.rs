@@ -38,6 +38,7 @@ impl Service {
             encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
             tags: tag_pairs(&input.tags),
             repository_count: 0,
+            asset_size_bytes: 0,
         };
         let quota = self.settings.quotas.domains_per_account;
         let created = match self.store.create_domain(&record, quota).await {
@@ -166,6 +167,6 @@ fn describe(d: &DomainRecord, region: &str, status: DomainStatus) -> DomainDescr
         created_time: d.created_time,
         encryption_key: d.encryption_key.clone(),
         repository_count: i32::try_from(d.repository_count).unwrap_or(i32::MAX),
-        asset_size_bytes: 0,
+        asset_size_bytes: d.asset_size_bytes,
     }
 }

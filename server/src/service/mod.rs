@@ -4,9 +4,12 @@
 //! and [`repository`] manage what the [store](crate::store) holds, and
 //! [`packages`] serves package managers at the repository endpoints.
 //!
-//! Every operation has the same shape: `async fn op(&self, call: &Call,
+//! Every API operation has the same shape: `async fn op(&self, call: &Call,
 //! input: <Op>Request) -> OpResult<<Op>Result>`, deciding access first,
-//! then existence, then acting; the store decides where its I/O runs.
+//! then existence, then acting; the store decides where its I/O runs. The
+//! repository endpoints' calls take the request [`Admitted`] instead of a
+//! `Call`, and answer [`EndpointError`]s that each package manager's
+//! adapter shapes.
 
 mod authorization_token;
 mod domain;
@@ -34,7 +37,8 @@ use crate::token_issuer::TokenIssuer;
 
 pub use authorization_token::Decided;
 pub use packages::{
-    Admitted, EndpointError, EndpointResult, NpmPackage, NpmVersion, PypiFile, PypiProject,
+    Admitted, AssetBytes, EndpointError, EndpointResult, NpmPackage, NpmVersion, PypiFile,
+    PypiProject, PypiReceiver,
 };
 pub use report::{AccessReport, DomainReport, PrincipalReport};
 
@@ -45,9 +49,17 @@ pub struct Service {
     domain_policies: DomainPolicies,
     store: Arc<dyn Store>,
     blobs: Arc<dyn BlobStore>,
+    /// Writers that add references to blobs (publishes, retention) hold it
+    /// shared from the blob's commit to the metadata's; removing blobs no
+    /// asset names holds it exclusively, so a blob is never removed between
+    /// a publish's two commits.
+    blob_gate: tokio::sync::RwLock<()>,
+    /// npm publish documents being read at once (each is held in memory).
+    npm_publishes: tokio::sync::Semaphore,
     tokens: TokenIssuer,
     throttle: Throttle,
     settings: Settings,
+    _lock: Option<std::fs::File>,
 }
 
 /// The service's running pieces, built by [`crate::setup`].
@@ -60,6 +72,8 @@ pub struct Parts {
     pub tokens: TokenIssuer,
     pub throttle: Throttle,
     pub settings: Settings,
+    /// The data directory's lock, if there is one: held while this lives.
+    pub lock: Option<std::fs::File>,
 }
 
 /// What the configuration sets about the service's behaviour.
@@ -97,13 +111,28 @@ pub struct Call {
     pub host: String,
 }
 
+/// How many npm publish documents are read at once; more wait their turn.
+const NPM_PUBLISHES_AT_ONCE: usize = 4;
+
 /// What an operation returns: its output, or the AWS error to send.
 pub type OpResult<T> = Result<T, AwsError>;
 
 impl Service {
     pub fn new(parts: Parts) -> Self {
-        let Parts { identities, domain_policies, store, blobs, tokens, throttle, settings } = parts;
-        Self { identities, domain_policies, store, blobs, tokens, throttle, settings }
+        let Parts { identities, domain_policies, store, blobs, tokens, throttle, settings, lock } =
+            parts;
+        Self {
+            identities,
+            domain_policies,
+            store,
+            blobs,
+            blob_gate: tokio::sync::RwLock::new(()),
+            npm_publishes: tokio::sync::Semaphore::new(NPM_PUBLISHES_AT_ONCE),
+            tokens,
+            throttle,
+            settings,
+            _lock: lock,
+        }
     }
 
     /// AWS's front door for a signed request: the caller, once the
@@ -140,8 +169,28 @@ impl Service {
         resource_owner: &str,
         resource_policy: Option<&Policy>,
     ) -> OpResult<()> {
-        let principal = &call.caller.principal;
-        let context = self.condition_context(principal, &call.caller.region);
+        let caller = &call.caller;
+        let principal = &caller.principal;
+        let question = (action, resource, resource_owner, resource_policy);
+        self.decide(&call.log, principal, &caller.region, question)
+    }
+
+    /// [`Service::authorize`] for any principal acting in `region`: the
+    /// API's callers, and the principals repository tokens act as. The
+    /// question is (action, resource, resource owner, resource policy).
+    fn decide(
+        &self,
+        log: &Logger,
+        principal: &Principal,
+        region: &str,
+        (action, resource, resource_owner, resource_policy): (
+            &'static str,
+            &str,
+            &str,
+            Option<&Policy>,
+        ),
+    ) -> OpResult<()> {
+        let context = self.condition_context(principal, region);
         let outcome = authorize(&Question {
             principal,
             action,
@@ -150,7 +199,7 @@ impl Service {
             resource_policy,
             context: &context,
         });
-        log_outcome(&call.log, action, resource, outcome)
+        log_outcome(log, &principal.arn, action, resource, outcome)
     }
 
     /// Decides `action` on `resource` (the domain or one of its
@@ -205,14 +254,24 @@ fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
 }
 
 /// Logs a decision; a denial becomes the error to send.
-fn log_outcome(log: &Logger, action: &str, resource: &str, outcome: Outcome) -> OpResult<()> {
+/// An allowed request is routine (debug); a denial says at info who was
+/// refused what, and which statement decided it.
+fn log_outcome(
+    log: &Logger,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    outcome: Outcome,
+) -> OpResult<()> {
     match outcome {
         Outcome::Allowed { by } => {
-            info!(log, "allowed"; "action" => action, "resource" => resource, "decided_by" => by);
+            slog::debug!(log, "allowed"; "action" => action, "resource" => resource,
+                "decided_by" => by);
             Ok(())
         }
         Outcome::Denied { by, error } => {
-            info!(log, "denied"; "action" => action, "resource" => resource,
+            info!(log, "denied"; "principal" => principal, "action" => action,
+                "resource" => resource,
                 "decided_by" => by.unwrap_or_else(|| "no statement allows it".into()));
             Err(error)
         }

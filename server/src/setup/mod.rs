@@ -27,11 +27,12 @@ pub async fn service(
     config: &Config,
     storage: Storage,
     now: DateTime<Utc>,
+    log: &slog::Logger,
 ) -> anyhow::Result<Service> {
-    let Storage { tokens, store, blobs } = storage;
+    let Storage { tokens, store, blobs, lock } = storage;
     let (identities, domain_policies) = iam(config).with_context(|| config.invalid())?;
     seed(store.as_ref(), config, now).await.context("failed to create the configured domains")?;
-    sweep(store.as_ref(), blobs.as_ref()).await?;
+    sweep(store.as_ref(), blobs.as_ref(), log).await?;
     let throttle = match &config.rate_limit {
         Some(limit) => Throttle::new(
             limit.requests_per_second,
@@ -56,6 +57,7 @@ pub async fn service(
         tokens,
         throttle,
         settings,
+        lock,
     }))
 }
 
@@ -66,7 +68,12 @@ pub struct Storage {
     pub tokens: TokenIssuer,
     pub store: Arc<dyn Store>,
     pub blobs: Arc<dyn BlobStore>,
+    /// The data directory's lock, held as long as the service runs.
+    pub lock: Option<std::fs::File>,
 }
+
+/// The lock file in the data directory.
+pub const LOCK_FILE: &str = "lock";
 
 impl Storage {
     /// Everything in memory: nothing outlives the process.
@@ -75,24 +82,59 @@ impl Storage {
             tokens: TokenIssuer::ephemeral()?,
             store: Arc::new(SqliteStore::in_memory()?),
             blobs: Arc::new(MemoryBlobStore::default()),
+            lock: None,
         })
     }
 
     /// Everything in `dir`, created if needed.
+    /// Everything in `dir`, created if needed, which no other server may
+    /// use meanwhile: two would sweep each other's uploads away.
     pub fn in_dir(dir: &std::path::Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create data directory {}", dir.display()))?;
+        let lock = lock(dir)?;
         let tokens = TokenIssuer::load_or_create(dir)?;
         let store = Arc::new(SqliteStore::open(dir)?);
         let blobs = FsBlobStore::open(dir)
             .with_context(|| format!("failed to open the blob store in {}", dir.display()))?;
-        Ok(Self { tokens, store, blobs: Arc::new(blobs) })
+        Ok(Self { tokens, store, blobs: Arc::new(blobs), lock: Some(lock) })
+    }
+}
+
+/// Takes the data directory's lock (`<dir>/lock`, held while the file is
+/// open, released by the OS even after `kill -9`).
+fn lock(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("failed to open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another codeartifact-local is using the data directory {}; stop it, or give this \
+             one another --data-dir",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("failed to lock {}", path.display()))
+        }
     }
 }
 
 /// Removes the bytes no asset refers to: what a crash left between writing
 /// an asset's bytes and committing its metadata, and half-written uploads.
-async fn sweep(store: &dyn Store, blobs: &dyn BlobStore) -> anyhow::Result<()> {
+async fn sweep(store: &dyn Store, blobs: &dyn BlobStore, log: &slog::Logger) -> anyhow::Result<()> {
     let keep = store.blob_hashes().await.context("failed to list the stored assets")?;
-    blobs.sweep(&keep.into_iter().collect()).await.context("failed to sweep the blob store")?;
+    let swept =
+        blobs.sweep(&keep.into_iter().collect()).await.context("failed to sweep the blob store")?;
+    if swept.temp_files + swept.blobs > 0 {
+        slog::warn!(log, "removed what an interrupted upload left behind";
+            "partial_uploads" => swept.temp_files, "unreferenced_blobs" => swept.blobs,
+            "bytes" => swept.bytes);
+    }
     Ok(())
 }
 
@@ -203,6 +245,7 @@ async fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow:
             encryption_key: None,
             tags: Vec::new(),
             repository_count: 0,
+            asset_size_bytes: 0,
         })
         .collect();
     let repositories: Vec<RepositoryRecord> = config
@@ -227,6 +270,48 @@ async fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow:
 mod tests {
     use super::*;
     use crate::config::development;
+
+    #[test]
+    fn a_data_directory_serves_one_server_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Storage::in_dir(dir.path()).unwrap();
+        let err = Storage::in_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("another codeartifact-local is using the data directory"), "{err}");
+        drop(first);
+        Storage::in_dir(dir.path()).expect("the lock goes with the server");
+    }
+
+    /// A session whose configured expiry is years away still gets tokens
+    /// of at most 12 hours with duration 0.
+    #[tokio::test]
+    async fn duration_zero_is_capped_at_twelve_hours() {
+        use chrono::TimeDelta;
+        use codeartifact_api::{ErrorCode, FromQuery, GetAuthorizationTokenRequest, QueryParams};
+        let now = Utc::now();
+        let config = development::config(now);
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        let service = service(&config, Storage::ephemeral().unwrap(), now, &log).await.unwrap();
+        let (identities, _) = iam(&config).unwrap();
+        let principals = identities.principals();
+        let session = principals.iter().find(|p| p.expiration.is_some()).unwrap();
+        let query = QueryParams::parse("domain=demo&duration=0");
+        let input = GetAuthorizationTokenRequest::from_query(&query).unwrap();
+        let call = async |expiration| {
+            let caller = crate::iam::identity::Caller {
+                principal: session.principal.clone(),
+                region: "us-east-1".into(),
+                credential_expiration: Some(expiration),
+            };
+            let call = crate::service::Call { log: log.clone(), caller, now, host: "h".into() };
+            service.get_authorization_token(&call, input.clone()).await
+        };
+        let far = call(now + TimeDelta::days(3650)).await.unwrap();
+        assert_eq!(far.expiration, now.timestamp() + 43_200);
+        let near = call(now + TimeDelta::minutes(20)).await.unwrap();
+        assert_eq!(near.expiration, (now + TimeDelta::minutes(20)).timestamp());
+        let gone = call(now - TimeDelta::seconds(1)).await.unwrap_err();
+        assert_eq!(gone.code, ErrorCode::ExpiredTokenException);
+    }
 
     #[test]
     fn principals_with_the_same_policy_share_one_copy() {

@@ -37,6 +37,8 @@ pub struct DomainRecord {
     pub tags: Vec<(String, String)>,
     /// How many repositories the domain has (computed on read).
     pub repository_count: i64,
+    /// The total size of its package assets (computed on read).
+    pub asset_size_bytes: i64,
 }
 
 /// A repository as stored.
@@ -84,6 +86,8 @@ pub enum StoreError {
     VersionNotFound,
     #[error("the package does not exist")]
     PackageNotFound,
+    #[error("the package's origin controls block versions of this origin")]
+    OriginBlocked,
     #[error("the asset '{0}' already exists with other content")]
     AssetConflict(String),
     #[error("storage failed: {0:#}")]
@@ -168,6 +172,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A package with all its versions, their assets and its dist-tags.
     async fn package(&self, key: &PackageKey) -> Result<Option<PackageView>, StoreError>;
 
+    /// A package's own record (name, origin controls), without versions.
+    async fn package_record(&self, key: &PackageKey) -> Result<Option<PackageRecord>, StoreError>;
+
     /// One version with its assets.
     async fn version(
         &self,
@@ -177,6 +184,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Stores a version and its assets in one transaction (creating the
     /// package if needed), then points `dist_tags` at it. Refused:
+    /// [`StoreError::OriginBlocked`] when the package's origin controls
+    /// block a version of this origin (published, or from upstream),
     /// [`StoreError::VersionExists`] for an exclusive version that exists,
     /// [`StoreError::AssetConflict`] for an asset of the same name and other
     /// bytes, [`StoreError::RepositoryNotFound`].
@@ -205,6 +214,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every blob an asset refers to, for sweeping the others at start.
     async fn blob_hashes(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Those of `candidates` that no asset refers to.
+    async fn unreferenced_blobs(&self, candidates: &[String]) -> Result<Vec<String>, StoreError>;
 
     /// A repository's packages that pass `filter`, in (format, namespace,
     /// name) order, after `page.after` (a [`PackageListing::position`]).

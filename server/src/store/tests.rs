@@ -14,6 +14,7 @@ fn domain(name: &str) -> DomainRecord {
         encryption_key: Some("alias/key".into()),
         tags: vec![("team".into(), "build".into())],
         repository_count: 0,
+        asset_size_bytes: 0,
     }
 }
 
@@ -503,6 +504,35 @@ async fn batches_check_each_version_and_report_it() {
         assert_eq!(blobs, ["bb", "cc"]);
         assert_eq!(store.package(&key).await.unwrap(), None);
         assert!(matches!(store.delete_package(&key).await, Err(StoreError::PackageNotFound)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn origin_controls_are_decided_in_the_write() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "pkg");
+        // Retained from upstream first: published versions are refused.
+        let mut retained = new_version("1.0.0", vec![asset("p-1.tgz", "aa")], false);
+        retained.origin = Origin::FROM_UPSTREAM;
+        retained.version.origin = "up".into();
+        store.put_version(&key, &retained).await.unwrap();
+        let published = new_version("2.0.0", vec![asset("p-2.tgz", "bb")], true);
+        assert!(matches!(
+            store.put_version(&key, &published).await,
+            Err(StoreError::OriginBlocked)
+        ));
+        let record = store.package_record(&key).await.unwrap().unwrap();
+        assert_eq!(record.origin, Origin::FROM_UPSTREAM);
+        // Published first: versions from upstream are refused.
+        let other = package_key("r1", "other");
+        store.put_version(&other, &published).await.unwrap();
+        let mut late = retained.clone();
+        late.version.version = "3.0.0".into();
+        assert!(matches!(store.put_version(&other, &late).await, Err(StoreError::OriginBlocked)));
+        assert_eq!(store.version(&other, "3.0.0").await.unwrap(), None);
     })
     .await;
 }

@@ -30,8 +30,7 @@ use serde::Deserialize;
 use slog::Logger;
 
 use crate::endpoint::Endpoint;
-use crate::service::{Admitted, EndpointError, Service};
-use crate::store::blob::BlobRead;
+use crate::service::{Admitted, AssetBytes, EndpointError, Service};
 
 /// The user name pip and twine send with the token as password.
 const BASIC_USER: &str = "aws";
@@ -116,6 +115,9 @@ struct Request<'a> {
     base: String,
     /// Below the endpoint, by decoded segment.
     segments: Vec<&'a str>,
+    /// Whether the path ended with `/`, which the router's segments do not
+    /// show (PEP 503's URLs end with one).
+    trailing_slash: bool,
     body: Option<StreamingBody>,
     now: i64,
 }
@@ -133,7 +135,7 @@ async fn answer(
     let token = presented_token(request.headers());
     let who = match service.admit_to_repository(&rqctx.log, token.as_deref(), &endpoint).await {
         Ok(who) => who,
-        Err(e) => return failure(endpoint.format, &e),
+        Err(e) => return failure(endpoint.format, &Refusal::Service(e)),
     };
     let base = format!("{}{}", service.base_url(&super::host(rqctx)), endpoint.path());
     let segments = path.rest.iter().map(String::as_str).collect();
@@ -145,49 +147,89 @@ async fn answer(
         who,
         base,
         segments,
+        trailing_slash: request.uri().path().ends_with('/'),
         body,
         now: chrono::Utc::now().timestamp(),
     };
     let result = match endpoint.format {
         PackageFormat::Npm => npm::serve(request).await,
         PackageFormat::Pypi => pypi::serve(request).await,
-        _ => Err(EndpointError::NotFound(format!(
+        _ => Err(Refusal::Service(EndpointError::NotFound(format!(
             "This server does not serve {} packages at repository endpoints yet",
             endpoint.format
-        ))),
+        )))),
     };
     result.unwrap_or_else(|e| failure(endpoint.format, &e))
+}
+
+/// Why an adapter did not answer: the service refused, or the protocol
+/// itself does (a method the path does not take, a representation the
+/// client does not accept).
+#[derive(Debug)]
+enum Refusal {
+    Service(EndpointError),
+    /// The methods the path takes, for `Allow`.
+    MethodNotAllowed(&'static str),
+    NotAcceptable(&'static str),
+}
+
+impl From<EndpointError> for Refusal {
+    fn from(e: EndpointError) -> Self {
+        Refusal::Service(e)
+    }
+}
+
+type Answer = Result<Response<Body>, Refusal>;
+
+/// The status of each refusal, as the package managers understand it.
+fn status(refusal: &Refusal) -> (StatusCode, &str) {
+    let status = match refusal {
+        Refusal::Service(e) => match e {
+            EndpointError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            EndpointError::Forbidden(_) => StatusCode::FORBIDDEN,
+            EndpointError::NotFound(_) => StatusCode::NOT_FOUND,
+            EndpointError::Conflict(_) => StatusCode::CONFLICT,
+            EndpointError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            EndpointError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            // A 5xx, which twine retries five times at once: only for what
+            // really failed here.
+            EndpointError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+        Refusal::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+        Refusal::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+    };
+    let message = match refusal {
+        Refusal::Service(e) => e.message(),
+        Refusal::MethodNotAllowed(_) => "This method is not allowed here",
+        Refusal::NotAcceptable(acceptable) => acceptable,
+    };
+    (status, message)
 }
 
 /// An error in the shape each package manager prints: npm shows the
 /// `error` member of a JSON body; pip and twine show the status line (and
 /// twine, with `--verbose`, the body as text).
-fn failure(format: PackageFormat, e: &EndpointError) -> Response<Body> {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+fn failure(format: PackageFormat, refusal: &Refusal) -> Response<Body> {
+    let (status, message) = status(refusal);
     let mut response = match format {
-        PackageFormat::Npm => json(status, serde_json::json!({ "error": e.message() }).to_string()),
-        _ => text(status, e.message()),
+        PackageFormat::Npm => json(status, serde_json::json!({ "error": message }).to_string()),
+        _ => text(status, message),
     };
     let headers = response.headers_mut();
-    match e {
-        EndpointError::Unauthorized(_) => {
+    match refusal {
+        Refusal::Service(EndpointError::Unauthorized(_)) => {
             for challenge in
                 [format!("Bearer realm=\"{REALM}\""), format!("Basic realm=\"{REALM}\"")]
             {
                 headers.append(WWW_AUTHENTICATE, HeaderValue::from_str(&challenge).expect("ASCII"));
             }
         }
-        EndpointError::MethodNotAllowed(allow) => {
+        Refusal::MethodNotAllowed(allow) => {
             headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
         }
         _ => {}
     }
     response
-}
-
-/// A 405 naming the methods the path takes.
-fn not_allowed(allow: &'static str) -> EndpointError {
-    EndpointError::MethodNotAllowed(allow)
 }
 
 /// The token in `Authorization`: `Bearer <token>`, or `Basic` with user
@@ -251,7 +293,7 @@ fn respond(
 /// An asset's bytes, streamed from the blob store: a 1 GiB wheel never sits
 /// in memory. A task reads ahead a few chunks into a channel; the body
 /// drains it.
-fn download(blob: BlobRead, content_type: &'static str) -> Response<Body> {
+fn download(blob: AssetBytes, content_type: &'static str) -> Response<Body> {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let size = blob.size;
     let mut stream = blob.chunks;

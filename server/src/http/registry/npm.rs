@@ -9,35 +9,38 @@ use dropshot::Body;
 use http::header::ACCEPT;
 use http::{Method, Response, StatusCode};
 
-use super::{collect, download, header, json, not_allowed, Request};
-use crate::service::{EndpointError, EndpointResult, NpmPackage};
+use super::{collect, download, header, json, Answer, Refusal, Request};
+use crate::service::{EndpointError, NpmPackage};
 
 /// The largest dist-tag body: a JSON string holding a version.
 const MAX_TAG_BODY: u64 = 64 * 1024;
 
-pub(super) async fn serve(r: Request<'_>) -> EndpointResult<Response<Body>> {
+pub(super) async fn serve(r: Request<'_>) -> Answer {
     let route = match wire::route(&r.segments) {
         Ok(route) => route,
         Err(RouteError::Name(e)) if r.method != Method::GET => {
-            return Err(EndpointError::BadRequest(e.to_string()))
+            return Err(EndpointError::BadRequest(e.to_string()).into())
         }
-        Err(e) => return Err(EndpointError::NotFound(e.to_string())),
+        Err(e) => return Err(EndpointError::NotFound(e.to_string()).into()),
     };
     let (service, log, who) = (r.service, r.log, &r.who);
     match (r.method.clone(), route) {
         (Method::GET, Route::Ping) => Ok(json(StatusCode::OK, "{}")),
-        (Method::GET, Route::Whoami) => Ok(json(
-            StatusCode::OK,
-            serde_json::json!({ "username": who.principal.arn }).to_string(),
-        )),
+        (Method::GET, Route::Whoami) => {
+            let username = who.principal_arn();
+            Ok(json(StatusCode::OK, serde_json::json!({ "username": username }).to_string()))
+        }
         (Method::GET, Route::Package(name)) => {
             let package = service.npm_package(log, who, &name).await?;
             let abbreviated = wire::wants_abbreviated(header(r.headers, ACCEPT));
             Ok(document(&r.base, &package, abbreviated))
         }
         (Method::PUT, Route::Package(name)) => {
-            // The tarball arrives base64-encoded inside the JSON document.
-            let limit = service.max_asset_size() / 3 * 4 + (16 << 20);
+            // Decided before the document is read: a refused one is never
+            // buffered. The tarball arrives base64-encoded inside the JSON.
+            service.npm_may_publish(log, who, &name)?;
+            let _slot = service.npm_publish_slot().await;
+            let limit = (service.max_asset_size() / 3).saturating_mul(4).saturating_add(16 << 20);
             let body = collect(r.body, limit).await?;
             let version = service.npm_publish(log, who, &name, body, r.now).await?;
             let answer = serde_json::json!({ "ok": true, "id": name.full(), "version": version });
@@ -51,20 +54,22 @@ pub(super) async fn serve(r: Request<'_>) -> EndpointResult<Response<Body>> {
             let tags = service.npm_dist_tags(log, who, &name).await?;
             Ok(tags_answer(&tags))
         }
+        // Changing a tag needs no read permission, so the answer does not
+        // read the tags back.
         (Method::PUT, Route::DistTag { package, tag }) => {
             let body = collect(r.body, MAX_TAG_BODY).await?;
             service.npm_set_dist_tag(log, who, &package, &tag, &body, r.now).await?;
-            Ok(tags_answer(&service.npm_dist_tags(log, who, &package).await?))
+            Ok(json(StatusCode::OK, r#"{"ok":true}"#))
         }
         (Method::DELETE, Route::DistTag { package, tag }) => {
             service.npm_remove_dist_tag(log, who, &package, &tag).await?;
-            Ok(tags_answer(&service.npm_dist_tags(log, who, &package).await?))
+            Ok(json(StatusCode::OK, r#"{"ok":true}"#))
         }
         (_, Route::Ping | Route::Whoami | Route::Tarball { .. } | Route::DistTags(_)) => {
-            Err(not_allowed("GET"))
+            Err(Refusal::MethodNotAllowed("GET"))
         }
-        (_, Route::Package(_)) => Err(not_allowed("GET, PUT")),
-        (_, Route::DistTag { .. }) => Err(not_allowed("PUT, DELETE")),
+        (_, Route::Package(_)) => Err(Refusal::MethodNotAllowed("GET, PUT")),
+        (_, Route::DistTag { .. }) => Err(Refusal::MethodNotAllowed("PUT, DELETE")),
     }
 }
 

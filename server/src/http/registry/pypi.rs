@@ -9,16 +9,20 @@ use futures::TryStreamExt as _;
 use http::header::{ACCEPT, CONTENT_TYPE, LOCATION, VARY};
 use http::{HeaderValue, Method, Response, StatusCode};
 
-use super::{download, header, not_allowed, respond, Request};
-use crate::service::{EndpointError, EndpointResult};
+use super::{download, header, respond, Answer, Refusal, Request};
+use crate::service::EndpointError;
 
 /// Room for the form's text fields around the file, which twine sends
 /// first; `max_asset_size` bounds the file itself.
 const FORM_OVERHEAD: u64 = 16 << 20;
 
-pub(super) async fn serve(r: Request<'_>) -> EndpointResult<Response<Body>> {
+pub(super) async fn serve(r: Request<'_>) -> Answer {
     let (service, log, who) = (r.service, r.log, &r.who);
     match (r.method.clone(), r.segments.as_slice()) {
+        // PEP 503's URLs end with `/`; the index's links are relative to it.
+        (Method::GET, ["simple"] | ["simple", ""]) if !r.trailing_slash => {
+            Ok(redirect(&format!("{}simple/", r.base)))
+        }
         (Method::GET, ["simple"] | ["simple", ""]) => {
             let flavor = flavor(&r)?;
             let projects = service.pypi_projects(log, who).await?;
@@ -27,7 +31,7 @@ pub(super) async fn serve(r: Request<'_>) -> EndpointResult<Response<Body>> {
         }
         (Method::GET, ["simple", project] | ["simple", project, ""]) => {
             let normalized = wire::normalize(project);
-            if *project != normalized {
+            if *project != normalized || !r.trailing_slash {
                 // PEP 503: one URL per project, the normalized name's.
                 let location = format!("{}simple/{normalized}/", r.base);
                 return Ok(redirect(&location));
@@ -68,31 +72,41 @@ pub(super) async fn serve(r: Request<'_>) -> EndpointResult<Response<Body>> {
                 )
             })?;
             let Some(body) = r.body else {
-                return Err(EndpointError::BadRequest("no body".into()));
+                return Err(EndpointError::BadRequest("no body".into()).into());
             };
             let limit = service.max_asset_size().saturating_add(FORM_OVERHEAD);
             let constraints =
                 multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit));
             let stream = body.into_stream().map_err(|e| std::io::Error::other(e.external_message));
             let form = multer::Multipart::with_constraints(stream, boundary, constraints);
-            service.pypi_upload(log, who, form, r.now).await?;
+            let mut receiver = service.pypi_receiver(log, who);
+            let upload = wire::read_upload(form, &mut receiver).await.map_err(upload_error)?;
+            service.pypi_upload(log, who, upload, receiver, r.now).await?;
             Ok(respond(StatusCode::OK, "text/plain; charset=utf-8", "OK\n"))
         }
-        (Method::GET, _) => Err(EndpointError::NotFound("Not found".into())),
-        (_, [] | [""]) => Err(not_allowed("POST")),
-        _ => Err(not_allowed("GET")),
+        (Method::GET, _) => Err(EndpointError::NotFound("Not found".into()).into()),
+        (_, [] | [""]) => Err(Refusal::MethodNotAllowed("POST")),
+        _ => Err(Refusal::MethodNotAllowed("GET")),
     }
 }
 
-/// The representation the client asked for: HTML or JSON, else a 406.
-fn flavor(r: &Request<'_>) -> EndpointResult<Flavor> {
-    wire::negotiate(header(r.headers, ACCEPT)).ok_or_else(|| {
-        EndpointError::NotAcceptable(
-            "Acceptable: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html, \
-             text/html"
-                .into(),
-        )
+/// A form that could not be read, as twine shows it.
+fn upload_error(e: wire::UploadError) -> Refusal {
+    let message = e.to_string();
+    Refusal::Service(match e.status() {
+        403 => EndpointError::Forbidden(message),
+        413 => EndpointError::TooLarge(message),
+        500 => EndpointError::Internal,
+        _ => EndpointError::BadRequest(message),
     })
+}
+
+/// The representation the client asked for: HTML or JSON, else a 406.
+fn flavor(r: &Request<'_>) -> Result<Flavor, Refusal> {
+    wire::negotiate(header(r.headers, ACCEPT)).ok_or(Refusal::NotAcceptable(
+        "Acceptable: application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html, \
+         text/html",
+    ))
 }
 
 fn page(flavor: Flavor, body: String) -> Response<Body> {

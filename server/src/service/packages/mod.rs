@@ -1,10 +1,11 @@
 //! Packages at the repository endpoints, with CodeArtifact's semantics:
 //! who may read and publish (the token acts as the principal that got it),
 //! where a read looks (the repository, then its upstreams), what a read
-//! from upstream leaves behind (the version is retained downstream), and
-//! what cannot be replaced (a published version or file). The package
-//! managers' adapters ([`crate::http::registry`]) translate their protocols
-//! into these calls; [`npm`] and [`pypi`] hold what differs per format.
+//! from upstream leaves behind (the version is retained downstream), what
+//! the origin controls allow, and what cannot be replaced (a published
+//! version or file). The package managers' adapters
+//! ([`crate::http::registry`]) translate their protocols into these calls;
+//! [`npm`] and [`pypi`] hold what differs per format.
 
 mod npm;
 mod pypi;
@@ -16,18 +17,21 @@ use slog::{error, info, Logger};
 
 use super::Service;
 use crate::endpoint::Endpoint;
-use crate::iam::access::{authorize, Outcome, Question};
 use crate::iam::actions::READ_FROM_REPOSITORY;
 use crate::iam::arn;
 use crate::iam::identity::Principal;
 use crate::store::blob::BlobRead;
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, PackageView, RepositoryRecord, StoreError,
-    VersionRecord,
+    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, RepositoryRecord,
+    StoreError, VersionRecord,
 };
 
 pub use npm::{NpmPackage, NpmVersion};
-pub use pypi::{PypiFile, PypiProject};
+pub use pypi::{PypiFile, PypiProject, PypiReceiver};
+
+/// An asset's bytes as they are read from storage: their size, and their
+/// content in chunks.
+pub type AssetBytes = BlobRead;
 
 /// How many repositories one read may search: the repository and its
 /// upstreams, transitively (CodeArtifact's limit).
@@ -36,49 +40,38 @@ const MAX_SEARCHED: usize = 25;
 /// A request let in: whom its token acts as, where, and in which repository.
 #[derive(Debug, Clone)]
 pub struct Admitted {
-    pub principal: Arc<Principal>,
+    principal: Arc<Principal>,
     /// The region the token was requested in.
-    pub region: String,
-    pub repository: RepositoryRecord,
-    pub format: PackageFormat,
+    region: String,
+    repository: RepositoryRecord,
+    format: PackageFormat,
+}
+
+impl Admitted {
+    /// The ARN of the principal the token was issued to.
+    pub fn principal_arn(&self) -> &str {
+        &self.principal.arn
+    }
 }
 
 /// Why a request to a repository endpoint failed; each adapter answers it
-/// in its own protocol's shape.
+/// in its own protocol's shape and status.
 #[derive(Debug, PartialEq, Eq)]
 pub enum EndpointError {
-    /// No usable token (401, with the package managers' challenges).
+    /// No usable token (the adapters add the package managers' challenges).
     Unauthorized(String),
-    /// The principal may not do this (403); the log says which statement.
+    /// The principal may not do this; the log says which statement decided.
     Forbidden(String),
     NotFound(String),
-    /// Immutability, origin controls, an upstream's version (409).
+    /// Immutability, origin controls, an upstream's version.
     Conflict(String),
     BadRequest(String),
     TooLarge(String),
-    /// The path takes other methods, which it names (405, with `Allow`).
-    MethodNotAllowed(&'static str),
-    /// The client accepts no representation this server has (406).
-    NotAcceptable(String),
     /// The store or the disk failed; the details are in the log.
     Internal,
 }
 
 impl EndpointError {
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Unauthorized(_) => 401,
-            Self::Forbidden(_) => 403,
-            Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
-            Self::BadRequest(_) => 400,
-            Self::TooLarge(_) => 413,
-            Self::MethodNotAllowed(_) => 405,
-            Self::NotAcceptable(_) => 406,
-            Self::Internal => 500,
-        }
-    }
-
     pub fn message(&self) -> &str {
         match self {
             Self::Unauthorized(m)
@@ -86,9 +79,7 @@ impl EndpointError {
             | Self::NotFound(m)
             | Self::Conflict(m)
             | Self::BadRequest(m)
-            | Self::TooLarge(m)
-            | Self::NotAcceptable(m) => m,
-            Self::MethodNotAllowed(_) => "This method is not allowed here",
+            | Self::TooLarge(m) => m,
             Self::Internal => "An internal error occurred. Try the request again.",
         }
     }
@@ -102,18 +93,66 @@ fn internal(log: &Logger, e: impl std::fmt::Display) -> EndpointError {
     EndpointError::Internal
 }
 
-/// A package found for a read: where, and everything stored there.
+/// A version as the search found it: in which repository, and that
+/// repository's package record.
 #[derive(Debug)]
-struct Found {
-    /// The repository that holds it.
+struct Located {
     repository: String,
-    view: PackageView,
+    package: PackageRecord,
+    version: VersionRecord,
+}
+
+/// The repositories a read of one repository searches: itself, then each
+/// upstream in its configured order, depth first, each once, at most
+/// [`MAX_SEARCHED`]. The reader decides, repository by repository, whether
+/// to go on below it ([`Walk::descend`]).
+struct Walk {
+    stack: Vec<RepositoryRecord>,
+    visited: Vec<String>,
+}
+
+impl Walk {
+    fn from(start: &RepositoryRecord) -> Self {
+        Self { stack: vec![start.clone()], visited: Vec::new() }
+    }
+
+    /// The next repository to look in.
+    fn next(&mut self) -> Option<RepositoryRecord> {
+        while let Some(repository) = self.stack.pop() {
+            if self.visited.len() >= MAX_SEARCHED {
+                return None;
+            }
+            if !self.visited.contains(&repository.name) {
+                self.visited.push(repository.name.clone());
+                return Some(repository);
+            }
+        }
+        None
+    }
+
+    /// Looks in `repository`'s upstreams next, in their order.
+    async fn descend(
+        &mut self,
+        service: &Service,
+        log: &Logger,
+        repository: &RepositoryRecord,
+    ) -> EndpointResult<()> {
+        let (owner, domain) = (&repository.domain_owner, &repository.domain_name);
+        for name in repository.upstreams.iter().rev() {
+            let found = service.store.repository(owner, domain, name).await;
+            if let Some(upstream) = found.map_err(|e| internal(log, e))? {
+                self.stack.push(upstream);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Service {
     /// Checks `token` (if any) for the endpoint's domain, then that the
     /// repository exists. The token comes first: without one, a caller
-    /// learns nothing about which repositories exist.
+    /// learns nothing about which repositories exist; and a principal that
+    /// may not read the repository learns that, not whether it exists.
     pub async fn admit_to_repository(
         &self,
         log: &Logger,
@@ -145,15 +184,19 @@ impl Service {
                 "The principal this token was issued to no longer exists".into(),
             ));
         };
-        let found =
-            self.store.repository(endpoint.owner, endpoint.domain, endpoint.repository).await;
-        let repository = match found {
+        let found = self.store.repository(endpoint.owner, endpoint.domain, endpoint.repository);
+        let repository = match found.await {
             Ok(Some(repository)) => repository,
             Ok(None) => {
+                let (owner, domain, name) = (endpoint.owner, endpoint.domain, endpoint.repository);
+                let resource = arn::repository(&claims.region, owner, domain, name);
+                let policy = self.domain_policies.policy(owner, domain, &claims.region);
+                let question = (READ_FROM_REPOSITORY, resource.as_str(), owner, policy);
+                self.decide(log, principal, &claims.region, question)
+                    .map_err(|e| EndpointError::Forbidden(e.message))?;
                 return Err(EndpointError::NotFound(format!(
-                    "Repository '{}' does not exist in domain '{}'",
-                    endpoint.repository, endpoint.domain
-                )))
+                    "Repository '{name}' does not exist in domain '{domain}'"
+                )));
             }
             Err(e) => return Err(internal(log, e)),
         };
@@ -178,28 +221,9 @@ impl Service {
     ) -> EndpointResult<()> {
         let r = &who.repository;
         let policy = self.domain_policies.policy(&r.domain_owner, &r.domain_name, &who.region);
-        let context = self.condition_context(&who.principal, &who.region);
-        let outcome = authorize(&Question {
-            principal: &who.principal,
-            action,
-            resource,
-            resource_owner: &r.domain_owner,
-            resource_policy: policy,
-            context: &context,
-        });
-        match outcome {
-            Outcome::Allowed { by } => {
-                slog::debug!(log, "allowed"; "action" => action, "resource" => resource,
-                    "decided_by" => by);
-                Ok(())
-            }
-            Outcome::Denied { by, error } => {
-                info!(log, "denied"; "action" => action, "resource" => resource,
-                    "principal" => &who.principal.arn,
-                    "decided_by" => by.unwrap_or_else(|| "no statement allows it".into()));
-                Err(EndpointError::Forbidden(error.message))
-            }
-        }
+        let question = (action, resource, r.domain_owner.as_str(), policy);
+        self.decide(log, &who.principal, &who.region, question)
+            .map_err(|e| EndpointError::Forbidden(e.message))
     }
 
     /// `codeartifact:ReadFromRepository` on the repository.
@@ -209,7 +233,7 @@ impl Service {
         self.authorize_endpoint(log, who, READ_FROM_REPOSITORY, &resource)
     }
 
-    /// `codeartifact:PublishPackageVersion` (or `action`) on the package.
+    /// `action` (publishing, tagging) on the package.
     fn authorize_package(
         &self,
         log: &Logger,
@@ -229,58 +253,62 @@ impl Service {
         self.authorize_endpoint(log, who, action, &resource)
     }
 
-    /// The repositories a read of `start` searches, in order: `start`, then
-    /// each upstream in its configured order, depth first, each once, at
-    /// most [`MAX_SEARCHED`].
-    async fn search_order(
-        &self,
-        log: &Logger,
-        start: &RepositoryRecord,
-    ) -> EndpointResult<Vec<String>> {
-        let mut order = vec![start.name.clone()];
-        let mut stack: Vec<String> = start.upstreams.iter().rev().cloned().collect();
-        while let Some(name) = stack.pop() {
-            if order.len() >= MAX_SEARCHED {
-                break;
-            }
-            if order.contains(&name) {
-                continue;
-            }
-            let found = self.store.repository(&start.domain_owner, &start.domain_name, &name).await;
-            let Some(repository) = found.map_err(|e| internal(log, e))? else { continue };
-            stack.extend(repository.upstreams.iter().rev().cloned());
-            order.push(name);
-        }
-        Ok(order)
-    }
-
-    /// The package in each repository a read searches that has it, in search
-    /// order. A package published to the repository itself blocks its
-    /// upstreams (its origin controls), as on CodeArtifact.
+    /// The package in each repository a read searches that has it, in
+    /// search order, not below one whose origin controls block upstream
+    /// versions of it.
     async fn find(
         &self,
         log: &Logger,
         who: &Admitted,
         key: &PackageKey,
-    ) -> EndpointResult<Vec<Found>> {
+    ) -> EndpointResult<Vec<PackageView>> {
         let mut found = Vec::new();
-        for repository in self.search_order(log, &who.repository).await? {
-            let here = key.in_repository(&repository);
-            let view = self.store.package(&here).await.map_err(|e| internal(log, e))?;
-            let Some(view) = view else { continue };
-            let blocks_upstreams =
-                repository == who.repository.name && !view.package.origin.upstream;
-            found.push(Found { repository, view });
-            if blocks_upstreams {
-                break;
+        let mut walk = Walk::from(&who.repository);
+        while let Some(repository) = walk.next() {
+            let view = self.store.package(&key.in_repository(&repository.name)).await;
+            let view = view.map_err(|e| internal(log, e))?;
+            let takes_upstream = view.as_ref().is_none_or(|v| v.package.origin.upstream);
+            found.extend(view);
+            if takes_upstream {
+                walk.descend(self, log, &repository).await?;
             }
         }
         Ok(found)
     }
 
-    /// Refuses a publish of `version` to `key`'s repository when the package
-    /// takes no published versions there, or when an upstream repository
-    /// already has that version (CodeArtifact's 409s).
+    /// The first repository of the search that has `version`, with the
+    /// version, by point lookups: what serving one asset needs, without
+    /// reading the rest of the package.
+    async fn locate(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        key: &PackageKey,
+        version: &str,
+    ) -> EndpointResult<Option<Located>> {
+        let mut walk = Walk::from(&who.repository);
+        while let Some(repository) = walk.next() {
+            let here = key.in_repository(&repository.name);
+            let record = self.store.package_record(&here).await.map_err(|e| internal(log, e))?;
+            if let Some(package) = record {
+                let found = self.store.version(&here, version).await;
+                if let Some(version) = found.map_err(|e| internal(log, e))? {
+                    return Ok(Some(Located { repository: repository.name, package, version }));
+                }
+                if !package.origin.upstream {
+                    continue;
+                }
+            }
+            walk.descend(self, log, &repository).await?;
+        }
+        Ok(None)
+    }
+
+    /// Refuses a publish of a new `version` to the admitted repository when
+    /// the package there takes no published versions (its origin
+    /// controls), or when a repository the search reaches already has it
+    /// (CodeArtifact's 409s). A version already in the repository is the
+    /// caller's to judge (npm refuses it, PyPI may add files).
     async fn check_publishable(
         &self,
         log: &Logger,
@@ -288,27 +316,24 @@ impl Service {
         key: &PackageKey,
         version: &str,
     ) -> EndpointResult<()> {
-        let here = self.store.package(key).await.map_err(|e| internal(log, e))?;
-        if here.as_ref().is_some_and(|v| !v.package.origin.publish) {
+        let here = self.store.package_record(key).await.map_err(|e| internal(log, e))?;
+        if here.as_ref().is_some_and(|p| !p.origin.publish) {
             return Err(EndpointError::Conflict(format!(
                 "Package '{}' in repository '{}' takes its versions from upstream repositories; \
                  its origin controls block publishing",
                 key.name, key.repository
             )));
         }
-        for repository in self.search_order(log, &who.repository).await?.into_iter().skip(1) {
-            let upstream = key.in_repository(&repository);
-            let found =
-                self.store.version(&upstream, version).await.map_err(|e| internal(log, e))?;
-            if found.is_some() {
-                return Err(EndpointError::Conflict(format!(
+        match self.locate(log, who, key, version).await? {
+            Some(Located { repository, .. }) if repository != key.repository => {
+                Err(EndpointError::Conflict(format!(
                     "Version {version} of package '{}' already exists in upstream repository \
                      '{repository}'",
                     key.name
-                )));
+                )))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The bytes of an asset of `version`, from the first repository of the
@@ -322,33 +347,29 @@ impl Service {
         version: &str,
         asset: &str,
         now: i64,
-    ) -> EndpointResult<(AssetRecord, BlobRead)> {
+    ) -> EndpointResult<(AssetRecord, AssetBytes)> {
         let not_found = || {
             EndpointError::NotFound(format!(
                 "Version {version} of '{}' has no asset {asset}",
                 key.name
             ))
         };
-        for found in self.find(log, who, key).await? {
-            let Some(record) = found.view.versions.iter().find(|v| v.version == version) else {
-                continue;
-            };
-            if !is_installable(record) {
-                return Err(not_found());
-            }
-            let Some(file) = record.assets.iter().find(|a| a.name == asset) else {
-                return Err(not_found());
-            };
-            if found.repository != who.repository.name {
-                self.retain(log, who, key, &found, record, now).await?;
-            }
-            let bytes = self.blobs.open(&file.sha256).await.map_err(|e| internal(log, e))?;
-            let Some(bytes) = bytes else {
-                return Err(internal(log, format!("the blob {} is missing", file.sha256)));
-            };
-            return Ok((file.clone(), bytes));
+        let Some(located) = self.locate(log, who, key, version).await? else {
+            return Err(not_found());
+        };
+        if !is_installable(&located.version) {
+            return Err(not_found());
         }
-        Err(not_found())
+        let found = located.version.assets.iter().find(|a| a.name == asset).cloned();
+        let Some(file) = found else { return Err(not_found()) };
+        if located.repository != who.repository.name {
+            self.retain(log, who, key, located, now).await?;
+        }
+        let bytes = self.blobs.open(&file.sha256).await.map_err(|e| internal(log, e))?;
+        let Some(bytes) = bytes else {
+            return Err(internal(log, format!("the blob {} is missing", file.sha256)));
+        };
+        Ok((file, bytes))
     }
 
     /// Keeps a version found upstream in the requested repository, as
@@ -359,32 +380,47 @@ impl Service {
         log: &Logger,
         who: &Admitted,
         key: &PackageKey,
-        found: &Found,
-        version: &VersionRecord,
+        located: Located,
         now: i64,
     ) -> EndpointResult<()> {
         let here = key.in_repository(&who.repository.name);
+        let Located { repository: from, package, version } = located;
+        let name = version.version.clone();
         let new = NewVersion {
-            display_name: found.view.package.display_name.clone(),
+            display_name: package.display_name,
             origin: Origin::FROM_UPSTREAM,
-            version: VersionRecord {
-                origin: found.repository.clone(),
-                published_time: now,
-                ..version.clone()
-            },
+            version: VersionRecord { origin: from.clone(), published_time: now, ..version },
             exclusive: false,
             dist_tags: Vec::new(),
         };
+        let _adding_references = self.blob_gate.read().await;
         match self.store.put_version(&here, &new).await {
             Ok(_) => {
                 info!(log, "retained a version from upstream"; "package" => &key.name,
-                    "version" => &version.version, "from" => &found.repository,
-                    "repository" => &who.repository.name);
+                    "version" => &name, "from" => &from, "repository" => &who.repository.name);
                 Ok(())
             }
-            // Retained by a request running at the same time.
-            Err(StoreError::AssetConflict(_)) | Err(StoreError::VersionExists) => Ok(()),
+            // Retained by a request running at the same time, or kept out
+            // by origin controls that changed meanwhile: served, not kept.
+            Err(StoreError::AssetConflict(_) | StoreError::OriginBlocked) => Ok(()),
             Err(e) => Err(internal(log, e)),
+        }
+    }
+
+    /// Removes those of `candidates` that no asset names (a publish that
+    /// lost a race, a dispose, a delete), after any publish between its
+    /// blob's commit and its metadata's. A failure only leaves bytes the
+    /// next start sweeps.
+    async fn remove_unreferenced_blobs(&self, log: &Logger, candidates: &[String]) {
+        let _removing = self.blob_gate.write().await;
+        let unreferenced = match self.store.unreferenced_blobs(candidates).await {
+            Ok(unreferenced) => unreferenced,
+            Err(e) => return error!(log, "failed to check blobs"; "error" => e.to_string()),
+        };
+        for sha256 in unreferenced {
+            if let Err(e) = self.blobs.remove(&sha256).await {
+                error!(log, "failed to remove a blob"; "sha256" => &sha256, "error" => e.to_string());
+            }
         }
     }
 
@@ -402,6 +438,27 @@ impl Service {
     }
 }
 
+/// The versions package managers list, merged over the repositories found
+/// (in search order): the first repository that has a version decides it,
+/// whatever its status there, so a version unlisted downstream is not
+/// listed from upstream either. Only Published versions are listed.
+fn listed_versions(found: &[PackageView]) -> Vec<&VersionRecord> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut listed = Vec::new();
+    for view in found {
+        for v in &view.versions {
+            if seen.contains(&v.version.as_str()) {
+                continue;
+            }
+            seen.push(&v.version);
+            if v.status == STATUS_PUBLISHED {
+                listed.push(v);
+            }
+        }
+    }
+    listed
+}
+
 /// A fresh revision for a version that was published or changed: opaque,
 /// unique, as CodeArtifact's are.
 fn new_revision() -> String {
@@ -409,15 +466,10 @@ fn new_revision() -> String {
 }
 
 /// Whether package managers may install a version: Published and Unlisted
-/// ones (Unlisted only by exact version, which the listings see to).
+/// ones (Unlisted only by exact version: the listings leave it out).
 fn is_installable(v: &VersionRecord) -> bool {
     matches!(v.status.as_str(), STATUS_PUBLISHED | STATUS_UNLISTED)
 }
 
 const STATUS_PUBLISHED: &str = "Published";
 const STATUS_UNLISTED: &str = "Unlisted";
-
-/// The status a version is listed with to package managers: Published only.
-fn is_listed(v: &VersionRecord) -> bool {
-    v.status == STATUS_PUBLISHED
-}

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use slog::{info, Logger};
 
 use super::{
-    internal, is_listed, Admitted, EndpointError, EndpointResult, Service, STATUS_PUBLISHED,
+    internal, listed_versions, Admitted, AssetBytes, EndpointError, EndpointResult, Service,
+    STATUS_PUBLISHED,
 };
 use crate::iam::actions::{PUBLISH_PACKAGE_VERSION, PUT_PACKAGE_METADATA};
-use crate::store::blob::BlobRead;
 use crate::store::{
     AssetRecord, NewVersion, Origin, PackageKey, StoreError, VersionRecord, ORIGIN_PUBLISHED,
 };
@@ -68,28 +68,25 @@ impl Service {
         let mut versions: Vec<NpmVersion> = Vec::new();
         let mut readmes: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut tags: BTreeMap<String, (String, i64)> = BTreeMap::new();
-        let (mut created, mut modified) = (i64::MAX, 0);
+        let created = found.iter().map(|f| f.package.created_time).min().unwrap_or(0);
+        let mut modified = created;
+        for v in listed_versions(&found) {
+            let Some(tarball) = v.assets.first() else { continue };
+            let metadata: Metadata =
+                serde_json::from_str(&v.metadata).map_err(|e| internal(log, e))?;
+            modified = modified.max(v.published_time);
+            readmes.insert(v.version.clone(), metadata.readme);
+            versions.push(NpmVersion {
+                version: v.version.clone(),
+                full: metadata.full,
+                abbreviated: metadata.abbreviated,
+                integrity: tarball.integrity.clone(),
+                shasum: tarball.sha1.clone(),
+                published: v.published_time,
+            });
+        }
         for f in &found {
-            created = created.min(f.view.package.created_time);
-            for v in f.view.versions.iter().filter(|v| is_listed(v)) {
-                if versions.iter().any(|known| known.version == v.version) {
-                    continue;
-                }
-                let Some(tarball) = v.assets.first() else { continue };
-                let metadata: Metadata =
-                    serde_json::from_str(&v.metadata).map_err(|e| internal(log, e))?;
-                modified = modified.max(v.published_time);
-                readmes.insert(v.version.clone(), metadata.readme);
-                versions.push(NpmVersion {
-                    version: v.version.clone(),
-                    full: metadata.full,
-                    abbreviated: metadata.abbreviated,
-                    integrity: tarball.integrity.clone(),
-                    shasum: tarball.sha1.clone(),
-                    published: v.published_time,
-                });
-            }
-            for (tag, version, updated) in &f.view.dist_tags {
+            for (tag, version, updated) in &f.dist_tags {
                 if tags.get(tag).is_none_or(|(_, known)| updated > known) {
                     tags.insert(tag.clone(), (version.clone(), *updated));
                 }
@@ -121,16 +118,36 @@ impl Service {
         name: &PackageName,
         version: &str,
         now: i64,
-    ) -> EndpointResult<(AssetRecord, BlobRead)> {
+    ) -> EndpointResult<(AssetRecord, AssetBytes)> {
         self.authorize_read(log, who)?;
         let key = self.npm_key(who, name);
         let filename = wire::tarball_filename(name, version);
         self.read_asset(log, who, &key, version, &filename, now).await
     }
 
-    /// `npm publish`: the document `body` PUT at `name`. Needs
-    /// `codeartifact:PublishPackageVersion` on the package; the version must
-    /// be new here and in every upstream, and the package must take
+    /// Whether the principal may publish `name` here
+    /// (`codeartifact:PublishPackageVersion` on the package): asked before
+    /// the publish document is read, so a refused one is never buffered.
+    pub fn npm_may_publish(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        name: &PackageName,
+    ) -> EndpointResult<()> {
+        self.authorize_package(log, who, PUBLISH_PACKAGE_VERSION, &self.npm_key(who, name))
+    }
+
+    /// A place among the npm publish documents read at once: each is held
+    /// whole in memory (the tarball is base64 inside the JSON), so only a
+    /// few at a time.
+    pub async fn npm_publish_slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+        // The semaphore is never closed.
+        self.npm_publishes.acquire().await.expect("the publish semaphore stays open")
+    }
+
+    /// `npm publish`: the document `body` PUT at `name`, by a principal
+    /// [`Service::npm_may_publish`] let in. The version must be new here and
+    /// in every upstream the search reaches, and the package must take
     /// published versions.
     pub async fn npm_publish(
         &self,
@@ -141,7 +158,7 @@ impl Service {
         now: i64,
     ) -> EndpointResult<String> {
         let key = self.npm_key(who, name);
-        self.authorize_package(log, who, PUBLISH_PACKAGE_VERSION, &key)?;
+        self.npm_may_publish(log, who, name)?;
         // Decoding, hashing and unpacking a tarball is CPU work: off the
         // connection's thread.
         let url_name = name.clone();
@@ -149,8 +166,13 @@ impl Service {
             .await
             .map_err(|e| internal(log, e))?
             .map_err(|e| EndpointError::BadRequest(e.to_string()))?;
+        let exists = self.store.version(&key, &parsed.version).await;
+        if exists.map_err(|e| internal(log, e))?.is_some() {
+            return Err(already_published(name, &parsed.version));
+        }
         self.check_publishable(log, who, &key, &parsed.version).await?;
         let limit = self.settings.max_asset_size;
+        let adding_references = self.blob_gate.read().await;
         let digests = self.blobs.put(&parsed.tarball, limit).await.map_err(|e| {
             if e.kind() == std::io::ErrorKind::FileTooLarge {
                 EndpointError::TooLarge(format!("The tarball is larger than {limit} bytes"))
@@ -186,18 +208,24 @@ impl Service {
             exclusive: true,
             dist_tags: parsed.dist_tags.into_keys().collect(),
         };
-        match self.store.put_version(&key, &new).await {
+        let stored = self.store.put_version(&key, &new).await;
+        drop(adding_references);
+        let refused = match stored {
             Ok(_) => {
                 info!(log, "published"; "package" => name.full(), "version" => &parsed.version,
                     "repository" => &key.repository, "principal" => &who.principal.arn);
-                Ok(parsed.version)
+                return Ok(parsed.version);
             }
-            Err(StoreError::VersionExists) => Err(EndpointError::Conflict(format!(
-                "Cannot publish over the previously published version {} of {name}",
-                parsed.version
-            ))),
-            Err(e) => Err(internal(log, e)),
-        }
+            Err(StoreError::VersionExists) => already_published(name, &parsed.version),
+            Err(StoreError::OriginBlocked) => EndpointError::Conflict(format!(
+                "Package {name} takes its versions from upstream repositories here; its origin \
+                 controls block publishing"
+            )),
+            Err(e) => internal(log, e),
+        };
+        // Another publish won meanwhile: its bytes stay, these go.
+        self.remove_unreferenced_blobs(log, &[digests.sha256]).await;
+        Err(refused)
     }
 
     /// The merged dist-tags, as `npm dist-tag ls` reads them.
@@ -260,4 +288,10 @@ impl Service {
     fn npm_key(&self, who: &Admitted, name: &PackageName) -> PackageKey {
         self.package_key(who, name.scope().unwrap_or(""), name.bare())
     }
+}
+
+fn already_published(name: &PackageName, version: &str) -> EndpointError {
+    EndpointError::Conflict(format!(
+        "Cannot publish over the previously published version {version} of {name}"
+    ))
 }

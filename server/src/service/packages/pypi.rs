@@ -2,15 +2,16 @@
 //! the files themselves. The wire formats are `codeartifact_packages::pypi`'s;
 //! this is what the service decides about them.
 
-use codeartifact_packages::pypi::{self as wire, ContentSink, UploadError};
+use codeartifact_packages::pypi::{self as wire, ContentSink, Distribution, Upload, UploadError};
 use serde::{Deserialize, Serialize};
 use slog::{info, Logger};
 
 use super::{
-    internal, is_listed, Admitted, EndpointError, EndpointResult, Service, STATUS_PUBLISHED,
+    internal, listed_versions, Admitted, AssetBytes, EndpointError, EndpointResult, Service,
+    STATUS_PUBLISHED,
 };
 use crate::iam::actions::PUBLISH_PACKAGE_VERSION;
-use crate::store::blob::{BlobRead, Staged};
+use crate::store::blob::Staged;
 use crate::store::{
     AssetRecord, NewVersion, Origin, PackageKey, StoreError, Stored, VersionRecord,
     ORIGIN_PUBLISHED,
@@ -45,12 +46,33 @@ struct Metadata {
     requires_python: Option<String>,
 }
 
-/// The blob store's staged upload, as twine's form reader writes to it.
-struct Sink<'a>(&'a mut Staged);
+/// Where a twine upload's file goes as the form is read: a staged blob,
+/// once the principal may upload the file's project (decided before its
+/// first byte is read).
+pub struct PypiReceiver<'a> {
+    service: &'a Service,
+    log: &'a Logger,
+    who: &'a Admitted,
+    staged: Option<Staged>,
+}
 
-impl ContentSink for Sink<'_> {
+impl ContentSink for PypiReceiver<'_> {
+    async fn begin(&mut self, distribution: &Distribution) -> Result<(), UploadError> {
+        let key = self.service.pypi_key(self.who, &distribution.project);
+        let service = self.service;
+        service
+            .authorize_package(self.log, self.who, PUBLISH_PACKAGE_VERSION, &key)
+            .map_err(|e| UploadError::Refused(e.message().to_string()))?;
+        let staged = service.blobs.stage(service.settings.max_asset_size).await;
+        self.staged = Some(staged.map_err(UploadError::Sink)?);
+        Ok(())
+    }
+
     async fn write(&mut self, chunk: bytes::Bytes) -> std::io::Result<()> {
-        self.0.write(&chunk).await
+        match &mut self.staged {
+            Some(staged) => staged.write(&chunk).await,
+            None => Err(std::io::Error::other("a file part came before its name was checked")),
+        }
     }
 }
 
@@ -61,22 +83,24 @@ impl Service {
         self.authorize_read(log, who)?;
         let r = &who.repository;
         let mut names: Vec<String> = Vec::new();
-        for repository in self.search_order(log, r).await? {
+        let mut walk = super::Walk::from(r);
+        while let Some(repository) = walk.next() {
             let found = self
                 .store
-                .package_names(&r.domain_owner, &r.domain_name, &repository, who.format)
+                .package_names(&r.domain_owner, &r.domain_name, &repository.name, who.format)
                 .await
                 .map_err(|e| internal(log, e))?;
             names.extend(found);
+            walk.descend(self, log, &repository).await?;
         }
         names.sort_by_key(|n| wire::normalize(n));
         names.dedup_by_key(|n| wire::normalize(n));
         Ok(names)
     }
 
-    /// A project's listed files, from the repository and, unless its
-    /// origin controls block them, its upstreams (the first repository that
-    /// has a version wins that version).
+    /// A project's listed files, from the repository and, unless origin
+    /// controls block them, its upstreams (the first repository that has a
+    /// version decides it).
     pub async fn pypi_project(
         &self,
         log: &Logger,
@@ -89,25 +113,21 @@ impl Service {
         let Some(first) = found.first() else {
             return Err(EndpointError::NotFound(format!("Project '{project}' was not found")));
         };
-        let display_name = first.view.package.display_name.clone();
-        let mut versions: Vec<String> = Vec::new();
+        let display_name = first.package.display_name.clone();
+        let mut versions = Vec::new();
         let mut files = Vec::new();
-        for f in &found {
-            for v in f.view.versions.iter().filter(|v| is_listed(v)) {
-                if versions.contains(&v.version) {
-                    continue;
-                }
-                let metadata: Metadata = serde_json::from_str(&v.metadata).unwrap_or_default();
-                versions.push(v.version.clone());
-                files.extend(v.assets.iter().map(|a| PypiFile {
-                    filename: a.name.clone(),
-                    version: v.version.clone(),
-                    sha256: a.sha256.clone(),
-                    size: a.size,
-                    requires_python: metadata.requires_python.clone(),
-                    upload_time: a.created_time,
-                }));
-            }
+        for v in listed_versions(&found) {
+            let metadata: Metadata =
+                serde_json::from_str(&v.metadata).map_err(|e| internal(log, e))?;
+            versions.push(v.version.clone());
+            files.extend(v.assets.iter().map(|a| PypiFile {
+                filename: a.name.clone(),
+                version: v.version.clone(),
+                sha256: a.sha256.clone(),
+                size: a.size,
+                requires_python: metadata.requires_python.clone(),
+                upload_time: a.created_time,
+            }));
         }
         Ok(PypiProject { display_name, files, versions })
     }
@@ -121,43 +141,60 @@ impl Service {
         version: &str,
         filename: &str,
         now: i64,
-    ) -> EndpointResult<(AssetRecord, BlobRead)> {
+    ) -> EndpointResult<(AssetRecord, AssetBytes)> {
         self.authorize_read(log, who)?;
         let key = self.pypi_key(who, project);
         self.read_asset(log, who, &key, version, filename, now).await
     }
 
-    /// `twine upload`: reads the form, streaming the file into the blob
-    /// store, then decides. Needs `codeartifact:PublishPackageVersion` on
-    /// the package. A version may gain files; the same file again (same
-    /// name, same bytes) succeeds and changes nothing; other bytes under a
-    /// stored file name are a conflict.
+    /// Where a twine upload's file goes while its form is read (see
+    /// [`PypiReceiver`]); [`Service::pypi_upload`] decides once it is read.
+    pub fn pypi_receiver<'a>(&'a self, log: &'a Logger, who: &'a Admitted) -> PypiReceiver<'a> {
+        PypiReceiver { service: self, log, who, staged: None }
+    }
+
+    /// `twine upload`, its form read into `receiver`. A version may gain
+    /// files; the same file again (same name, same bytes) succeeds and
+    /// changes nothing; other bytes under a stored file name are a
+    /// conflict; and a new version must pass the origin controls and not be
+    /// in an upstream the search reaches.
     pub async fn pypi_upload(
         &self,
         log: &Logger,
         who: &Admitted,
-        form: multer::Multipart<'static>,
+        upload: Upload,
+        receiver: PypiReceiver<'_>,
         now: i64,
     ) -> EndpointResult<Stored> {
-        let limit = self.settings.max_asset_size;
-        let mut staged = self.blobs.stage(limit).await.map_err(|e| internal(log, e))?;
-        let upload = wire::read_upload(form, &mut Sink(&mut staged))
-            .await
-            .map_err(|e| upload_error(log, e, limit))?;
+        let Some(staged) = receiver.staged else {
+            return Err(EndpointError::BadRequest("the form has no file".into()));
+        };
         let digests = staged.digests();
         wire::check_digest(upload.sha256_digest.as_deref(), &digests.sha256)
             .map_err(|e| EndpointError::BadRequest(e.to_string()))?;
         let key = self.pypi_key(who, &upload.name);
-        // The package's name is in the form: the decision comes once it is
-        // read. Nothing is stored before it; the staged file is dropped.
-        self.authorize_package(log, who, PUBLISH_PACKAGE_VERSION, &key)?;
-        let version = upload.version.clone();
-        let exists_here = self.store.version(&key, &version).await.map_err(|e| internal(log, e))?;
-        if exists_here.is_none() {
-            self.check_publishable(log, who, &key, &version).await?;
+        // Versions are kept in PEP 440's normal form: `1.0-alpha1` is `1.0a1`.
+        let version = wire::normalize_version(&upload.version).unwrap_or(upload.version.clone());
+        let filename = upload.distribution.filename.clone();
+        match self.store.version(&key, &version).await.map_err(|e| internal(log, e))? {
+            // A version retained from upstream takes no uploads here.
+            Some(existing) if existing.origin != ORIGIN_PUBLISHED => {
+                return Err(origin_blocked(&key))
+            }
+            Some(existing) => {
+                if let Some(file) = existing.assets.iter().find(|a| a.name == filename) {
+                    return if file.sha256 == digests.sha256 {
+                        Ok(Stored::Unchanged)
+                    } else {
+                        Err(file_exists(&filename))
+                    };
+                }
+            }
+            None => self.check_publishable(log, who, &key, &version).await?,
         }
-        let digests = self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
         let metadata = Metadata { requires_python: upload.requires_python.clone() };
+        let adding_references = self.blob_gate.read().await;
+        let digests = self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
         let new = NewVersion {
             display_name: upload.name.clone(),
             origin: Origin::PUBLISHED,
@@ -169,7 +206,7 @@ impl Service {
                 origin: ORIGIN_PUBLISHED.into(),
                 metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
                 assets: vec![AssetRecord {
-                    name: upload.distribution.filename.clone(),
+                    name: filename.clone(),
                     sha256: digests.sha256.clone(),
                     sha1: digests.sha1.clone(),
                     integrity: digests.integrity(),
@@ -180,18 +217,22 @@ impl Service {
             exclusive: false,
             dist_tags: Vec::new(),
         };
-        match self.store.put_version(&key, &new).await {
+        let stored = self.store.put_version(&key, &new).await;
+        drop(adding_references);
+        let refused = match stored {
             Ok(stored) => {
                 info!(log, "uploaded"; "project" => &key.name, "version" => &version,
-                    "file" => &upload.distribution.filename, "outcome" => format!("{stored:?}"),
+                    "file" => &filename, "outcome" => format!("{stored:?}"),
                     "repository" => &key.repository, "principal" => &who.principal.arn);
-                Ok(stored)
+                return Ok(stored);
             }
-            Err(StoreError::AssetConflict(file)) => Err(EndpointError::Conflict(format!(
-                "File {file} already exists with different content; files cannot be replaced"
-            ))),
-            Err(e) => Err(internal(log, e)),
-        }
+            Err(StoreError::AssetConflict(file)) => file_exists(&file),
+            Err(StoreError::OriginBlocked) => origin_blocked(&key),
+            Err(e) => internal(log, e),
+        };
+        // Another upload won meanwhile: its bytes stay, these go.
+        self.remove_unreferenced_blobs(log, &[digests.sha256]).await;
+        Err(refused)
     }
 
     fn pypi_key(&self, who: &Admitted, project: &str) -> PackageKey {
@@ -199,11 +240,16 @@ impl Service {
     }
 }
 
-/// A form that could not be read, as twine will show it.
-fn upload_error(log: &Logger, e: UploadError, limit: u64) -> EndpointError {
-    match e.status() {
-        413 => EndpointError::TooLarge(format!("{e} (the largest file accepted is {limit} bytes)")),
-        500 => internal(log, e),
-        _ => EndpointError::BadRequest(e.to_string()),
-    }
+fn file_exists(file: &str) -> EndpointError {
+    EndpointError::Conflict(format!(
+        "File {file} already exists with different content; files cannot be replaced"
+    ))
+}
+
+fn origin_blocked(key: &PackageKey) -> EndpointError {
+    EndpointError::Conflict(format!(
+        "Project '{}' takes its versions from upstream repositories in '{}'; its origin \
+         controls block uploads",
+        key.name, key.repository
+    ))
 }

@@ -6,7 +6,9 @@ use super::{tags_from_text, tags_to_text};
 use crate::store::{DomainRecord, Page, StoreError};
 
 const COLUMNS: &str = "owner, name, region, created_time, encryption_key, tags,
-    (SELECT count(*) FROM repositories r WHERE r.domain_owner = d.owner AND r.domain_name = d.name)";
+    (SELECT count(*) FROM repositories r WHERE r.domain_owner = d.owner AND r.domain_name = d.name),
+    (SELECT coalesce(sum(size), 0) FROM package_assets a
+     WHERE a.domain_owner = d.owner AND a.domain_name = d.name)";
 
 /// "No region means every region" (see [`crate::region`]), in SQL: a
 /// domain with no region answers in `:region`, whatever it is.
@@ -21,6 +23,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<DomainRecord> {
         encryption_key: row.get(4)?,
         tags: tags_from_text(row.get_ref(5)?.as_str()?)?,
         repository_count: row.get(6)?,
+        asset_size_bytes: row.get(7)?,
     })
 }
 
@@ -110,7 +113,7 @@ pub(super) fn create(
         return Err(StoreError::QuotaExceeded(max_domains));
     }
     insert(c, &domain)?;
-    Ok(DomainRecord { repository_count: 0, ..domain })
+    Ok(DomainRecord { repository_count: 0, asset_size_bytes: 0, ..domain })
 }
 
 /// Removes a domain that has no repositories, returning it as it was.

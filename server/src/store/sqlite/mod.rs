@@ -30,9 +30,9 @@ use rusqlite_migration::Migrations;
 use codeartifact_api::PackageFormat;
 
 use super::{
-    BatchOutcome, DomainRecord, NewVersion, PackageFilter, PackageKey, PackageListing, PackageView,
-    Page, RepositoryRecord, Store, StoreError, Stored, VersionChange, VersionRecord,
-    VersionSelection,
+    BatchOutcome, DomainRecord, NewVersion, PackageFilter, PackageKey, PackageListing,
+    PackageRecord, PackageView, Page, RepositoryRecord, Store, StoreError, Stored, VersionChange,
+    VersionRecord, VersionSelection,
 };
 
 /// The database file inside the data directory.
@@ -254,6 +254,10 @@ impl Store for SqliteStore {
         self.read(|c| packages::get(c, key))
     }
 
+    async fn package_record(&self, key: &PackageKey) -> Result<Option<PackageRecord>, StoreError> {
+        self.read(|c| packages::record(c, key))
+    }
+
     async fn version(
         &self,
         key: &PackageKey,
@@ -295,6 +299,10 @@ impl Store for SqliteStore {
 
     async fn blob_hashes(&self) -> Result<Vec<String>, StoreError> {
         self.read(packages::blob_hashes)
+    }
+
+    async fn unreferenced_blobs(&self, candidates: &[String]) -> Result<Vec<String>, StoreError> {
+        self.read(|c| packages::unreferenced(c, candidates.to_vec()))
     }
 
     async fn packages(

@@ -7,7 +7,7 @@ use super::repositories;
 use crate::store::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
     PackageRecord, PackageView, Page, StoreError, Stored, VersionChange, VersionOutcome,
-    VersionRecord, VersionSelection,
+    VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
 
 /// The columns that name a package, in every table.
@@ -71,13 +71,17 @@ fn asset_from_row(row: &Row<'_>) -> rusqlite::Result<(String, AssetRecord)> {
 const VERSION_COLUMNS: &str = "version, status, revision, published_time, origin, metadata";
 const ASSET_COLUMNS: &str = "version, asset, sha256, sha1, integrity, size, created_time";
 
-pub(super) fn get(c: &Connection, k: &PackageKey) -> rusqlite::Result<Option<PackageView>> {
+/// The package's own row: its name and origin controls.
+pub(super) fn record(c: &Connection, k: &PackageKey) -> rusqlite::Result<Option<PackageRecord>> {
     let mut select = c.prepare_cached(&format!(
         "SELECT display_name, origin_publish, origin_upstream, created_time
          FROM packages WHERE {KEY}"
     ))?;
-    let package = with(k, &[], |p| select.query_row(p, package_from_row)).optional()?;
-    let Some(package) = package else { return Ok(None) };
+    with(k, &[], |p| select.query_row(p, package_from_row)).optional()
+}
+
+pub(super) fn get(c: &Connection, k: &PackageKey) -> rusqlite::Result<Option<PackageView>> {
+    let Some(package) = record(c, k)? else { return Ok(None) };
     let mut select = c.prepare_cached(&format!(
         "SELECT {VERSION_COLUMNS} FROM package_versions WHERE {KEY} ORDER BY rowid"
     ))?;
@@ -140,6 +144,13 @@ pub(super) fn put_version(
     let (publish, upstream) = (origin_text(new.origin.publish), origin_text(new.origin.upstream));
     let more: [&dyn ToSql; 4] = [&new.display_name, &publish, &upstream, &v.published_time];
     with(k, &more, |p| insert.execute(p))?;
+    // The origin controls, read in this transaction: a publish and a
+    // retention racing for a new package cannot both get in.
+    let origin = record(c, k)?.map(|p| p.origin).unwrap_or(new.origin);
+    let allowed = if v.origin == ORIGIN_PUBLISHED { origin.publish } else { origin.upstream };
+    if !allowed {
+        return Err(StoreError::OriginBlocked);
+    }
     let existing = version(c, k, &v.version)?;
     let mut stored = match &existing {
         Some(_) if new.exclusive => return Err(StoreError::VersionExists),
@@ -332,7 +343,10 @@ fn package_exists(c: &Connection, k: &PackageKey) -> rusqlite::Result<bool> {
 }
 
 /// The blobs among `candidates` that no asset names any more.
-fn unreferenced(c: &Connection, candidates: Vec<String>) -> rusqlite::Result<Vec<String>> {
+pub(super) fn unreferenced(
+    c: &Connection,
+    candidates: Vec<String>,
+) -> rusqlite::Result<Vec<String>> {
     let mut probe = c.prepare_cached("SELECT 1 FROM package_assets WHERE sha256 = ?1 LIMIT 1")?;
     let mut out = Vec::new();
     for sha256 in candidates {
