@@ -7,15 +7,17 @@
 //! members, headers) are exactly those AWS clients send and read.
 //!
 //! Input types: `<Operation>Request` is an operation's whole input, validated
-//! (AWS's input shape name; `DomainRequest` and `RepositoryRequest` serve the
-//! operations that only name a domain or a repository). Where the input is
-//! split between the query and a JSON body, `<Operation>Query` and
-//! `<Operation>Body` are the two wire parts the spec describes. Every input
-//! is made with [`FromWire`], from the query and the body together.
+//! (AWS's input shape name; `DomainRequest`, `RepositoryRequest`,
+//! `PackageRequest` and `PackageVersionRequest` serve the operations that
+//! only name a domain, a repository, a package or a package version). Where
+//! the input is split between the query and a JSON body, `<Operation>Query`
+//! and `<Operation>Body` are the two wire parts the spec describes. Every
+//! input is made with [`FromWire`], from the query and the body together.
 
 mod domain;
 mod error;
 mod extract;
+mod package;
 mod repository;
 mod token;
 mod types;
@@ -30,6 +32,20 @@ pub use domain::{
 };
 pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
 pub use extract::{AwsBody, AwsQuery, SignedBody};
+pub use package::{
+    AssetHeaders, AssetResponse, AssetSummary, DeletePackageResult, DeletePackageVersionsBody,
+    DeletePackageVersionsQuery, DeletePackageVersionsRequest, DeletePackageVersionsResult,
+    DescribePackageResult, DescribePackageVersionResult, DisposePackageVersionsBody,
+    DisposePackageVersionsQuery, DisposePackageVersionsRequest, DisposePackageVersionsResult,
+    DomainEntryPoint, GetPackageVersionAssetRequest, GetPackageVersionReadmeResult, LicenseInfo,
+    ListPackageVersionAssetsRequest, ListPackageVersionAssetsResult, ListPackageVersionsRequest,
+    ListPackageVersionsResult, ListPackagesRequest, ListPackagesResult, PackageDescription,
+    PackageOriginConfiguration, PackageOriginRestrictions, PackageRequest, PackageSummary,
+    PackageVersionDescription, PackageVersionError, PackageVersionOrigin, PackageVersionRequest,
+    PackageVersionSummary, SuccessfulPackageVersionInfo, UpdatePackageVersionsStatusBody,
+    UpdatePackageVersionsStatusQuery, UpdatePackageVersionsStatusRequest,
+    UpdatePackageVersionsStatusResult, MAX_PACKAGE_PAGE_SIZE, MAX_VERSIONS_PER_REQUEST,
+};
 pub use repository::{
     CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
     DeleteRepositoryResult, DescribeRepositoryResult, GetRepositoryEndpointRequest,
@@ -42,9 +58,11 @@ pub use token::{
     MIN_TOKEN_DURATION_SECONDS,
 };
 pub use types::{
-    AccountId, Arn, AwsResponseHeaders, Description, DomainName, DomainStatus, EndpointType,
-    ExternalConnectionStatus, PackageFormat, PaginationToken, RepositoryName, Tag, TagKey,
-    TagValue, MAX_TAGS,
+    AccountId, AllowPublish, AllowUpstream, Arn, AssetName, AwsResponseHeaders, Description,
+    DomainName, DomainStatus, EndpointType, ExternalConnectionStatus, HashAlgorithm, HashValue,
+    PackageFormat, PackageName, PackageNamespace, PackageVersion, PackageVersionErrorCode,
+    PackageVersionOriginType, PackageVersionRevision, PackageVersionSortType, PackageVersionStatus,
+    PackageVersionTargetStatus, PaginationToken, RepositoryName, Tag, TagKey, TagValue, MAX_TAGS,
 };
 pub use validation::{
     json_body, Constraint, FromQuery, FromWire, ModelPattern, QueryParams, Validator,
@@ -253,6 +271,242 @@ pub trait CodeArtifactApi {
         query: AwsQuery<GetRepositoryEndpointRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError>;
+
+    /// Lists the packages in a repository, a page at a time.
+    ///
+    /// Needs `codeartifact:ListPackages` on the repository's ARN
+    /// (`arn:aws:codeartifact:<region>:<owner>:repository/<domain>/<name>`).
+    /// `format`, `namespace` (a prefix, despite its name), `package-prefix`,
+    /// `publish` and `upstream` filter the list; a response with `nextToken`
+    /// has more: send it back as `next-token`. ResourceNotFoundException
+    /// (404) when the domain or repository does not exist; also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/packages",
+        operation_id = "ListPackages",
+        tags = ["packages"],
+    }]
+    async fn list_packages(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListPackagesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackagesResult>, HttpError>;
+
+    /// Returns a package: its format, namespace, name and origin configuration.
+    ///
+    /// Needs `codeartifact:DescribePackage` on the package's ARN
+    /// (`arn:aws:codeartifact:<region>:<owner>:package/<domain>/<repository>/<format>/<namespace>/<name>`,
+    /// the namespace empty when the package has none).
+    /// ResourceNotFoundException (404) when the domain, repository or
+    /// package does not exist; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = GET,
+        path = "/v1/package",
+        operation_id = "DescribePackage",
+        tags = ["packages"],
+    }]
+    async fn describe_package(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PackageRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribePackageResult>, HttpError>;
+
+    /// Deletes a package and all its versions, for good.
+    ///
+    /// Needs `codeartifact:DeletePackage` on the package's ARN.
+    /// ResourceNotFoundException (404) when the domain, repository or
+    /// package does not exist; ConflictException (409) when the package
+    /// cannot be deleted in its current state; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = DELETE,
+        path = "/v1/package",
+        operation_id = "DeletePackage",
+        tags = ["packages"],
+    }]
+    async fn delete_package(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PackageRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeletePackageResult>, HttpError>;
+
+    /// Lists the versions of a package, a page at a time.
+    ///
+    /// Needs `codeartifact:ListPackageVersions` on the package's ARN.
+    /// Versions of every status are listed unless `status` names one;
+    /// `originType` filters too, and `sortBy=PUBLISHED_TIME` sorts by
+    /// publication. The answer also names the `defaultDisplayVersion`. A
+    /// response with `nextToken` has more: send it back as `next-token`.
+    /// ResourceNotFoundException (404) when the domain, repository or
+    /// package does not exist; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/versions",
+        operation_id = "ListPackageVersions",
+        tags = ["packages"],
+    }]
+    async fn list_package_versions(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListPackageVersionsRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionsResult>, HttpError>;
+
+    /// Returns a package version: its status, revision, origin and metadata.
+    ///
+    /// Needs `codeartifact:DescribePackageVersion` on the package's ARN.
+    /// ResourceNotFoundException (404) when the domain, repository, package
+    /// or version does not exist; ConflictException (409) when the version
+    /// cannot be described in its current state; also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = GET,
+        path = "/v1/package/version",
+        operation_id = "DescribePackageVersion",
+        tags = ["packages"],
+    }]
+    async fn describe_package_version(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PackageVersionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribePackageVersionResult>, HttpError>;
+
+    /// Lists the assets (files) of a package version, a page at a time.
+    ///
+    /// Needs `codeartifact:ListPackageVersionAssets` on the package's ARN.
+    /// Each asset comes with its size and hashes. A response with
+    /// `nextToken` has more: send it back as `next-token`.
+    /// ResourceNotFoundException (404) when the domain, repository, package
+    /// or version does not exist; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/version/assets",
+        operation_id = "ListPackageVersionAssets",
+        tags = ["packages"],
+    }]
+    async fn list_package_version_assets(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListPackageVersionAssetsRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, HttpError>;
+
+    /// Returns one asset (file) of a package version: its bytes.
+    ///
+    /// The body is the asset as stored (`application/octet-stream`); the
+    /// headers `X-AssetName`, `X-PackageVersion` and
+    /// `X-PackageVersionRevision` name it. With `revision`, the version must
+    /// have that revision. Needs `codeartifact:ReadFromRepository` on the
+    /// package's ARN. ResourceNotFoundException (404) when the domain,
+    /// repository, package, version or asset does not exist (or the version
+    /// has another revision); ConflictException (409) when the version's
+    /// status does not allow downloads; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = GET,
+        path = "/v1/package/version/asset",
+        operation_id = "GetPackageVersionAsset",
+        tags = ["packages"],
+    }]
+    async fn get_package_version_asset(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<GetPackageVersionAssetRequest>,
+        body: SignedBody,
+    ) -> Result<AssetResponse, HttpError>;
+
+    /// Returns the readme of a package version, as text.
+    ///
+    /// For packages without a readme file, a description from the package's
+    /// metadata. Needs `codeartifact:ReadFromRepository` on the package's
+    /// ARN. ResourceNotFoundException (404) when the domain, repository,
+    /// package or version does not exist; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = GET,
+        path = "/v1/package/version/readme",
+        operation_id = "GetPackageVersionReadme",
+        tags = ["packages"],
+    }]
+    async fn get_package_version_readme(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PackageVersionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError>;
+
+    /// Sets the status of package versions to Published, Unlisted or Archived.
+    ///
+    /// Needs `codeartifact:UpdatePackageVersionsStatus` on the package's
+    /// ARN. Each version is updated only if it has the `expectedStatus` and
+    /// the revision `versionRevisions` gives, when they are given. The answer
+    /// (200) says, version by version, which were updated
+    /// (`successfulVersions`) and which not and why (`failedVersions`, with
+    /// ALREADY_EXISTS, MISMATCHED_REVISION, MISMATCHED_STATUS, NOT_ALLOWED,
+    /// NOT_FOUND or SKIPPED). Disposed is set only by DisposePackageVersions.
+    /// ResourceNotFoundException (404) when the domain, repository or
+    /// package does not exist; ConflictException (409); also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/versions/update_status",
+        operation_id = "UpdatePackageVersionsStatus",
+        tags = ["packages"],
+    }]
+    async fn update_package_versions_status(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<UpdatePackageVersionsStatusQuery>,
+        body: AwsBody<UpdatePackageVersionsStatusBody>,
+    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, HttpError>;
+
+    /// Deletes package versions; a deleted version can be published again.
+    ///
+    /// Needs `codeartifact:DeletePackageVersions` on the package's ARN. With
+    /// `expectedStatus`, only versions that have it are deleted. The answer
+    /// (200) says, version by version, which were deleted
+    /// (`successfulVersions`, status Deleted) and which not and why
+    /// (`failedVersions`). ResourceNotFoundException (404) when the domain,
+    /// repository or package does not exist; ConflictException (409); also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/versions/delete",
+        operation_id = "DeletePackageVersions",
+        tags = ["packages"],
+    }]
+    async fn delete_package_versions(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DeletePackageVersionsQuery>,
+        body: AwsBody<DeletePackageVersionsBody>,
+    ) -> Result<AwsResponse<DeletePackageVersionsResult>, HttpError>;
+
+    /// Deletes the assets of package versions and marks them Disposed, for good.
+    ///
+    /// Needs `codeartifact:DisposePackageVersions` on the package's ARN. With
+    /// `expectedStatus` and `versionRevisions`, only versions that have that
+    /// status and revision are disposed of. The answer (200) says, version
+    /// by version, which were disposed of (`successfulVersions`, status
+    /// Disposed) and which not and why (`failedVersions`). A disposed
+    /// version stays listed (`status=Disposed`) and can be described.
+    /// ResourceNotFoundException (404) when the domain, repository or
+    /// package does not exist; ConflictException (409); also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/versions/dispose",
+        operation_id = "DisposePackageVersions",
+        tags = ["packages"],
+    }]
+    async fn dispose_package_versions(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DisposePackageVersionsQuery>,
+        body: AwsBody<DisposePackageVersionsBody>,
+    ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError>;
 }
 
 /// The OpenAPI document of this API, exactly as checked in at `openapi.json`.
@@ -261,15 +515,63 @@ pub fn openapi_spec() -> String {
         code_artifact_api_mod::stub_api_description().expect("the API trait describes a valid API");
     let mut spec = description.openapi("AWS CodeArtifact (codeartifact-local)", API_VERSION);
     spec.description(
-        "AWS CodeArtifact's authorization tokens, domains, repositories and \
-         repository endpoints (API version 2018-09-22), as served by \
-         codeartifact-local, on AWS's own rest-json wire format.",
+        "AWS CodeArtifact's authorization tokens, domains, repositories, \
+         repository endpoints and packages (API version 2018-09-22), as served \
+         by codeartifact-local, on AWS's own rest-json wire format.",
     )
     .license_name("Apache-2.0");
-    let mut out = serde_json::to_string_pretty(&spec.json().expect("the spec serialises"))
-        .expect("a JSON value serialises");
+    let mut json = spec.json().expect("the spec serialises");
+    describe_binary_response::<AssetHeaders>(
+        &mut json,
+        "/paths/~1v1~1package~1version~1asset/get/responses/200",
+    );
+    let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
     out.push('\n');
     out
+}
+
+/// States in the spec what a response with a [`dropshot::FreeformBody`]
+/// really is: bytes (`application/octet-stream`) with the headers `H`.
+///
+/// dropshot sends such a response correctly but describes it as `*/*` of
+/// any type and leaves its headers out, so a generated client would neither
+/// read the body as bytes nor know the headers. The headers are described
+/// from `H` as dropshot describes the headers of JSON responses: one per
+/// field, with the field's description, required unless optional.
+fn describe_binary_response<H: schemars::JsonSchema>(spec: &mut serde_json::Value, at: &str) {
+    let generator = schemars::gen::SchemaSettings::openapi3().into_generator();
+    let root = generator.into_root_schema_for::<H>();
+    let object = root.schema.object.expect("response headers are a struct");
+    let headers: serde_json::Map<String, serde_json::Value> = object
+        .properties
+        .into_iter()
+        .map(|(name, schema)| {
+            let mut schema = schema.into_object();
+            let description = schema.metadata.take().and_then(|m| m.description);
+            let mut header = serde_json::json!({
+                "required": object.required.contains(&name),
+                "schema": schema,
+                "style": "simple",
+            });
+            if let Some(description) = description {
+                header["description"] = description.into();
+            }
+            (name, header)
+        })
+        .collect();
+    let response = spec
+        .pointer_mut(at)
+        .and_then(serde_json::Value::as_object_mut)
+        .unwrap_or_else(|| panic!("the spec has a response at {at}"));
+    response.insert("headers".into(), headers.into());
+    response.insert(
+        "content".into(),
+        serde_json::json!({
+            "application/octet-stream": {
+                "schema": { "type": "string", "format": "binary" }
+            }
+        }),
+    );
 }
 
 /// AWS's API version 2018-09-22, written as the semver OpenAPI wants.
@@ -290,5 +592,22 @@ mod tests {
             );
         }
         expectorate::assert_contents(path, &generated);
+    }
+
+    /// GetPackageVersionAsset answers bytes with headers that name them; the
+    /// spec must say so (dropshot alone would say `*/*` and no headers).
+    #[test]
+    fn the_asset_response_is_described_as_bytes_with_headers() {
+        let spec: serde_json::Value = serde_json::from_str(&super::openapi_spec()).unwrap();
+        let ok = &spec["paths"]["/v1/package/version/asset"]["get"]["responses"]["200"];
+        let content = ok["content"].as_object().unwrap();
+        assert_eq!(content.keys().collect::<Vec<_>>(), ["application/octet-stream"]);
+        assert_eq!(content["application/octet-stream"]["schema"]["format"], "binary");
+        for name in
+            ["x-amzn-RequestId", "X-AssetName", "X-PackageVersion", "X-PackageVersionRevision"]
+        {
+            assert_eq!(ok["headers"][name]["required"], true, "{name}");
+            assert_eq!(ok["headers"][name]["schema"]["type"], "string", "{name}");
+        }
     }
 }

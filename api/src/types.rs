@@ -18,7 +18,7 @@ use crate::validation::{Constraint, ModelPattern, Validator};
 macro_rules! model_string {
     ($(#[$doc:meta])* $name:ident, min: $min:expr, max: $max:expr, pattern: $pattern:expr) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -145,6 +145,39 @@ model_string!(
 );
 
 model_string!(
+    /// The name of a package (for npm, without its scope).
+    PackageName, min: 1, max: 255, pattern: r"[^#/\s]+"
+);
+
+model_string!(
+    /// The namespace of a package: a Maven groupId, an npm or Swift scope
+    /// (without `@`), a generic package's namespace. PyPI, NuGet, Ruby and
+    /// Cargo packages have none.
+    PackageNamespace, min: 1, max: 255, pattern: r"[^#/\s]+"
+);
+
+model_string!(
+    /// A package version, such as `3.5.2`.
+    PackageVersion, min: 1, max: 255, pattern: r"[^#/\s]+"
+);
+
+model_string!(
+    /// The revision of a package version: it changes whenever the version's
+    /// assets or metadata do.
+    PackageVersionRevision, min: 1, max: 50, pattern: r"\S+"
+);
+
+model_string!(
+    /// The name of an asset (a file) of a package version.
+    AssetName, min: 1, max: 255, pattern: r"\P{C}+"
+);
+
+model_string!(
+    /// A hash of an asset, in lowercase hexadecimal.
+    HashValue, min: 32, max: 512, pattern: r"[0-9a-f]+"
+);
+
+model_string!(
     /// A description of a repository: printable text.
     Description, min: 0, max: 1000, pattern: r"\P{C}*"
 );
@@ -164,7 +197,10 @@ model_string!(
 macro_rules! model_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $wire:literal,)+ }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+            JsonSchema,
+        )]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $wire)] $variant,)+
         }
@@ -229,6 +265,103 @@ model_enum!(
     DomainStatus {
         Active = "Active",
         Deleted = "Deleted",
+    }
+);
+
+model_enum!(
+    /// The status of a package version. Published: listed and downloadable.
+    /// Unfinished: being published, assets may be missing. Unlisted:
+    /// downloadable but not listed to package managers. Archived: neither
+    /// listed nor downloadable, and can be restored. Disposed: its assets are
+    /// deleted, for good. Deleted: gone; the version may be published again.
+    PackageVersionStatus {
+        Published = "Published",
+        Unfinished = "Unfinished",
+        Unlisted = "Unlisted",
+        Archived = "Archived",
+        Disposed = "Disposed",
+        Deleted = "Deleted",
+    }
+);
+
+model_enum!(
+    /// The statuses UpdatePackageVersionsStatus may set. The model allows any
+    /// package version status; AWS's documentation limits `targetStatus` to
+    /// these three (Disposed is set only by DisposePackageVersions).
+    PackageVersionTargetStatus {
+        Published = "Published",
+        Unlisted = "Unlisted",
+        Archived = "Archived",
+    }
+);
+
+impl From<PackageVersionTargetStatus> for PackageVersionStatus {
+    fn from(status: PackageVersionTargetStatus) -> Self {
+        match status {
+            PackageVersionTargetStatus::Published => Self::Published,
+            PackageVersionTargetStatus::Unlisted => Self::Unlisted,
+            PackageVersionTargetStatus::Archived => Self::Archived,
+        }
+    }
+}
+
+model_enum!(
+    /// The publish origin restriction of a package: whether new versions may
+    /// be published to the repository directly.
+    AllowPublish {
+        Allow = "ALLOW",
+        Block = "BLOCK",
+    }
+);
+
+model_enum!(
+    /// The upstream origin restriction of a package: whether new versions may
+    /// come into the repository from upstream repositories or external
+    /// connections.
+    AllowUpstream {
+        Allow = "ALLOW",
+        Block = "BLOCK",
+    }
+);
+
+model_enum!(
+    /// How ListPackageVersions sorts versions: `PUBLISHED_TIME`, by the time
+    /// they were published.
+    PackageVersionSortType {
+        PublishedTime = "PUBLISHED_TIME",
+    }
+);
+
+model_enum!(
+    /// How a package version came into the domain: `INTERNAL`, published to
+    /// one of its repositories; `EXTERNAL`, ingested through an external
+    /// connection; `UNKNOWN`.
+    PackageVersionOriginType {
+        Internal = "INTERNAL",
+        External = "EXTERNAL",
+        Unknown = "UNKNOWN",
+    }
+);
+
+model_enum!(
+    /// A hash algorithm, naming an asset's hash.
+    HashAlgorithm {
+        Md5 = "MD5",
+        Sha1 = "SHA-1",
+        Sha256 = "SHA-256",
+        Sha512 = "SHA-512",
+    }
+);
+
+model_enum!(
+    /// Why one package version of a batch operation failed.
+    PackageVersionErrorCode {
+        AlreadyExists = "ALREADY_EXISTS",
+        MismatchedRevision = "MISMATCHED_REVISION",
+        MismatchedStatus = "MISMATCHED_STATUS",
+        NotAllowed = "NOT_ALLOWED",
+        NotFound = "NOT_FOUND",
+        Skipped = "SKIPPED",
     }
 );
 

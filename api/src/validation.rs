@@ -119,19 +119,49 @@ pub enum Constraint {
 
 impl Constraint {
     pub(crate) fn check(self, value: &str) -> Result<(), String> {
-        match self {
-            Constraint::MinLength(n) if value.chars().count() < n => {
-                Err(format!("Member must have length greater than or equal to {n}"))
-            }
-            Constraint::MaxLength(n) if value.chars().count() > n => {
-                Err(format!("Member must have length less than or equal to {n}"))
-            }
-            Constraint::Pattern(pattern) if !pattern.is_full_match(value) => {
-                Err(format!("Member must satisfy regular expression pattern: {}", pattern.source))
-            }
-            _ => Ok(()),
+        let holds = match self {
+            Constraint::MinLength(n) => value.chars().count() >= n,
+            Constraint::MaxLength(n) => value.chars().count() <= n,
+            Constraint::Pattern(pattern) => pattern.is_full_match(value),
+        };
+        if holds {
+            Ok(())
+        } else {
+            Err(self.text())
         }
     }
+
+    /// The constraint in AWS's words.
+    fn text(self) -> String {
+        match self {
+            Constraint::MinLength(n) => {
+                format!("Member must have length greater than or equal to {n}")
+            }
+            Constraint::MaxLength(n) => {
+                format!("Member must have length less than or equal to {n}")
+            }
+            Constraint::Pattern(pattern) => {
+                format!("Member must satisfy regular expression pattern: {}", pattern.source)
+            }
+        }
+    }
+}
+
+/// The constraints of a list's members or a map's keys or values, as AWS
+/// states them when one of them fails: all of them, in brackets, maximum
+/// length first, e.g. `[Member must have length less than or equal to 255,
+/// Member must have length greater than or equal to 1, Member must satisfy
+/// regular expression pattern: [^#/\s]+]`.
+fn bracketed(constraints: &[Constraint]) -> String {
+    let rank = |c: &Constraint| match c {
+        Constraint::MaxLength(_) => 0,
+        Constraint::MinLength(_) => 1,
+        Constraint::Pattern(_) => 2,
+    };
+    let mut ordered = constraints.to_vec();
+    ordered.sort_by_key(rank);
+    let texts: Vec<String> = ordered.into_iter().map(Constraint::text).collect();
+    format!("[{}]", texts.join(", "))
 }
 
 /// The constraint `n` violates, if it lies outside `range`.
@@ -255,6 +285,89 @@ impl<'q> Validator<'q> {
         let set = format!("Member must satisfy enum value set: [{}]", allowed.join(", "));
         self.violation(Some(&value), member, &set);
         None
+    }
+
+    /// A string member already read (from a JSON body) whose value must be
+    /// one of `allowed`: true when it is, or is absent and optional.
+    pub fn check_enum(
+        &mut self,
+        member: &str,
+        value: Option<&str>,
+        required: bool,
+        allowed: &[&str],
+    ) -> bool {
+        if !self.check(member, value, required, &[]) {
+            return false;
+        }
+        match value {
+            Some(v) if !allowed.contains(&v) => {
+                let set = format!("Member must satisfy enum value set: [{}]", allowed.join(", "));
+                self.violation(Some(v), member, &set);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// A list of strings already read (from a JSON body): at most `max`
+    /// members, each satisfying `each`. As AWS reports it, the value shown
+    /// is the whole list (`[1.0, 2.0]`), and members that fail make one
+    /// violation that states every member constraint: `Member must satisfy
+    /// constraint: [...]`. True when the list is valid, or absent and
+    /// optional.
+    pub fn check_list(
+        &mut self,
+        member: &str,
+        values: Option<&[String]>,
+        required: bool,
+        max: usize,
+        each: &[Constraint],
+    ) -> bool {
+        let Some(values) = values else {
+            return self.check(member, None, required, &[]);
+        };
+        let before = self.errors.len();
+        let shown = format!("[{}]", values.join(", "));
+        if values.len() > max {
+            let text = format!("Member must have length less than or equal to {max}");
+            self.violation(Some(&shown), member, &text);
+        }
+        if values.iter().any(|v| each.iter().any(|c| c.check(v).is_err())) {
+            let text = format!("Member must satisfy constraint: {}", bracketed(each));
+            self.violation(Some(&shown), member, &text);
+        }
+        self.errors.len() == before
+    }
+
+    /// A map of strings already read (from a JSON body) whose keys must
+    /// satisfy `keys` and whose values must satisfy `values`. As AWS reports
+    /// it, the value shown is the whole map (`{1.0=r1, 2.0=r2}`), with one
+    /// violation for the keys (`Map keys must satisfy constraint: [...]`)
+    /// and one for the values (`Map value must satisfy constraint: [...]`).
+    /// True when the map is valid or absent.
+    pub fn check_map(
+        &mut self,
+        member: &str,
+        map: Option<&std::collections::BTreeMap<String, String>>,
+        keys: &[Constraint],
+        values: &[Constraint],
+    ) -> bool {
+        let Some(map) = map else {
+            return true;
+        };
+        let before = self.errors.len();
+        let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let shown = format!("{{{}}}", pairs.join(", "));
+        let fails = |s: &String, cs: &[Constraint]| cs.iter().any(|c| c.check(s).is_err());
+        if map.keys().any(|k| fails(k, keys)) {
+            let text = format!("Map keys must satisfy constraint: {}", bracketed(keys));
+            self.violation(Some(&shown), member, &text);
+        }
+        if map.values().any(|v| fails(v, values)) {
+            let text = format!("Map value must satisfy constraint: {}", bracketed(values));
+            self.violation(Some(&shown), member, &text);
+        }
+        self.errors.len() == before
     }
 
     /// A number already read (from a JSON body) that must lie in `range`.

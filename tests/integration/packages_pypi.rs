@@ -241,13 +241,21 @@ async fn a_project_name_is_redirected_to_its_normalized_form() {
         .await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build();
     let client = client.unwrap();
-    for name in ["Demo_Project/", "demo.project/", "DEMO--project", "demo_project"] {
-        let response = basic(client.get(format!("{pypi}simple/{name}")), token).send().await;
-        let response = response.unwrap();
-        assert_eq!(response.status().as_u16(), 301, "{name}");
-        let location = response.headers()["location"].to_str().unwrap();
+    let redirected = |path: String| {
+        let request = basic(client.get(format!("{pypi}{path}")), token);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 301, "{path}");
+            response.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+    for name in ["Demo_Project/", "demo.project/", "DEMO--project", "demo_project", "demo-project"]
+    {
+        let location = redirected(format!("simple/{name}")).await;
         assert_eq!(location, format!("{pypi}simple/demo-project/"), "{name}");
     }
+    // PEP 503's URLs end with `/`, the index's too.
+    assert_eq!(redirected("simple".into()).await, format!("{pypi}simple/"));
     // Followed, the redirect reaches the page.
     let followed = read(&format!("{pypi}simple/Demo_Project/"), token, Some(SIMPLE_JSON)).await;
     assert_eq!(followed.status().as_u16(), 200);

@@ -1,5 +1,6 @@
 //! What the tests of the repository endpoints share: tokens and endpoints
-//! from the API, the two ways package managers present a token, and a raw
+//! from the API, the two ways package managers present a token, a
+//! repository with an upstream, what the blob store holds on disk, a raw
 //! request for what reqwest will not send (a body cut off mid-way), and a
 //! configuration with a user who may read packages but not publish them.
 
@@ -161,7 +162,7 @@ pub async fn send_raw(url: &str, head: &str, body: &[u8]) -> Option<u16> {
         // A reset instead of an answer is a hang-up too.
         let _ = stream.read_to_end(&mut answer).await;
     });
-    read.await.expect("the server gave up on the cut-off request");
+    read.await.expect("the server neither answered nor hung up within 30 s");
     let answer = String::from_utf8_lossy(&answer);
     let status = answer.strip_prefix("HTTP/1.1 ")?.get(..3)?;
     Some(status.parse().unwrap())

@@ -11,6 +11,17 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use codeartifact_api::{
+    AssetHeaders, AssetResponse, DeletePackageResult, DeletePackageVersionsBody,
+    DeletePackageVersionsQuery, DeletePackageVersionsRequest, DeletePackageVersionsResult,
+    DescribePackageResult, DescribePackageVersionResult, DisposePackageVersionsBody,
+    DisposePackageVersionsQuery, DisposePackageVersionsRequest, DisposePackageVersionsResult,
+    GetPackageVersionAssetRequest, GetPackageVersionReadmeResult, ListPackageVersionAssetsRequest,
+    ListPackageVersionAssetsResult, ListPackageVersionsRequest, ListPackageVersionsResult,
+    ListPackagesRequest, ListPackagesResult, PackageRequest, PackageVersionRequest,
+    UpdatePackageVersionsStatusBody, UpdatePackageVersionsStatusQuery,
+    UpdatePackageVersionsStatusRequest, UpdatePackageVersionsStatusResult,
+};
+use codeartifact_api::{
     AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
     CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
     CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
@@ -20,7 +31,7 @@ use codeartifact_api::{
     ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
     RepositoryRequest, SignedBody,
 };
-use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use dropshot::{FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
 use futures::FutureExt;
 use slog::{info, o};
 
@@ -140,11 +151,144 @@ impl CodeArtifactApi for ServerImpl {
         })
         .await
     }
+
+    async fn list_packages(
+        rqctx: Rq,
+        query: AwsQuery<ListPackagesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackagesResult>, HttpError> {
+        let input = ListPackagesRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.list_packages(call, input?).await)
+            .await
+    }
+
+    async fn describe_package(
+        rqctx: Rq,
+        query: AwsQuery<PackageRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribePackageResult>, HttpError> {
+        let input = PackageRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.describe_package(call, input?).await)
+            .await
+    }
+
+    async fn delete_package(
+        rqctx: Rq,
+        query: AwsQuery<PackageRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DeletePackageResult>, HttpError> {
+        let input = PackageRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_package(call, input?).await)
+            .await
+    }
+
+    async fn list_package_versions(
+        rqctx: Rq,
+        query: AwsQuery<ListPackageVersionsRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionsResult>, HttpError> {
+        let input = ListPackageVersionsRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.list_package_versions(call, input?).await
+        })
+        .await
+    }
+
+    async fn describe_package_version(
+        rqctx: Rq,
+        query: AwsQuery<PackageVersionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DescribePackageVersionResult>, HttpError> {
+        let input = PackageVersionRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.describe_package_version(call, input?).await
+        })
+        .await
+    }
+
+    async fn list_package_version_assets(
+        rqctx: Rq,
+        query: AwsQuery<ListPackageVersionAssetsRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, HttpError> {
+        let input = ListPackageVersionAssetsRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.list_package_version_assets(call, input?).await
+        })
+        .await
+    }
+
+    async fn get_package_version_asset(
+        rqctx: Rq,
+        query: AwsQuery<GetPackageVersionAssetRequest>,
+        body: SignedBody,
+    ) -> Result<AssetResponse, HttpError> {
+        let input = GetPackageVersionAssetRequest::from_wire(query.params(), body.as_bytes());
+        let asset = admitted(&rqctx, body.as_bytes(), async |s, call| {
+            s.get_package_version_asset(call, input?).await
+        })
+        .await?;
+        let headers = AssetHeaders {
+            request_id: rqctx.request_id.clone(),
+            asset_name: asset.name,
+            package_version: asset.version,
+            package_version_revision: asset.revision,
+        };
+        let body = FreeformBody(super::asset_body(asset.bytes));
+        Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
+    }
+
+    async fn get_package_version_readme(
+        rqctx: Rq,
+        query: AwsQuery<PackageVersionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError> {
+        let input = PackageVersionRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.get_package_version_readme(call, input?).await
+        })
+        .await
+    }
+
+    async fn update_package_versions_status(
+        rqctx: Rq,
+        query: AwsQuery<UpdatePackageVersionsStatusQuery>,
+        body: AwsBody<UpdatePackageVersionsStatusBody>,
+    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, HttpError> {
+        let input = UpdatePackageVersionsStatusRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.update_package_versions_status(call, input?).await
+        })
+        .await
+    }
+
+    async fn delete_package_versions(
+        rqctx: Rq,
+        query: AwsQuery<DeletePackageVersionsQuery>,
+        body: AwsBody<DeletePackageVersionsBody>,
+    ) -> Result<AwsResponse<DeletePackageVersionsResult>, HttpError> {
+        let input = DeletePackageVersionsRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.delete_package_versions(call, input?).await
+        })
+        .await
+    }
+
+    async fn dispose_package_versions(
+        rqctx: Rq,
+        query: AwsQuery<DisposePackageVersionsQuery>,
+        body: AwsBody<DisposePackageVersionsBody>,
+    ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError> {
+        let input = DisposePackageVersionsRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.dispose_package_versions(call, input?).await
+        })
+        .await
+    }
 }
 
-/// Runs one operation the AWS way: admit the caller (signature, then rate
-/// limit), then `op` (which validates and acts). Every failure, a panic
-/// included, becomes an AWS-shaped error carrying the request id.
+/// Runs one operation the AWS way (see [`admitted`]) and answers its result
+/// as JSON with the request id.
 async fn operation<T>(
     rqctx: &Rq,
     body: &[u8],
@@ -153,7 +297,19 @@ async fn operation<T>(
 where
     T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
+    let output = admitted(rqctx, body, op).await?;
     let request_id = rqctx.request_id.clone();
+    Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+}
+
+/// Admits the caller (signature, then rate limit), then runs `op` (which
+/// validates and acts). Every failure, a panic included, becomes an
+/// AWS-shaped error carrying the request id.
+async fn admitted<T>(
+    rqctx: &Rq,
+    body: &[u8],
+    op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
+) -> Result<T, HttpError> {
     let service = rqctx.context().as_ref();
     let result = guarded(&rqctx.log, async {
         let now = Utc::now();
@@ -170,17 +326,12 @@ where
         op(service, &call).await
     })
     .await;
-    match result {
-        Ok(output) => {
-            Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
-        }
-        Err(e) => {
-            // Messages never hold secrets: SigV4 errors do not echo the
-            // signature, and no token is ever part of an error.
-            info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
-            Err(e.into_http_error(&request_id))
-        }
-    }
+    result.map_err(|e| {
+        // Messages never hold secrets: SigV4 errors do not echo the
+        // signature, and no token is ever part of an error.
+        info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
+        e.into_http_error(&rqctx.request_id)
+    })
 }
 
 /// The operation's result, or an InternalServerException if it panicked:

@@ -6,9 +6,14 @@
 pub mod api;
 pub mod registry;
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use crate::service::Service;
+use bytes::Bytes;
+use futures::StreamExt as _;
+
+use crate::service::{AssetBytes, Service};
 
 /// The API trait's operations, then the repository endpoints.
 pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>>> {
@@ -31,4 +36,37 @@ fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
         .filter(|a| !a.as_str().contains('@'))
         .map(|a| a.to_string());
     host.unwrap_or_else(|| rqctx.server.local_addr.to_string())
+}
+
+/// An asset's bytes as a response body. A task reads ahead a few chunks
+/// into a channel; the body drains it.
+fn asset_body(bytes: AssetBytes) -> dropshot::Body {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut chunks = bytes.chunks;
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.next().await {
+            let failed = chunk.is_err();
+            if tx.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    dropshot::Body::wrap(ChannelBody { rx })
+}
+
+/// A response body fed by a channel.
+struct ChannelBody {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        self.rx.poll_recv(cx).map(|chunk| chunk.map(|c| c.map(http_body::Frame::data)))
+    }
 }

@@ -20,3 +20,13 @@ pub const GET_REPOSITORY_ENDPOINT: &str = "codeartifact:GetRepositoryEndpoint";
 pub const READ_FROM_REPOSITORY: &str = "codeartifact:ReadFromRepository";
 pub const PUBLISH_PACKAGE_VERSION: &str = "codeartifact:PublishPackageVersion";
 pub const PUT_PACKAGE_METADATA: &str = "codeartifact:PutPackageMetadata";
+
+pub const LIST_PACKAGES: &str = "codeartifact:ListPackages";
+pub const DESCRIBE_PACKAGE: &str = "codeartifact:DescribePackage";
+pub const DELETE_PACKAGE: &str = "codeartifact:DeletePackage";
+pub const LIST_PACKAGE_VERSIONS: &str = "codeartifact:ListPackageVersions";
+pub const DESCRIBE_PACKAGE_VERSION: &str = "codeartifact:DescribePackageVersion";
+pub const LIST_PACKAGE_VERSION_ASSETS: &str = "codeartifact:ListPackageVersionAssets";
+pub const UPDATE_PACKAGE_VERSIONS_STATUS: &str = "codeartifact:UpdatePackageVersionsStatus";
+pub const DELETE_PACKAGE_VERSIONS: &str = "codeartifact:DeletePackageVersions";
+pub const DISPOSE_PACKAGE_VERSIONS: &str = "codeartifact:DisposePackageVersions";

@@ -13,6 +13,7 @@
 
 mod authorization_token;
 mod domain;
+mod package_api;
 mod packages;
 mod report;
 mod repository;
@@ -36,6 +37,8 @@ use crate::throttle::Throttle;
 use crate::token_issuer::TokenIssuer;
 
 pub use authorization_token::Decided;
+pub use package_api::AssetDownload;
+use packages::new_revision;
 pub use packages::{
     Admitted, AssetBytes, EndpointError, EndpointResult, NpmPackage, NpmVersion, PypiFile,
     PypiProject, PypiReceiver,

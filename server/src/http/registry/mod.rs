@@ -13,9 +13,7 @@
 mod npm;
 mod pypi;
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -290,43 +288,15 @@ fn respond(
     response
 }
 
-/// An asset's bytes, streamed from the blob store: a 1 GiB wheel never sits
-/// in memory. A task reads ahead a few chunks into a channel; the body
-/// drains it.
-fn download(blob: AssetBytes, content_type: &'static str) -> Response<Body> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let size = blob.size;
-    let mut stream = blob.chunks;
-    tokio::spawn(async move {
-        while let Some(chunk) = stream.next().await {
-            let failed = chunk.is_err();
-            if tx.send(chunk).await.is_err() || failed {
-                break;
-            }
-        }
-    });
-    let mut response = Response::new(Body::wrap(ChannelBody { rx }));
+/// An asset's bytes, streamed from storage: a 1 GiB wheel never sits in
+/// memory.
+fn download(bytes: AssetBytes, content_type: &'static str) -> Response<Body> {
+    let size = bytes.size;
+    let mut response = Response::new(super::asset_body(bytes));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(size));
     response
-}
-
-/// A response body fed by a channel.
-struct ChannelBody {
-    rx: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
-}
-
-impl http_body::Body for ChannelBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
-        self.rx.poll_recv(cx).map(|chunk| chunk.map(|c| c.map(http_body::Frame::data)))
-    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use crate::store::{
     StoreError, VersionRecord,
 };
 
+pub(crate) use npm::NpmMetadata;
 pub use npm::{NpmPackage, NpmVersion};
 pub use pypi::{PypiFile, PypiProject, PypiReceiver};
 
@@ -411,7 +412,7 @@ impl Service {
     /// lost a race, a dispose, a delete), after any publish between its
     /// blob's commit and its metadata's. A failure only leaves bytes the
     /// next start sweeps.
-    async fn remove_unreferenced_blobs(&self, log: &Logger, candidates: &[String]) {
+    pub(super) async fn remove_unreferenced_blobs(&self, log: &Logger, candidates: &[String]) {
         let _removing = self.blob_gate.write().await;
         let unreferenced = match self.store.unreferenced_blobs(candidates).await {
             Ok(unreferenced) => unreferenced,
@@ -461,7 +462,7 @@ fn listed_versions(found: &[PackageView]) -> Vec<&VersionRecord> {
 
 /// A fresh revision for a version that was published or changed: opaque,
 /// unique, as CodeArtifact's are.
-fn new_revision() -> String {
+pub(super) fn new_revision() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 

@@ -44,11 +44,11 @@ pub struct NpmVersion {
 /// What an npm version keeps besides its tarball: its two manifests,
 /// prepared once, and its readme.
 #[derive(Debug, Serialize, Deserialize)]
-struct Metadata {
-    full: String,
-    abbreviated: String,
+pub(crate) struct NpmMetadata {
+    pub(crate) full: String,
+    pub(crate) abbreviated: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    readme: Option<String>,
+    pub(crate) readme: Option<String>,
 }
 
 impl Service {
@@ -72,7 +72,7 @@ impl Service {
         let mut modified = created;
         for v in listed_versions(&found) {
             let Some(tarball) = v.assets.first() else { continue };
-            let metadata: Metadata =
+            let metadata: NpmMetadata =
                 serde_json::from_str(&v.metadata).map_err(|e| internal(log, e))?;
             modified = modified.max(v.published_time);
             readmes.insert(v.version.clone(), metadata.readme);
@@ -181,7 +181,7 @@ impl Service {
             }
         })?;
         let prepared = wire::prepare(&parsed.manifest, name, &parsed.version);
-        let metadata = Metadata {
+        let metadata = NpmMetadata {
             full: prepared.full,
             abbreviated: prepared.abbreviated,
             readme: parsed.readme,

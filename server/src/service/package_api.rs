@@ -1,0 +1,641 @@
+//! The package API: ListPackages, DescribePackage, DeletePackage,
+//! ListPackageVersions, DescribePackageVersion, ListPackageVersionAssets,
+//! GetPackageVersionAsset, GetPackageVersionReadme,
+//! UpdatePackageVersionsStatus, DeletePackageVersions and
+//! DisposePackageVersions, over the packages the repository endpoints
+//! stored.
+//!
+//! Each is authorized with its own action on the package (the repository
+//! for ListPackages), with the domain's policy, before anything about the
+//! package is looked up.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use codeartifact_api::{
+    AccountId, AllowPublish, AllowUpstream, AssetName, AssetSummary, AwsError, DeletePackageResult,
+    DeletePackageVersionsRequest, DeletePackageVersionsResult, DescribePackageResult,
+    DescribePackageVersionResult, DisposePackageVersionsRequest, DisposePackageVersionsResult,
+    DomainEntryPoint, DomainName, GetPackageVersionAssetRequest, GetPackageVersionReadmeResult,
+    HashAlgorithm, HashValue, ListPackageVersionAssetsRequest, ListPackageVersionAssetsResult,
+    ListPackageVersionsRequest, ListPackageVersionsResult, ListPackagesRequest, ListPackagesResult,
+    PackageDescription, PackageFormat, PackageNamespace, PackageOriginConfiguration,
+    PackageOriginRestrictions, PackageRequest, PackageSummary, PackageVersion,
+    PackageVersionDescription, PackageVersionError, PackageVersionErrorCode, PackageVersionOrigin,
+    PackageVersionOriginType, PackageVersionRequest, PackageVersionRevision, PackageVersionStatus,
+    PackageVersionSummary, RepositoryName, SuccessfulPackageVersionInfo,
+    UpdatePackageVersionsStatusRequest,
+};
+use slog::info;
+
+use super::packages::{AssetBytes, NpmMetadata};
+use super::{
+    internal, new_revision, owner_of, page_size, paginate, repository_not_found, resume_after,
+    Call, OpResult, Service,
+};
+use crate::iam::actions::{
+    DELETE_PACKAGE, DELETE_PACKAGE_VERSIONS, DESCRIBE_PACKAGE, DESCRIBE_PACKAGE_VERSION,
+    DISPOSE_PACKAGE_VERSIONS, LIST_PACKAGES, LIST_PACKAGE_VERSIONS, LIST_PACKAGE_VERSION_ASSETS,
+    READ_FROM_REPOSITORY, UPDATE_PACKAGE_VERSIONS_STATUS,
+};
+use crate::iam::arn;
+use crate::store::{
+    AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, Page, StoreError,
+    VersionChange, VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
+};
+
+/// The package a request names, with the owner defaulted and the name as
+/// stored (PyPI's normalized).
+fn key_of(
+    call: &Call,
+    domain: &DomainName,
+    owner: Option<&AccountId>,
+    repository: &RepositoryName,
+    format: PackageFormat,
+    namespace: Option<&PackageNamespace>,
+    package: &codeartifact_api::PackageName,
+) -> PackageKey {
+    let name = match format {
+        PackageFormat::Pypi => codeartifact_packages::pypi::normalize(package.as_str()),
+        _ => package.as_str().to_string(),
+    };
+    PackageKey {
+        owner: owner_of(&call.caller, owner).to_string(),
+        domain: domain.as_str().to_string(),
+        repository: repository.as_str().to_string(),
+        format,
+        namespace: namespace.map(|n| n.as_str().to_string()).unwrap_or_default(),
+        name,
+    }
+}
+
+/// Builds the key of any request with the package members.
+macro_rules! key {
+    ($call:expr, $input:expr) => {
+        key_of(
+            $call,
+            &$input.domain,
+            $input.domain_owner.as_ref(),
+            &$input.repository,
+            $input.format,
+            $input.namespace.as_ref(),
+            &$input.package,
+        )
+    };
+}
+
+impl Service {
+    /// Decides `action` on the package, then checks that its domain and
+    /// repository exist, in that order.
+    async fn package_access(
+        &self,
+        call: &Call,
+        action: &'static str,
+        key: &PackageKey,
+    ) -> OpResult<()> {
+        let region = &call.caller.region;
+        let resource = arn::package(
+            region,
+            &key.owner,
+            &key.domain,
+            &key.repository,
+            key.format.as_str(),
+            &key.namespace,
+            &key.name,
+        );
+        self.access(call, action, &resource, &key.owner, &key.domain).await?;
+        self.require_repository(call, &key.owner, &key.domain, &key.repository).await
+    }
+
+    async fn require_repository(
+        &self,
+        call: &Call,
+        owner: &str,
+        domain: &str,
+        name: &str,
+    ) -> OpResult<()> {
+        match self.store.repository(owner, domain, name).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(repository_not_found(owner, domain, name)),
+            Err(e) => Err(internal(&call.log, e)),
+        }
+    }
+
+    /// The package's record, which must exist.
+    async fn existing_package(&self, call: &Call, key: &PackageKey) -> OpResult<PackageRecord> {
+        let found = self.store.package_record(key).await.map_err(|e| internal(&call.log, e))?;
+        found.ok_or_else(|| package_not_found(key))
+    }
+
+    /// The version, which must exist.
+    async fn existing_version(
+        &self,
+        call: &Call,
+        key: &PackageKey,
+        version: &str,
+    ) -> OpResult<VersionRecord> {
+        self.existing_package(call, key).await?;
+        let found = self.store.version(key, version).await.map_err(|e| internal(&call.log, e))?;
+        found.ok_or_else(|| version_not_found(key, version))
+    }
+
+    pub async fn list_packages(
+        &self,
+        call: &Call,
+        input: ListPackagesRequest,
+    ) -> OpResult<ListPackagesResult> {
+        let owner = owner_of(&call.caller, input.domain_owner.as_ref()).to_string();
+        let (domain, repository) = (input.domain.as_str(), input.repository.as_str());
+        let resource = arn::repository(&call.caller.region, &owner, domain, repository);
+        self.access(call, LIST_PACKAGES, &resource, &owner, domain).await?;
+        self.require_repository(call, &owner, domain, repository).await?;
+        let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
+        let size = page_size(input.max_results);
+        let filter = PackageFilter {
+            format: input.format,
+            // ListPackages' `namespace` is a prefix, as AWS documents it.
+            namespace: None,
+            namespace_prefix: input.namespace.map(|n| n.as_str().to_string()),
+            package_prefix: input.package_prefix.map(|p| p.as_str().to_string()),
+            publish: input.publish.map(|p| p == AllowPublish::Allow),
+            upstream: input.upstream.map(|u| u == AllowUpstream::Allow),
+        };
+        let page = Page { after: after.as_deref(), limit: size + 1 };
+        let found = self
+            .store
+            .packages(&owner, domain, repository, &filter, page)
+            .await
+            .map_err(|e| internal(&call.log, e))?;
+        let positions: Vec<String> = found.iter().map(|p| p.position()).collect();
+        let (page, next_token) = paginate(positions, size, |p| p.as_str());
+        let packages =
+            found.into_iter().take(page.len()).map(|p| summary(&p.key, &p.package)).collect();
+        Ok(ListPackagesResult { packages, next_token })
+    }
+
+    pub async fn describe_package(
+        &self,
+        call: &Call,
+        input: PackageRequest,
+    ) -> OpResult<DescribePackageResult> {
+        let key = key!(call, input);
+        self.package_access(call, DESCRIBE_PACKAGE, &key).await?;
+        let record = self.existing_package(call, &key).await?;
+        let s = summary(&key, &record);
+        let package = PackageDescription {
+            format: s.format,
+            namespace: s.namespace,
+            name: s.package,
+            origin_configuration: s.origin_configuration,
+        };
+        Ok(DescribePackageResult { package })
+    }
+
+    pub async fn delete_package(
+        &self,
+        call: &Call,
+        input: PackageRequest,
+    ) -> OpResult<DeletePackageResult> {
+        let key = key!(call, input);
+        self.package_access(call, DELETE_PACKAGE, &key).await?;
+        let (view, blobs) = match self.store.delete_package(&key).await {
+            Ok(deleted) => deleted,
+            Err(StoreError::PackageNotFound) => return Err(package_not_found(&key)),
+            Err(e) => return Err(internal(&call.log, e)),
+        };
+        self.remove_unreferenced_blobs(&call.log, &blobs).await;
+        info!(call.log, "deleted package"; "package" => &key.name, "format" => key.format.as_str(),
+            "repository" => &key.repository, "versions" => view.versions.len());
+        Ok(DeletePackageResult { deleted_package: summary(&key, &view.package) })
+    }
+
+    pub async fn list_package_versions(
+        &self,
+        call: &Call,
+        input: ListPackageVersionsRequest,
+    ) -> OpResult<ListPackageVersionsResult> {
+        let key = key!(call, input);
+        self.package_access(call, LIST_PACKAGE_VERSIONS, &key).await?;
+        self.existing_package(call, &key).await?;
+        let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
+        let size = page_size(input.max_results);
+        let status = input.status.map(|s| s.as_str());
+        let all = Page { after: None, limit: usize::MAX >> 1 };
+        let mut versions =
+            self.store.versions(&key, status, all).await.map_err(|e| internal(&call.log, e))?;
+        if let Some(wanted) = input.origin_type {
+            versions.retain(|v| origin_type(v) == wanted);
+        }
+        // Pages resume after the position of their last version, so a
+        // listing stays right while versions come and go.
+        let position = |v: &VersionRecord| match input.sort_by {
+            Some(_) => format!("{:020}/{}", v.published_time, v.version),
+            None => v.version.clone(),
+        };
+        versions.sort_by_key(|v| position(v));
+        let default_display_version = self.default_display_version(call, &key, &versions).await?;
+        let versions: Vec<(String, VersionRecord)> = versions
+            .into_iter()
+            .map(|v| (position(&v), v))
+            .filter(|(p, _)| after.as_ref().is_none_or(|a| p > a))
+            .take(size + 1)
+            .collect();
+        let (page, next_token) = paginate(versions, size, |(p, _)| p.as_str());
+        Ok(ListPackageVersionsResult {
+            default_display_version,
+            format: key.format,
+            namespace: namespace(&key),
+            package: codeartifact_api::PackageName::validated(key.name.clone()),
+            versions: page.iter().map(|(_, v)| version_summary(&key, v)).collect(),
+            next_token,
+        })
+    }
+
+    /// What a listing shows as the package's version: npm's `latest` tag
+    /// when it names a listed version, else the newest Published version.
+    async fn default_display_version(
+        &self,
+        call: &Call,
+        key: &PackageKey,
+        versions: &[VersionRecord],
+    ) -> OpResult<Option<PackageVersion>> {
+        let published: Vec<&VersionRecord> = versions
+            .iter()
+            .filter(|v| v.status == PackageVersionStatus::Published.as_str())
+            .collect();
+        if key.format == PackageFormat::Npm {
+            let view = self.store.package(key).await.map_err(|e| internal(&call.log, e))?;
+            let latest = view.and_then(|v| {
+                v.dist_tags.into_iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v)
+            });
+            if let Some(latest) = latest.filter(|l| published.iter().any(|v| &v.version == l)) {
+                return Ok(Some(PackageVersion::validated(latest)));
+            }
+            let newest =
+                codeartifact_packages::npm::newest(published.iter().map(|v| v.version.as_str()));
+            return Ok(newest.map(|v| PackageVersion::validated(v.to_string())));
+        }
+        let newest = published.iter().max_by_key(|v| (v.published_time, v.version.clone()));
+        Ok(newest.map(|v| PackageVersion::validated(v.version.clone())))
+    }
+
+    pub async fn describe_package_version(
+        &self,
+        call: &Call,
+        input: PackageVersionRequest,
+    ) -> OpResult<DescribePackageVersionResult> {
+        let key = key!(call, input);
+        self.package_access(call, DESCRIBE_PACKAGE_VERSION, &key).await?;
+        let record = self.existing_package(call, &key).await?;
+        let found = self.store.version(&key, input.version.as_str()).await;
+        let version = found
+            .map_err(|e| internal(&call.log, e))?
+            .ok_or_else(|| version_not_found(&key, input.version.as_str()))?;
+        let npm = (key.format == PackageFormat::Npm)
+            .then(|| serde_json::from_str::<NpmMetadata>(&version.metadata).ok())
+            .flatten();
+        let manifest =
+            npm.as_ref().and_then(|m| serde_json::from_str::<serde_json::Value>(&m.full).ok());
+        let text = |member: &str| {
+            manifest
+                .as_ref()
+                .and_then(|m| m.get(member))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let summary = version_summary(&key, &version);
+        let package_version = PackageVersionDescription {
+            format: key.format,
+            namespace: namespace(&key),
+            package_name: codeartifact_api::PackageName::validated(key.name.clone()),
+            display_name: record.display_name,
+            version: summary.version,
+            summary: text("description"),
+            home_page: text("homepage"),
+            source_code_repository: None,
+            published_time: Some(version.published_time),
+            licenses: Vec::new(),
+            revision: summary.revision,
+            status: summary.status,
+            origin: summary.origin,
+        };
+        Ok(DescribePackageVersionResult { package_version })
+    }
+
+    pub async fn list_package_version_assets(
+        &self,
+        call: &Call,
+        input: ListPackageVersionAssetsRequest,
+    ) -> OpResult<ListPackageVersionAssetsResult> {
+        let key = key!(call, input);
+        self.package_access(call, LIST_PACKAGE_VERSION_ASSETS, &key).await?;
+        let version = self.existing_version(call, &key, input.version.as_str()).await?;
+        let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
+        let size = page_size(input.max_results);
+        let mut assets = version.assets.clone();
+        assets.sort_by(|a, b| a.name.cmp(&b.name));
+        assets.retain(|a| after.as_ref().is_none_or(|after| &a.name > after));
+        assets.truncate(size + 1);
+        let (page, next_token) = paginate(assets, size, |a| &a.name);
+        Ok(ListPackageVersionAssetsResult {
+            format: key.format,
+            namespace: namespace(&key),
+            package: codeartifact_api::PackageName::validated(key.name.clone()),
+            version: PackageVersion::validated(version.version.clone()),
+            version_revision: PackageVersionRevision::validated(version.revision.clone()),
+            next_token,
+            assets: page.iter().map(asset_summary).collect(),
+        })
+    }
+
+    /// An asset's bytes and what the answer's headers say of them.
+    pub async fn get_package_version_asset(
+        &self,
+        call: &Call,
+        input: GetPackageVersionAssetRequest,
+    ) -> OpResult<AssetDownload> {
+        let key = key!(call, input);
+        self.package_access(call, READ_FROM_REPOSITORY, &key).await?;
+        let version = self.existing_version(call, &key, input.version.as_str()).await?;
+        if input.revision.as_ref().is_some_and(|r| r.as_str() != version.revision) {
+            return Err(AwsError::conflict(format!(
+                "Version {} of package '{}' is at another revision",
+                version.version, key.name
+            )));
+        }
+        if version.status == PackageVersionStatus::Archived.as_str() {
+            return Err(AwsError::conflict(format!(
+                "Version {} of package '{}' is Archived: its assets cannot be downloaded",
+                version.version, key.name
+            )));
+        }
+        let asset = input.asset.as_str();
+        let Some(file) = version.assets.iter().find(|a| a.name == asset).cloned() else {
+            return Err(AwsError::resource_not_found(format!(
+                "Asset '{asset}' of version {} of package '{}' does not exist.",
+                version.version, key.name
+            )));
+        };
+        let bytes = self.blobs.open(&file.sha256).await.map_err(|e| internal(&call.log, e))?;
+        let bytes =
+            bytes.ok_or_else(|| internal(&call.log, format!("blob {} is missing", file.sha256)))?;
+        Ok(AssetDownload {
+            name: file.name,
+            version: version.version,
+            revision: version.revision,
+            bytes,
+        })
+    }
+
+    pub async fn get_package_version_readme(
+        &self,
+        call: &Call,
+        input: PackageVersionRequest,
+    ) -> OpResult<GetPackageVersionReadmeResult> {
+        let key = key!(call, input);
+        self.package_access(call, READ_FROM_REPOSITORY, &key).await?;
+        let version = self.existing_version(call, &key, input.version.as_str()).await?;
+        let readme = (key.format == PackageFormat::Npm)
+            .then(|| serde_json::from_str::<NpmMetadata>(&version.metadata).ok())
+            .flatten()
+            .and_then(|m| m.readme);
+        Ok(GetPackageVersionReadmeResult {
+            format: key.format,
+            namespace: namespace(&key),
+            package: codeartifact_api::PackageName::validated(key.name.clone()),
+            version: PackageVersion::validated(version.version.clone()),
+            version_revision: PackageVersionRevision::validated(version.revision),
+            readme,
+        })
+    }
+
+    pub async fn update_package_versions_status(
+        &self,
+        call: &Call,
+        input: UpdatePackageVersionsStatusRequest,
+    ) -> OpResult<codeartifact_api::UpdatePackageVersionsStatusResult> {
+        let key = key!(call, input);
+        self.package_access(call, UPDATE_PACKAGE_VERSIONS_STATUS, &key).await?;
+        let target = PackageVersionStatus::from(input.target_status);
+        let change =
+            VersionChange::Status { target: target.as_str().to_string(), revision: new_revision() };
+        let selection = selection(&input.versions, &input.version_revisions, input.expected_status);
+        let (successful_versions, failed_versions) =
+            self.change(call, &key, &selection, &change).await?;
+        Ok(codeartifact_api::UpdatePackageVersionsStatusResult {
+            successful_versions,
+            failed_versions,
+        })
+    }
+
+    pub async fn delete_package_versions(
+        &self,
+        call: &Call,
+        input: DeletePackageVersionsRequest,
+    ) -> OpResult<DeletePackageVersionsResult> {
+        let key = key!(call, input);
+        self.package_access(call, DELETE_PACKAGE_VERSIONS, &key).await?;
+        let selection = selection(&input.versions, &BTreeMap::new(), input.expected_status);
+        let (successful_versions, failed_versions) =
+            self.change(call, &key, &selection, &VersionChange::Delete).await?;
+        Ok(DeletePackageVersionsResult { successful_versions, failed_versions })
+    }
+
+    pub async fn dispose_package_versions(
+        &self,
+        call: &Call,
+        input: DisposePackageVersionsRequest,
+    ) -> OpResult<DisposePackageVersionsResult> {
+        let key = key!(call, input);
+        self.package_access(call, DISPOSE_PACKAGE_VERSIONS, &key).await?;
+        let selection = selection(&input.versions, &input.version_revisions, input.expected_status);
+        let change = VersionChange::Dispose { revision: new_revision() };
+        let (successful_versions, failed_versions) =
+            self.change(call, &key, &selection, &change).await?;
+        Ok(DisposePackageVersionsResult { successful_versions, failed_versions })
+    }
+
+    /// Runs a batch and reports it per version, as AWS does; the bytes it
+    /// freed are removed.
+    async fn change(
+        &self,
+        call: &Call,
+        key: &PackageKey,
+        selection: &VersionSelection,
+        change: &VersionChange,
+    ) -> OpResult<(Successes, Failures)> {
+        let outcome = match self.store.change_versions(key, selection, change).await {
+            Ok(outcome) => outcome,
+            Err(StoreError::PackageNotFound) => return Err(package_not_found(key)),
+            Err(e) => return Err(internal(&call.log, e)),
+        };
+        self.remove_unreferenced_blobs(&call.log, &outcome.unreferenced_blobs).await;
+        info!(call.log, "changed package versions"; "package" => &key.name,
+            "repository" => &key.repository, "change" => format!("{change:?}"),
+            "changed" => outcome.versions.iter().filter(|(_, o)| matches!(o, VersionOutcome::Changed { .. })).count());
+        Ok(report(outcome))
+    }
+}
+
+/// An asset's bytes, with the names GetPackageVersionAsset's headers give.
+pub struct AssetDownload {
+    pub name: String,
+    pub version: String,
+    pub revision: String,
+    pub bytes: AssetBytes,
+}
+
+type Successes = BTreeMap<PackageVersion, SuccessfulPackageVersionInfo>;
+type Failures = BTreeMap<PackageVersion, PackageVersionError>;
+
+fn selection(
+    versions: &[PackageVersion],
+    revisions: &BTreeMap<PackageVersion, PackageVersionRevision>,
+    expected: Option<PackageVersionStatus>,
+) -> VersionSelection {
+    VersionSelection {
+        versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
+        revisions: revisions
+            .iter()
+            .map(|(v, r)| (v.as_str().to_string(), r.as_str().to_string()))
+            .collect(),
+        expected_status: expected.map(|s| s.as_str().to_string()),
+    }
+}
+
+/// A batch's outcomes as the wire reports them.
+fn report(outcome: BatchOutcome) -> (Successes, Failures) {
+    let (mut ok, mut failed) = (BTreeMap::new(), BTreeMap::new());
+    for (version, result) in outcome.versions {
+        let error = |code, message: String| PackageVersionError {
+            error_code: code,
+            error_message: message,
+        };
+        let key = PackageVersion::validated(version.clone());
+        match result {
+            VersionOutcome::Changed { status, revision } => {
+                let status = PackageVersionStatus::from_wire(&status)
+                    .unwrap_or(PackageVersionStatus::Published);
+                ok.insert(key, SuccessfulPackageVersionInfo { revision, status });
+            }
+            VersionOutcome::NotFound => {
+                failed.insert(
+                    key,
+                    error(
+                        PackageVersionErrorCode::NotFound,
+                        format!("Version {version} does not exist."),
+                    ),
+                );
+            }
+            VersionOutcome::MismatchedStatus(status) => {
+                failed.insert(
+                    key,
+                    error(
+                        PackageVersionErrorCode::MismatchedStatus,
+                        format!("Version {version} is {status}."),
+                    ),
+                );
+            }
+            VersionOutcome::MismatchedRevision => {
+                failed.insert(
+                    key,
+                    error(
+                        PackageVersionErrorCode::MismatchedRevision,
+                        format!("Version {version} is at another revision."),
+                    ),
+                );
+            }
+            VersionOutcome::NotAllowed(status) => {
+                failed.insert(
+                    key,
+                    error(
+                        PackageVersionErrorCode::NotAllowed,
+                        format!("Version {version} is {status}; its status cannot change."),
+                    ),
+                );
+            }
+        }
+    }
+    (ok, failed)
+}
+
+fn namespace(key: &PackageKey) -> Option<PackageNamespace> {
+    (!key.namespace.is_empty()).then(|| PackageNamespace::validated(key.namespace.clone()))
+}
+
+fn summary(key: &PackageKey, record: &PackageRecord) -> PackageSummary {
+    PackageSummary {
+        format: key.format,
+        namespace: namespace(key),
+        package: codeartifact_api::PackageName::validated(key.name.clone()),
+        origin_configuration: origin_configuration(record.origin),
+    }
+}
+
+fn origin_configuration(origin: Origin) -> PackageOriginConfiguration {
+    PackageOriginConfiguration {
+        restrictions: PackageOriginRestrictions {
+            publish: if origin.publish { AllowPublish::Allow } else { AllowPublish::Block },
+            upstream: if origin.upstream { AllowUpstream::Allow } else { AllowUpstream::Block },
+        },
+    }
+}
+
+/// Published here, or retained from an upstream repository.
+fn origin_type(v: &VersionRecord) -> PackageVersionOriginType {
+    if v.origin == ORIGIN_PUBLISHED {
+        PackageVersionOriginType::Internal
+    } else {
+        PackageVersionOriginType::External
+    }
+}
+
+fn version_summary(key: &PackageKey, v: &VersionRecord) -> PackageVersionSummary {
+    let entry = if v.origin == ORIGIN_PUBLISHED { &key.repository } else { &v.origin };
+    PackageVersionSummary {
+        version: PackageVersion::validated(v.version.clone()),
+        revision: PackageVersionRevision::validated(v.revision.clone()),
+        status: PackageVersionStatus::from_wire(&v.status)
+            .unwrap_or(PackageVersionStatus::Published),
+        origin: PackageVersionOrigin {
+            domain_entry_point: Some(DomainEntryPoint {
+                repository_name: Some(RepositoryName::validated(entry.clone())),
+                external_connection_name: None,
+            }),
+            origin_type: origin_type(v),
+        },
+    }
+}
+
+/// An asset's hashes as AWS lists them: hex, by algorithm.
+fn asset_summary(a: &AssetRecord) -> AssetSummary {
+    let mut hashes = BTreeMap::new();
+    hashes.insert(HashAlgorithm::Sha256, HashValue::validated(a.sha256.clone()));
+    hashes.insert(HashAlgorithm::Sha1, HashValue::validated(a.sha1.clone()));
+    if let Some(sha512) = a.integrity.strip_prefix("sha512-").and_then(|b| STANDARD.decode(b).ok())
+    {
+        hashes.insert(HashAlgorithm::Sha512, HashValue::validated(hex::encode(sha512)));
+    }
+    AssetSummary { name: AssetName::validated(a.name.clone()), size: a.size as i64, hashes }
+}
+
+fn package_not_found(key: &PackageKey) -> AwsError {
+    AwsError::resource_not_found(format!(
+        "Package '{}' of format {} does not exist in repository '{}'.",
+        if key.namespace.is_empty() {
+            key.name.clone()
+        } else {
+            format!("{}/{}", key.namespace, key.name)
+        },
+        key.format,
+        key.repository
+    ))
+}
+
+fn version_not_found(key: &PackageKey, version: &str) -> AwsError {
+    AwsError::resource_not_found(format!(
+        "Version {version} of package '{}' does not exist in repository '{}'.",
+        key.name, key.repository
+    ))
+}
