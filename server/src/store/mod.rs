@@ -18,7 +18,7 @@ use thiserror::Error;
 
 pub use packages::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
-    PackageRecord, PackageView, Stored, VersionChange, VersionOutcome, VersionRecord,
+    PackageRecord, PackageView, PutMode, Stored, VersionChange, VersionOutcome, VersionRecord,
     VersionSelection, ORIGIN_PUBLISHED,
 };
 pub use sqlite::SqliteStore;
@@ -88,6 +88,8 @@ pub enum StoreError {
     PackageNotFound,
     #[error("the package's origin controls block versions of this origin")]
     OriginBlocked,
+    #[error("a repository cannot be its own upstream")]
+    UpstreamIsSelf,
     #[error("the asset '{0}' already exists with other content")]
     AssetConflict(String),
     #[error("storage failed: {0:#}")]
@@ -186,7 +188,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// package if needed), then points `dist_tags` at it. Refused:
     /// [`StoreError::OriginBlocked`] when the package's origin controls
     /// block a version of this origin (published, or from upstream),
-    /// [`StoreError::VersionExists`] for an exclusive version that exists,
+    /// [`StoreError::VersionExists`] for a version that exists when the
+    /// [`PutMode`] does not take one,
     /// [`StoreError::AssetConflict`] for an asset of the same name and other
     /// bytes, [`StoreError::RepositoryNotFound`].
     async fn put_version(&self, key: &PackageKey, new: &NewVersion) -> Result<Stored, StoreError>;
@@ -247,6 +250,37 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         selection: &VersionSelection,
         change: &VersionChange,
     ) -> Result<BatchOutcome, StoreError>;
+
+    /// Sets a package's origin controls, creating it (with no versions) if
+    /// it does not exist; [`StoreError::RepositoryNotFound`].
+    async fn set_origin(
+        &self,
+        key: &PackageKey,
+        display_name: &str,
+        origin: Origin,
+        now: i64,
+    ) -> Result<PackageRecord, StoreError>;
+
+    /// Changes a repository's description (when `Some`) and upstreams
+    /// (when `Some`, in order; each must exist and be another repository of
+    /// the domain), returning it as it is now.
+    async fn update_repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        description: Option<Option<String>>,
+        upstreams: Option<Vec<String>>,
+    ) -> Result<RepositoryRecord, StoreError>;
+
+    /// Every repository of `owner`'s domains whose name starts with
+    /// `prefix`, by (name, domain), after `page.after` (`<name>/<domain>`).
+    async fn owned_repositories(
+        &self,
+        owner: &str,
+        prefix: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<RepositoryRecord>, StoreError>;
 
     /// Removes a package with its versions, assets and tags, returning it
     /// as it was and the blobs no asset names any more.

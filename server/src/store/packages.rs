@@ -102,11 +102,24 @@ pub struct NewVersion {
     /// The origin controls of the package, if this creates it.
     pub origin: Origin,
     pub version: VersionRecord,
-    /// npm: the version must not exist yet. PyPI: a version may gain files,
-    /// and the same file again is accepted.
-    pub exclusive: bool,
+    pub mode: PutMode,
     /// Tags to point at this version.
     pub dist_tags: Vec<String>,
+}
+
+/// What a version that exists already means for a put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutMode {
+    /// It must not exist ([`StoreError::VersionExists`]): npm.
+    New,
+    /// It gains the assets it lacks; the same asset again is accepted:
+    /// PyPI, and versions retained from upstream.
+    AddAssets,
+    /// It gains assets while Unfinished, then takes the new record's status
+    /// and revision (Published once the last asset came): generic packages.
+    Unfinished,
+    /// It is replaced whole: CopyPackageVersions with `allowOverwrite`.
+    Replace,
 }
 
 /// What storing a version did.

@@ -263,6 +263,7 @@ fn asset(name: &str, sha256: &str) -> AssetRecord {
 }
 
 fn new_version(version: &str, assets: Vec<AssetRecord>, exclusive: bool) -> NewVersion {
+    let mode = if exclusive { PutMode::New } else { PutMode::AddAssets };
     NewVersion {
         display_name: "@scope/pkg".into(),
         origin: Origin::PUBLISHED,
@@ -275,7 +276,7 @@ fn new_version(version: &str, assets: Vec<AssetRecord>, exclusive: bool) -> NewV
             metadata: "{}".into(),
             assets,
         },
-        exclusive,
+        mode,
         dist_tags: vec!["latest".into()],
     }
 }
@@ -533,6 +534,97 @@ async fn origin_controls_are_decided_in_the_write() {
         late.version.version = "3.0.0".into();
         assert!(matches!(store.put_version(&other, &late).await, Err(StoreError::OriginBlocked)));
         assert_eq!(store.version(&other, "3.0.0").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn generic_versions_take_assets_until_finished_and_copies_can_replace() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+        let key = package_key("r1", "tool");
+        let mut part = new_version("1.0", vec![asset("a.bin", "aa")], false);
+        part.mode = PutMode::Unfinished;
+        part.version.status = "Unfinished".into();
+        assert_eq!(store.put_version(&key, &part).await.unwrap(), Stored::Created);
+        let mut last = new_version("1.0", vec![asset("b.bin", "bb")], false);
+        last.mode = PutMode::Unfinished;
+        last.version.revision = "r-final".into();
+        assert_eq!(store.put_version(&key, &last).await.unwrap(), Stored::Extended);
+        let done = store.version(&key, "1.0").await.unwrap().unwrap();
+        assert_eq!(
+            (done.status.as_str(), done.revision.as_str(), done.assets.len()),
+            ("Published", "r-final", 2)
+        );
+        let mut late = new_version("1.0", vec![asset("c.bin", "cc")], false);
+        late.mode = PutMode::Unfinished;
+        assert!(matches!(store.put_version(&key, &late).await, Err(StoreError::VersionExists)));
+
+        let mut copy = new_version("1.0", vec![asset("z.bin", "zz")], false);
+        copy.mode = PutMode::Replace;
+        assert_eq!(store.put_version(&key, &copy).await.unwrap(), Stored::Created);
+        let replaced = store.version(&key, "1.0").await.unwrap().unwrap();
+        let names: Vec<&str> = replaced.assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["z.bin"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn origins_repositories_and_listings_across_domains() {
+    each_store(async |store| {
+        store.create_domain(&domain("d1"), 100).await.unwrap();
+        store.create_domain(&domain("d2"), 100).await.unwrap();
+        for (d, r) in [("d1", "b"), ("d1", "a"), ("d2", "a")] {
+            store.create_repository(&repo(d, r, &[]), 100).await.unwrap();
+        }
+        let key = package_key("a", "pkg");
+        let blocked = Origin { publish: false, upstream: true };
+        let record = store.set_origin(&key, "@scope/pkg", blocked, 5).await.unwrap();
+        assert_eq!(record.origin, blocked);
+        assert!(store.package(&key).await.unwrap().unwrap().versions.is_empty());
+        let v = new_version("1.0.0", vec![asset("p.tgz", "aa")], true);
+        assert!(matches!(store.put_version(&key, &v).await, Err(StoreError::OriginBlocked)));
+        let missing = package_key("nowhere", "pkg");
+        assert!(matches!(
+            store.set_origin(&missing, "x", blocked, 5).await,
+            Err(StoreError::RepositoryNotFound)
+        ));
+
+        let updated = store
+            .update_repository(OWNER, "d1", "b", Some(Some("new".into())), Some(vec!["a".into()]))
+            .await
+            .unwrap();
+        assert_eq!(
+            (updated.description.as_deref(), updated.upstreams.as_slice()),
+            (Some("new"), &["a".to_string()][..])
+        );
+        let kept = store.update_repository(OWNER, "d1", "b", None, None).await.unwrap();
+        assert_eq!(kept, updated, "absent members change nothing");
+        assert!(matches!(
+            store.update_repository(OWNER, "d1", "b", None, Some(vec!["b".into()])).await,
+            Err(StoreError::UpstreamIsSelf)
+        ));
+        assert!(matches!(
+            store.update_repository(OWNER, "d1", "b", None, Some(vec!["zz".into()])).await,
+            Err(StoreError::UpstreamNotFound(_))
+        ));
+        assert_eq!(store.repository(OWNER, "d1", "b").await.unwrap().unwrap().upstreams, ["a"]);
+
+        let list = async |prefix, after, limit| -> Vec<String> {
+            let page = Page { after, limit };
+            let found = store.owned_repositories(OWNER, prefix, page).await.unwrap();
+            found.iter().map(|r| format!("{}/{}", r.name, r.domain_name)).collect()
+        };
+        assert_eq!(list(None, None, 10).await, ["a/d1", "a/d2", "b/d1"]);
+        assert_eq!(list(None, Some("a/d1"), 1).await, ["a/d2"]);
+        assert_eq!(list(Some("b"), None, 10).await, ["b/d1"]);
+        assert!(store
+            .owned_repositories("444455556666", None, Page { after: None, limit: 10 })
+            .await
+            .unwrap()
+            .is_empty());
     })
     .await;
 }

@@ -22,8 +22,8 @@ use crate::iam::arn;
 use crate::iam::identity::Principal;
 use crate::store::blob::BlobRead;
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, RepositoryRecord,
-    StoreError, VersionRecord,
+    AssetRecord, NewVersion, Origin, PackageKey, PackageRecord, PackageView, PutMode,
+    RepositoryRecord, StoreError, VersionRecord,
 };
 
 pub(crate) use npm::NpmMetadata;
@@ -391,7 +391,7 @@ impl Service {
             display_name: package.display_name,
             origin: Origin::FROM_UPSTREAM,
             version: VersionRecord { origin: from.clone(), published_time: now, ..version },
-            exclusive: false,
+            mode: PutMode::AddAssets,
             dist_tags: Vec::new(),
         };
         let _adding_references = self.blob_gate.read().await;

@@ -14,7 +14,8 @@ use super::{
 };
 use crate::iam::actions::{PUBLISH_PACKAGE_VERSION, PUT_PACKAGE_METADATA};
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, StoreError, VersionRecord, ORIGIN_PUBLISHED,
+    AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, VersionRecord,
+    ORIGIN_PUBLISHED,
 };
 
 /// A package as npm reads it, merged over the repositories searched.
@@ -205,7 +206,7 @@ impl Service {
                     created_time: now,
                 }],
             },
-            exclusive: true,
+            mode: PutMode::New,
             dist_tags: parsed.dist_tags.into_keys().collect(),
         };
         let stored = self.store.put_version(&key, &new).await;

@@ -13,7 +13,7 @@ use super::{
 use crate::iam::actions::PUBLISH_PACKAGE_VERSION;
 use crate::store::blob::Staged;
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, StoreError, Stored, VersionRecord,
+    AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, Stored, VersionRecord,
     ORIGIN_PUBLISHED,
 };
 
@@ -214,7 +214,7 @@ impl Service {
                     created_time: now,
                 }],
             },
-            exclusive: false,
+            mode: PutMode::AddAssets,
             dist_tags: Vec::new(),
         };
         let stored = self.store.put_version(&key, &new).await;

@@ -30,7 +30,7 @@ use rusqlite_migration::Migrations;
 use codeartifact_api::PackageFormat;
 
 use super::{
-    BatchOutcome, DomainRecord, NewVersion, PackageFilter, PackageKey, PackageListing,
+    BatchOutcome, DomainRecord, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
     PackageRecord, PackageView, Page, RepositoryRecord, Store, StoreError, Stored, VersionChange,
     VersionRecord, VersionSelection,
 };
@@ -333,6 +333,41 @@ impl Store for SqliteStore {
     ) -> Result<BatchOutcome, StoreError> {
         let (key, selection, change) = (key.clone(), selection.clone(), change.clone());
         self.write(move |tx| packages::change_versions(tx, &key, &selection, &change)).await
+    }
+
+    async fn set_origin(
+        &self,
+        key: &PackageKey,
+        display_name: &str,
+        origin: Origin,
+        now: i64,
+    ) -> Result<PackageRecord, StoreError> {
+        let (key, display_name) = (key.clone(), display_name.to_string());
+        self.write(move |tx| packages::set_origin(tx, &key, &display_name, origin, now)).await
+    }
+
+    async fn update_repository(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        description: Option<Option<String>>,
+        upstreams: Option<Vec<String>>,
+    ) -> Result<RepositoryRecord, StoreError> {
+        let (owner, domain, name) = (owner.to_string(), domain.to_string(), name.to_string());
+        self.write(move |tx| {
+            repositories::update(tx, &owner, &domain, &name, description, upstreams)
+        })
+        .await
+    }
+
+    async fn owned_repositories(
+        &self,
+        owner: &str,
+        prefix: Option<&str>,
+        page: Page<'_>,
+    ) -> Result<Vec<RepositoryRecord>, StoreError> {
+        self.read(|c| repositories::owned(c, owner, prefix, page))
     }
 
     async fn delete_package(

@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use super::repositories;
 use crate::store::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
-    PackageRecord, PackageView, Page, StoreError, Stored, VersionChange, VersionOutcome,
+    PackageRecord, PackageView, Page, PutMode, StoreError, Stored, VersionChange, VersionOutcome,
     VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
 
@@ -151,9 +151,20 @@ pub(super) fn put_version(
     if !allowed {
         return Err(StoreError::OriginBlocked);
     }
-    let existing = version(c, k, &v.version)?;
+    let mut existing = version(c, k, &v.version)?;
+    if let (Some(_), PutMode::Replace) = (&existing, new.mode) {
+        delete_version(c, k, &v.version)?;
+        existing = None;
+    }
     let mut stored = match &existing {
-        Some(_) if new.exclusive => return Err(StoreError::VersionExists),
+        Some(_) if new.mode == PutMode::New => return Err(StoreError::VersionExists),
+        Some(e) if new.mode == PutMode::Unfinished && e.status != "Unfinished" => {
+            return Err(StoreError::VersionExists)
+        }
+        Some(_) if new.mode == PutMode::Unfinished => {
+            set_status(c, k, &v.version, &v.status, &v.revision)?;
+            Stored::Unchanged
+        }
         Some(_) => Stored::Unchanged,
         None => {
             let mut insert = c.prepare_cached(
@@ -405,14 +416,7 @@ pub(super) fn change_versions(
             }
             VersionChange::Delete => {
                 dropped_blobs.extend(found.assets.iter().map(|a| a.sha256.clone()));
-                let mut delete = c.prepare_cached(&format!(
-                    "DELETE FROM package_versions WHERE {KEY} AND version = ?7"
-                ))?;
-                with(k, &[name], |p| delete.execute(p))?;
-                let mut untag = c.prepare_cached(&format!(
-                    "DELETE FROM dist_tags WHERE {KEY} AND version = ?7"
-                ))?;
-                with(k, &[name], |p| untag.execute(p))?;
+                delete_version(c, k, name)?;
                 VersionOutcome::Changed { status: "Deleted".into(), revision: found.revision }
             }
         };
@@ -420,6 +424,17 @@ pub(super) fn change_versions(
     }
     outcome.unreferenced_blobs = unreferenced(c, dropped_blobs)?;
     Ok(outcome)
+}
+
+/// Removes a version with its assets and the tags that point at it.
+fn delete_version(c: &Connection, k: &PackageKey, version: &str) -> rusqlite::Result<()> {
+    let mut delete =
+        c.prepare_cached(&format!("DELETE FROM package_versions WHERE {KEY} AND version = ?7"))?;
+    with(k, &[&version], |p| delete.execute(p))?;
+    let mut untag =
+        c.prepare_cached(&format!("DELETE FROM dist_tags WHERE {KEY} AND version = ?7"))?;
+    with(k, &[&version], |p| untag.execute(p))?;
+    Ok(())
 }
 
 fn set_status(
@@ -445,4 +460,26 @@ pub(super) fn delete_package(
     let blobs = view.versions.iter().flat_map(|v| v.assets.iter().map(|a| a.sha256.clone()));
     let unreferenced = unreferenced(c, blobs.collect())?;
     Ok((view, unreferenced))
+}
+
+pub(super) fn set_origin(
+    c: &Connection,
+    k: &PackageKey,
+    display_name: &str,
+    origin: Origin,
+    now: i64,
+) -> Result<PackageRecord, StoreError> {
+    if !repositories::exists(c, &k.owner, &k.domain, &k.repository)? {
+        return Err(StoreError::RepositoryNotFound);
+    }
+    let (publish, upstream) = (origin_text(origin.publish), origin_text(origin.upstream));
+    let mut upsert = c.prepare_cached(
+        "INSERT INTO packages (domain_owner, domain_name, repository, format, namespace, name,
+             display_name, origin_publish, origin_upstream, created_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT DO UPDATE SET origin_publish = excluded.origin_publish,
+             origin_upstream = excluded.origin_upstream",
+    )?;
+    with(k, &[&display_name, &publish, &upstream, &now], |p| upsert.execute(p))?;
+    Ok(record(c, k)?.ok_or(StoreError::PackageNotFound)?)
 }

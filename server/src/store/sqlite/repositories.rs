@@ -162,3 +162,64 @@ pub(super) fn delete(
     )?;
     Ok(repo)
 }
+
+pub(super) fn update(
+    c: &Connection,
+    owner: &str,
+    domain: &str,
+    name: &str,
+    description: Option<Option<String>>,
+    upstreams: Option<Vec<String>>,
+) -> Result<RepositoryRecord, StoreError> {
+    if !exists(c, owner, domain, name)? {
+        return Err(StoreError::RepositoryNotFound);
+    }
+    if let Some(description) = description {
+        c.execute(
+            "UPDATE repositories SET description = ?4
+             WHERE domain_owner = ?1 AND domain_name = ?2 AND name = ?3",
+            params![owner, domain, name, description],
+        )?;
+    }
+    if let Some(upstreams) = upstreams {
+        for upstream in &upstreams {
+            if upstream == name {
+                return Err(StoreError::UpstreamIsSelf);
+            }
+            if !exists(c, owner, domain, upstream)? {
+                return Err(StoreError::UpstreamNotFound(upstream.clone()));
+            }
+        }
+        c.execute(
+            "DELETE FROM upstreams WHERE domain_owner = ?1 AND domain_name = ?2 AND repository = ?3",
+            params![owner, domain, name],
+        )?;
+        for (position, upstream) in upstreams.iter().enumerate() {
+            c.execute(
+                "INSERT INTO upstreams (domain_owner, domain_name, repository, position, upstream)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![owner, domain, name, position as i64, upstream],
+            )?;
+        }
+    }
+    get(c, owner, domain, name)?.ok_or(StoreError::RepositoryNotFound)
+}
+
+pub(super) fn owned(
+    c: &Connection,
+    owner: &str,
+    prefix: Option<&str>,
+    page: Page<'_>,
+) -> rusqlite::Result<Vec<RepositoryRecord>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM repositories
+         WHERE domain_owner = ?1 AND substr(name, 1, length(?2)) = ?2
+           AND name || '/' || domain_name > ?3
+         ORDER BY name, domain_name LIMIT ?4"
+    ))?;
+    let rows = select.query_map(
+        params![owner, prefix.unwrap_or(""), page.after.unwrap_or(""), page.limit as i64],
+        from_row,
+    )?;
+    rows.collect()
+}
