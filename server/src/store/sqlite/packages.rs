@@ -481,5 +481,5 @@ pub(super) fn set_origin(
              origin_upstream = excluded.origin_upstream",
     )?;
     with(k, &[&display_name, &publish, &upstream, &now], |p| upsert.execute(p))?;
-    Ok(record(c, k)?.ok_or(StoreError::PackageNotFound)?)
+    record(c, k)?.ok_or(StoreError::PackageNotFound)
 }
