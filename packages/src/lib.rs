@@ -6,3 +6,4 @@
 
 pub mod npm;
 pub mod pypi;
+mod time;

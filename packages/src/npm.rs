@@ -883,27 +883,9 @@ fn push_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// npm's registry time format, `2015-05-16T22:27:54.741Z`, from epoch seconds
-/// clamped to years 1970..=9999 so it stays four-digit ISO-8601.
+/// npm's registry time format, `2015-05-16T22:27:54.741Z`.
 fn iso8601(secs: i64) -> String {
-    let secs = secs.clamp(0, 253_402_300_799);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil_from_days, for non-negative days.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::time::utc(secs).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// Whether an `Accept` header asks for the abbreviated document: it names

@@ -740,23 +740,9 @@ fn escape_html(s: &str) -> String {
 const PATH_SEGMENT: &AsciiSet =
     &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'<').add(b'>').add(b'?');
 
-/// PEP 700's ISO 8601 form, `2026-01-02T03:04:05.000000Z`; times outside
-/// years 1970..=9999 are clamped rather than printed wrongly.
+/// PEP 700's ISO 8601 form, `2026-01-02T03:04:05.000000Z`.
 fn format_upload_time(epoch_secs: i64) -> String {
-    let secs = epoch_secs.clamp(0, 253_402_300_799);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.000000Z")
+    crate::time::utc(epoch_secs).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn html_page(title: &str, body: &str) -> String {
