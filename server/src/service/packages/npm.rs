@@ -185,7 +185,7 @@ impl Service {
         let metadata = NpmMetadata {
             full: prepared.full,
             abbreviated: prepared.abbreviated,
-            readme: parsed.readme,
+            readme: parsed.readme.map(capped),
         };
         let new = NewVersion {
             display_name: name.full(),
@@ -295,4 +295,34 @@ fn already_published(name: &PackageName, version: &str) -> EndpointError {
     EndpointError::Conflict(format!(
         "Cannot publish over the previously published version {version} of {name}"
     ))
+}
+
+/// The most of a readme kept: a package document carries its `latest`
+/// version's, and a megabyte is plenty for a page.
+const MAX_README: usize = 1 << 20;
+
+/// A readme cut at [`MAX_README`] bytes, on a character boundary.
+fn capped(mut readme: String) -> String {
+    if readme.len() > MAX_README {
+        let mut end = MAX_README;
+        while !readme.is_char_boundary(end) {
+            end -= 1;
+        }
+        readme.truncate(end);
+    }
+    readme
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readmes_are_capped_on_a_character_boundary() {
+        assert_eq!(capped("short".into()), "short");
+        let long = "é".repeat(MAX_README);
+        let cut = capped(long);
+        assert!(cut.len() <= MAX_README && cut.len() > MAX_README - 2);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
 }
