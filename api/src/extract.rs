@@ -9,14 +9,15 @@
 //! hands the handler the body bytes, which SigV4 signs, without adding a
 //! request body to the spec; [`AwsBody`] does the same for operations that
 //! take a JSON body, which it describes to the spec as `TypedBody<T>` and
-//! leaves unparsed.
+//! leaves unparsed. [`AwsHeaders`] does for request headers what
+//! [`AwsQuery`] does for the query: described as `Header<T>`, read raw.
 
 use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use dropshot::{
-    ApiEndpointBodyContentType, ExclusiveExtractor, ExtensionMode, ExtractorMetadata, HttpError,
-    Query, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
+    ApiEndpointBodyContentType, ExclusiveExtractor, ExtensionMode, ExtractorMetadata, Header,
+    HttpError, Query, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -54,6 +55,57 @@ where
 
     fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <Query<T> as SharedExtractor>::metadata(body_content_type)
+    }
+}
+
+/// The headers of a request that an operation takes as input, described in
+/// the spec as `Header<T>` (one header parameter for each field of `T`) and
+/// read by the handler, after authentication.
+///
+/// dropshot's `Header<T>` would answer a missing or malformed header with
+/// its own 400 before the handler runs; AWS authenticates first and then
+/// reports a ValidationException naming the model's member.
+#[derive(Debug)]
+pub struct AwsHeaders<T> {
+    headers: http::HeaderMap,
+    _request: PhantomData<fn() -> T>,
+}
+
+impl<T> AwsHeaders<T> {
+    /// The headers as sent (all of them, not only those `T` names).
+    pub fn from_map(headers: http::HeaderMap) -> Self {
+        Self { headers, _request: PhantomData }
+    }
+
+    /// The value of header `name` (any case), or `None` when it was not
+    /// sent. A header sent more than once has its values joined with `, `,
+    /// as HTTP combines them; bytes that are not UTF-8 become U+FFFD. Either
+    /// way the value then fails its member's constraints with a message
+    /// that shows it.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let values: Vec<String> = self
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+}
+
+#[async_trait]
+impl<T> SharedExtractor for AwsHeaders<T>
+where
+    T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+    ) -> Result<Self, HttpError> {
+        Ok(Self::from_map(rqctx.request.headers().clone()))
+    }
+
+    fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <Header<T> as SharedExtractor>::metadata(body_content_type)
     }
 }
 
@@ -126,5 +178,24 @@ where
 
     fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <TypedBody<T> as ExclusiveExtractor>::metadata(body_content_type)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_read_raw_in_any_case() {
+        let mut map = http::HeaderMap::new();
+        map.insert("x-amz-content-sha256", http::HeaderValue::from_static("ab"));
+        map.append("x-repeated", http::HeaderValue::from_static("one"));
+        map.append("x-repeated", http::HeaderValue::from_static("two"));
+        map.insert("x-binary", http::HeaderValue::from_bytes(b"a\xffb").unwrap());
+        let headers = AwsHeaders::<()>::from_map(map);
+        assert_eq!(headers.get("X-Amz-Content-SHA256").as_deref(), Some("ab"));
+        assert_eq!(headers.get("x-repeated").as_deref(), Some("one, two"));
+        assert_eq!(headers.get("x-binary").as_deref(), Some("a\u{fffd}b"));
+        assert_eq!(headers.get("x-absent"), None);
     }
 }

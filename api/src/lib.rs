@@ -12,7 +12,10 @@
 //! only name a domain, a repository, a package or a package version). Where
 //! the input is split between the query and a JSON body, `<Operation>Query`
 //! and `<Operation>Body` are the two wire parts the spec describes. Every
-//! input is made with [`FromWire`], from the query and the body together.
+//! input is made with [`FromWire`], from the query and the body together,
+//! except PublishPackageVersion's: its body is the asset, streamed, so
+//! [`PublishPackageVersionRequest::from_wire`] takes the query and the
+//! `x-amz-content-sha256` header (read with [`AwsHeaders`]) instead.
 
 mod domain;
 mod error;
@@ -23,7 +26,7 @@ mod token;
 mod types;
 mod validation;
 
-use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
+use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext, StreamingBody};
 
 pub use domain::{
     CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
@@ -31,27 +34,38 @@ pub use domain::{
     ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
 };
 pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
-pub use extract::{AwsBody, AwsQuery, SignedBody};
+pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody};
 pub use package::{
-    AssetHeaders, AssetResponse, AssetSummary, DeletePackageResult, DeletePackageVersionsBody,
-    DeletePackageVersionsQuery, DeletePackageVersionsRequest, DeletePackageVersionsResult,
-    DescribePackageResult, DescribePackageVersionResult, DisposePackageVersionsBody,
-    DisposePackageVersionsQuery, DisposePackageVersionsRequest, DisposePackageVersionsResult,
-    DomainEntryPoint, GetPackageVersionAssetRequest, GetPackageVersionReadmeResult, LicenseInfo,
-    ListPackageVersionAssetsRequest, ListPackageVersionAssetsResult, ListPackageVersionsRequest,
-    ListPackageVersionsResult, ListPackagesRequest, ListPackagesResult, PackageDescription,
+    AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
+    CopyPackageVersionsRequest, CopyPackageVersionsResult, DeletePackageResult,
+    DeletePackageVersionsBody, DeletePackageVersionsQuery, DeletePackageVersionsRequest,
+    DeletePackageVersionsResult, DescribePackageResult, DescribePackageVersionResult,
+    DisposePackageVersionsBody, DisposePackageVersionsQuery, DisposePackageVersionsRequest,
+    DisposePackageVersionsResult, DomainEntryPoint, GetPackageVersionAssetRequest,
+    GetPackageVersionReadmeResult, LicenseInfo, ListPackageVersionAssetsRequest,
+    ListPackageVersionAssetsResult, ListPackageVersionDependenciesRequest,
+    ListPackageVersionDependenciesResult, ListPackageVersionsRequest, ListPackageVersionsResult,
+    ListPackagesRequest, ListPackagesResult, PackageDependency, PackageDescription,
     PackageOriginConfiguration, PackageOriginRestrictions, PackageRequest, PackageSummary,
     PackageVersionDescription, PackageVersionError, PackageVersionOrigin, PackageVersionRequest,
-    PackageVersionSummary, SuccessfulPackageVersionInfo, UpdatePackageVersionsStatusBody,
-    UpdatePackageVersionsStatusQuery, UpdatePackageVersionsStatusRequest,
-    UpdatePackageVersionsStatusResult, MAX_PACKAGE_PAGE_SIZE, MAX_VERSIONS_PER_REQUEST,
+    PackageVersionSummary, PublishPackageVersionHeaders, PublishPackageVersionQuery,
+    PublishPackageVersionRequest, PublishPackageVersionResult, PutPackageOriginConfigurationBody,
+    PutPackageOriginConfigurationQuery, PutPackageOriginConfigurationRequest,
+    PutPackageOriginConfigurationResult, SuccessfulPackageVersionInfo,
+    UpdatePackageVersionsStatusBody, UpdatePackageVersionsStatusQuery,
+    UpdatePackageVersionsStatusRequest, UpdatePackageVersionsStatusResult, VersionsToCopy,
+    ASSET_SHA256_HEADER, MAX_PACKAGE_PAGE_SIZE, MAX_PUBLISH_BODY_BYTES, MAX_VERSIONS_PER_REQUEST,
 };
 pub use repository::{
-    CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
-    DeleteRepositoryResult, DescribeRepositoryResult, GetRepositoryEndpointRequest,
+    AssociateExternalConnectionRequest, AssociateExternalConnectionResult, CreateRepositoryBody,
+    CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult, DeleteRepositoryResult,
+    DescribeRepositoryResult, DisassociateExternalConnectionRequest,
+    DisassociateExternalConnectionResult, ExternalConnectionRequest, GetRepositoryEndpointRequest,
     GetRepositoryEndpointResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
-    RepositoryDescription, RepositoryExternalConnectionInfo, RepositoryRequest, RepositorySummary,
-    UpstreamRepository, UpstreamRepositoryInfo,
+    ListRepositoriesRequest, ListRepositoriesResult, RepositoryDescription,
+    RepositoryExternalConnectionInfo, RepositoryRequest, RepositorySummary, UpdateRepositoryBody,
+    UpdateRepositoryQuery, UpdateRepositoryRequest, UpdateRepositoryResult, UpstreamRepository,
+    UpstreamRepositoryInfo, EXTERNAL_CONNECTIONS,
 };
 pub use token::{
     GetAuthorizationTokenRequest, GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS,
@@ -59,10 +73,11 @@ pub use token::{
 };
 pub use types::{
     AccountId, AllowPublish, AllowUpstream, Arn, AssetName, AwsResponseHeaders, Description,
-    DomainName, DomainStatus, EndpointType, ExternalConnectionStatus, HashAlgorithm, HashValue,
-    PackageFormat, PackageName, PackageNamespace, PackageVersion, PackageVersionErrorCode,
-    PackageVersionOriginType, PackageVersionRevision, PackageVersionSortType, PackageVersionStatus,
-    PackageVersionTargetStatus, PaginationToken, RepositoryName, Tag, TagKey, TagValue, MAX_TAGS,
+    DomainName, DomainStatus, EndpointType, ExternalConnectionName, ExternalConnectionStatus,
+    HashAlgorithm, HashValue, PackageFormat, PackageName, PackageNamespace, PackageVersion,
+    PackageVersionErrorCode, PackageVersionOriginType, PackageVersionRevision,
+    PackageVersionSortType, PackageVersionStatus, PackageVersionTargetStatus, PaginationToken,
+    RepositoryName, Sha256, Tag, TagKey, TagValue, MAX_TAGS,
 };
 pub use validation::{
     json_body, Constraint, FromQuery, FromWire, ModelPattern, QueryParams, Validator,
@@ -272,6 +287,48 @@ pub trait CodeArtifactApi {
         body: SignedBody,
     ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError>;
 
+    /// Changes a repository's description or its upstream repositories.
+    ///
+    /// Needs `codeartifact:UpdateRepository` on the repository's ARN. A
+    /// member the body leaves out is left as it is; `upstreams` replaces the
+    /// upstream repositories, in priority order (`[]` removes them all).
+    /// The answer is the repository as updated. ResourceNotFoundException
+    /// (404) when the domain, the repository or an upstream repository does
+    /// not exist; ConflictException (409) when the change conflicts with the
+    /// repository's state; ServiceQuotaExceededException (402) when it would
+    /// exceed a quota (AWS allows 10 direct upstream repositories); also
+    /// AccessDeniedException, ThrottlingException, InternalServerException
+    /// and ValidationException.
+    #[endpoint {
+        method = PUT,
+        path = "/v1/repository",
+        operation_id = "UpdateRepository",
+        tags = ["repositories"],
+    }]
+    async fn update_repository(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<UpdateRepositoryQuery>,
+        body: AwsBody<UpdateRepositoryBody>,
+    ) -> Result<AwsResponse<UpdateRepositoryResult>, HttpError>;
+
+    /// Lists the repositories of the caller's account, in every domain, a page at a time.
+    ///
+    /// Needs `codeartifact:ListRepositories` on `*`. `repository-prefix`
+    /// filters the list; a response with `nextToken` has more: send it back
+    /// as `next-token`. AccessDeniedException, ThrottlingException,
+    /// InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/repositories",
+        operation_id = "ListRepositories",
+        tags = ["repositories"],
+    }]
+    async fn list_repositories(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListRepositoriesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError>;
+
     /// Lists the packages in a repository, a page at a time.
     ///
     /// Needs `codeartifact:ListPackages` on the repository's ARN
@@ -332,6 +389,31 @@ pub trait CodeArtifactApi {
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeletePackageResult>, HttpError>;
+
+    /// Sets the origin restrictions of a package.
+    ///
+    /// The restrictions say whether new versions may be published to the
+    /// repository directly (`publish`) and whether they may come from
+    /// upstream repositories and external connections (`upstream`): ALLOW
+    /// or BLOCK, both required. Needs
+    /// `codeartifact:PutPackageOriginConfiguration` on the package's ARN. A
+    /// package that does not exist yet is created, with no versions and
+    /// these restrictions, so that publishing or ingesting it can be blocked
+    /// before it first arrives. The answer is the origin configuration as
+    /// set. ResourceNotFoundException (404) when the domain or repository
+    /// does not exist; also AccessDeniedException, ThrottlingException,
+    /// InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package",
+        operation_id = "PutPackageOriginConfiguration",
+        tags = ["packages"],
+    }]
+    async fn put_package_origin_configuration(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PutPackageOriginConfigurationQuery>,
+        body: AwsBody<PutPackageOriginConfigurationBody>,
+    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, HttpError>;
 
     /// Lists the versions of a package, a page at a time.
     ///
@@ -437,6 +519,60 @@ pub trait CodeArtifactApi {
         body: SignedBody,
     ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError>;
 
+    /// Lists the direct dependencies of a package version, a page at a time.
+    ///
+    /// Needs `codeartifact:ListPackageVersionDependencies` on the package's
+    /// ARN. The dependencies are those the version's metadata declares
+    /// (package.json for npm, the wheel's or sdist's METADATA for PyPI, the
+    /// POM for Maven); generic packages have none. A response with
+    /// `nextToken` has more: send it back as `next-token`.
+    /// ResourceNotFoundException (404) when the domain, repository, package
+    /// or version does not exist; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/version/dependencies",
+        operation_id = "ListPackageVersionDependencies",
+        tags = ["packages"],
+    }]
+    async fn list_package_version_dependencies(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<ListPackageVersionDependenciesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, HttpError>;
+
+    /// Publishes one asset (file) of a generic package version.
+    ///
+    /// Only `format=generic` is accepted. The body is the asset's bytes
+    /// (`application/octet-stream`, any size up to the server's maximum
+    /// asset size); the header `x-amz-content-sha256` is their SHA-256 in
+    /// lowercase hexadecimal, which SigV4 signs as the payload's hash, and
+    /// the asset is refused unless the body matches it. With
+    /// `unfinished=true` the version stays Unfinished so that more assets can
+    /// be added; otherwise it becomes Published, and no asset can be added
+    /// to a Published version. The answer gives the version's revision and
+    /// status and the asset's size and hashes. Needs
+    /// `codeartifact:PublishPackageVersion` on the package's ARN.
+    /// ResourceNotFoundException (404) when the domain or repository does
+    /// not exist; ConflictException (409) when the version already has that
+    /// asset or cannot take one in its status; ServiceQuotaExceededException
+    /// (402) when a quota would be exceeded (AWS's: 5 GB per asset, 150
+    /// assets per version); also AccessDeniedException, ThrottlingException,
+    /// InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/version/publish",
+        operation_id = "PublishPackageVersion",
+        tags = ["packages"],
+        request_body_max_bytes = MAX_PUBLISH_BODY_BYTES,
+    }]
+    async fn publish_package_version(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<PublishPackageVersionQuery>,
+        headers: AwsHeaders<PublishPackageVersionHeaders>,
+        body: StreamingBody,
+    ) -> Result<AwsResponse<PublishPackageVersionResult>, HttpError>;
+
     /// Sets the status of package versions to Published, Unlisted or Archived.
     ///
     /// Needs `codeartifact:UpdatePackageVersionsStatus` on the package's
@@ -507,6 +643,35 @@ pub trait CodeArtifactApi {
         query: AwsQuery<DisposePackageVersionsQuery>,
         body: AwsBody<DisposePackageVersionsBody>,
     ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError>;
+
+    /// Copies package versions from one repository to another in the same domain.
+    ///
+    /// Needs `codeartifact:CopyPackageVersions` on the package's ARN in the
+    /// destination repository and, as AWS also requires,
+    /// `codeartifact:ReadFromRepository` on the package in the source
+    /// repository. The body gives either `versions` or `versionRevisions`
+    /// (each version with the revision it must have in the source), never
+    /// both. `allowOverwrite` replaces versions the destination already has
+    /// (otherwise they fail with ALREADY_EXISTS); `includeFromUpstream` also
+    /// copies versions the source reaches through its upstream repositories.
+    /// The answer (200) says, version by version, which were copied
+    /// (`successfulVersions`) and which not and why (`failedVersions`).
+    /// ResourceNotFoundException (404) when the domain, a repository or the
+    /// package does not exist; ConflictException (409);
+    /// ServiceQuotaExceededException (402) when the copy would exceed a
+    /// quota; also AccessDeniedException, ThrottlingException,
+    /// InternalServerException and ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/package/versions/copy",
+        operation_id = "CopyPackageVersions",
+        tags = ["packages"],
+    }]
+    async fn copy_package_versions(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<CopyPackageVersionsQuery>,
+        body: AwsBody<CopyPackageVersionsBody>,
+    ) -> Result<AwsResponse<CopyPackageVersionsResult>, HttpError>;
 }
 
 /// The OpenAPI document of this API, exactly as checked in at `openapi.json`.
@@ -608,6 +773,45 @@ mod tests {
         {
             assert_eq!(ok["headers"][name]["required"], true, "{name}");
             assert_eq!(ok["headers"][name]["schema"]["type"], "string", "{name}");
+        }
+    }
+
+    /// PublishPackageVersion takes the asset as raw bytes and its SHA-256 in
+    /// a header; the spec must say both.
+    #[test]
+    fn the_publish_request_is_described_as_bytes_with_its_hash() {
+        let spec: serde_json::Value = serde_json::from_str(&super::openapi_spec()).unwrap();
+        let publish = &spec["paths"]["/v1/package/version/publish"]["post"];
+        let body = &publish["requestBody"];
+        assert_eq!(body["required"], true);
+        let content = body["content"].as_object().unwrap();
+        assert_eq!(content.keys().collect::<Vec<_>>(), ["application/octet-stream"]);
+        assert_eq!(content["application/octet-stream"]["schema"]["format"], "binary");
+        let parameters = publish["parameters"].as_array().unwrap();
+        let header = parameters.iter().find(|p| p["in"] == "header").unwrap();
+        assert_eq!(header["name"], super::ASSET_SHA256_HEADER);
+        assert_eq!(header["required"], true);
+        assert_eq!(header["schema"]["pattern"], "^[0-9a-f]+$");
+        assert_eq!(header["schema"]["minLength"], 64);
+        let unfinished = parameters.iter().find(|p| p["name"] == "unfinished").unwrap();
+        assert_eq!(unfinished["schema"]["type"], "boolean");
+    }
+
+    /// The operations added with PublishPackageVersion keep the model's
+    /// methods and URIs (some share a path with other operations).
+    #[test]
+    fn operations_have_the_models_methods_and_uris() {
+        let spec: serde_json::Value = serde_json::from_str(&super::openapi_spec()).unwrap();
+        let operations = [
+            ("PutPackageOriginConfiguration", "post", "/v1/package"),
+            ("ListPackageVersionDependencies", "post", "/v1/package/version/dependencies"),
+            ("PublishPackageVersion", "post", "/v1/package/version/publish"),
+            ("CopyPackageVersions", "post", "/v1/package/versions/copy"),
+            ("UpdateRepository", "put", "/v1/repository"),
+            ("ListRepositories", "post", "/v1/repositories"),
+        ];
+        for (id, method, path) in operations {
+            assert_eq!(spec["paths"][path][method]["operationId"], id, "{method} {path}");
         }
     }
 }

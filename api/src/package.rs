@@ -1,12 +1,16 @@
 //! The shapes of the package operations: ListPackages, DescribePackage,
-//! DeletePackage, ListPackageVersions, DescribePackageVersion,
-//! ListPackageVersionAssets, GetPackageVersionAsset, GetPackageVersionReadme,
-//! UpdatePackageVersionsStatus, DeletePackageVersions and
-//! DisposePackageVersions.
+//! DeletePackage, PutPackageOriginConfiguration, ListPackageVersions,
+//! DescribePackageVersion, ListPackageVersionAssets, GetPackageVersionAsset,
+//! GetPackageVersionReadme, ListPackageVersionDependencies,
+//! PublishPackageVersion, UpdatePackageVersionsStatus, DeletePackageVersions,
+//! DisposePackageVersions and CopyPackageVersions.
 //!
 //! Every input names its package in the query (`domain`, `domain-owner`,
 //! `repository`, `format`, `namespace`, `package`, and `version` for one
-//! version); the three batch operations add a JSON body.
+//! version; CopyPackageVersions names two repositories instead of one);
+//! PutPackageOriginConfiguration and the four batch operations add a JSON
+//! body. PublishPackageVersion's body is the asset itself, with its SHA-256
+//! in a header.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +24,7 @@ use crate::types::{
     HashValue, PackageFormat, PackageName, PackageNamespace, PackageVersion,
     PackageVersionErrorCode, PackageVersionOriginType, PackageVersionRevision,
     PackageVersionSortType, PackageVersionStatus, PackageVersionTargetStatus, PaginationToken,
-    RepositoryName,
+    RepositoryName, Sha256,
 };
 use crate::validation::{from_query_alone, json_body, FromQuery, FromWire, QueryParams, Validator};
 
@@ -57,23 +61,45 @@ struct PackageMembers {
 /// `namespace` and `package` (required).
 fn package_members(v: &mut Validator<'_>) -> PackageMembers {
     let (domain, domain_owner) = domain_members(v);
-    let repository = v.string("repository", "repository", true, &RepositoryName::constraints());
-    let format = v.enumeration("format", "format", true, PackageFormat::VALUES);
+    let repository = repository_member(v, "repository", "repository");
+    let format = format_member(v, None);
     let namespace = namespace_member(v);
-    let package = v.string("package", PACKAGE_MEMBER, true, &PackageName::constraints());
-    PackageMembers {
-        domain,
-        domain_owner,
-        repository: repository.map(RepositoryName::validated),
-        format: format.and_then(|f| PackageFormat::from_wire(&f)),
-        namespace,
-        package: package.map(PackageName::validated),
+    let package = package_member(v);
+    PackageMembers { domain, domain_owner, repository, format, namespace, package }
+}
+
+/// A required repository name, such as `repository` or
+/// `source-repository`.
+fn repository_member(
+    v: &mut Validator<'_>,
+    wire_name: &str,
+    member: &str,
+) -> Option<RepositoryName> {
+    let repository = v.string(wire_name, member, true, &RepositoryName::constraints());
+    repository.map(RepositoryName::validated)
+}
+
+/// The required `format`: one of the model's formats and, when the
+/// operation takes only one (`only`), that one, reported as AWS reports a
+/// value outside an enumeration.
+fn format_member(v: &mut Validator<'_>, only: Option<PackageFormat>) -> Option<PackageFormat> {
+    let format = v.enumeration("format", "format", true, PackageFormat::VALUES)?;
+    if let Some(only) = only {
+        if !v.check_enum("format", Some(&format), true, &[only.as_str()]) {
+            return None;
+        }
     }
+    PackageFormat::from_wire(&format)
 }
 
 fn namespace_member(v: &mut Validator<'_>) -> Option<PackageNamespace> {
     let namespace = v.string("namespace", "namespace", false, &PackageNamespace::constraints());
     namespace.map(PackageNamespace::validated)
+}
+
+fn package_member(v: &mut Validator<'_>) -> Option<PackageName> {
+    let package = v.string("package", PACKAGE_MEMBER, true, &PackageName::constraints());
+    package.map(PackageName::validated)
 }
 
 fn version_member(v: &mut Validator<'_>) -> Option<PackageVersion> {
@@ -106,8 +132,9 @@ fn optional_enum<T>(
 // ---------------------------------------------------------------------------
 
 /// `DescribePackage` and `DeletePackage`: which package (in the query). It
-/// is also the query of UpdatePackageVersionsStatus, DeletePackageVersions
-/// and DisposePackageVersions.
+/// is also the query of PutPackageOriginConfiguration,
+/// UpdatePackageVersionsStatus, DeletePackageVersions and
+/// DisposePackageVersions.
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 pub struct PackageRequest {
     /// The name of the domain that contains the repository.
@@ -556,40 +583,60 @@ fn versions_members(
     body: &RawVersionsBody,
     takes_revisions: bool,
 ) -> VersionsMembers {
-    let versions_ok = v.check_list(
-        "versions",
-        body.versions.as_deref(),
-        true,
-        MAX_VERSIONS_PER_REQUEST,
-        &PackageVersion::constraints(),
-    );
+    let versions = versions_member(v, body.versions.as_deref(), true);
     let revisions = if takes_revisions { body.version_revisions.as_ref() } else { None };
-    v.check_map(
-        "versionRevisions",
-        revisions,
-        &PackageVersion::constraints(),
-        &PackageVersionRevision::constraints(),
-    );
+    let version_revisions = revisions_member(v, revisions).unwrap_or_default();
     let expected = body.expected_status.as_deref();
     let expected_ok = v.check_enum("expectedStatus", expected, false, PackageVersionStatus::VALUES);
     VersionsMembers {
-        versions: versions_ok.then(|| {
-            let versions = body.versions.iter().flatten();
-            versions.map(|s| PackageVersion::validated(s.clone())).collect()
-        }),
-        version_revisions: revisions
-            .into_iter()
-            .flatten()
-            .map(|(k, r)| {
-                (PackageVersion::validated(k.clone()), PackageVersionRevision::validated(r.clone()))
-            })
-            .collect(),
+        versions,
+        version_revisions,
         expected_status: if expected_ok {
             expected.and_then(PackageVersionStatus::from_wire)
         } else {
             None
         },
     }
+}
+
+/// `versions`: at most 100, each a package version. `Some` when present
+/// and valid.
+fn versions_member(
+    v: &mut Validator<'_>,
+    versions: Option<&[String]>,
+    required: bool,
+) -> Option<Vec<PackageVersion>> {
+    let ok = v.check_list(
+        "versions",
+        versions,
+        required,
+        MAX_VERSIONS_PER_REQUEST,
+        &PackageVersion::constraints(),
+    );
+    let versions = versions.filter(|_| ok)?;
+    Some(versions.iter().map(|s| PackageVersion::validated(s.clone())).collect())
+}
+
+/// `versionRevisions`: package versions to their revisions. `Some` when
+/// present and valid.
+fn revisions_member(
+    v: &mut Validator<'_>,
+    revisions: Option<&BTreeMap<String, String>>,
+) -> Option<BTreeMap<PackageVersion, PackageVersionRevision>> {
+    let ok = v.check_map(
+        "versionRevisions",
+        revisions,
+        &PackageVersion::constraints(),
+        &PackageVersionRevision::constraints(),
+    );
+    let revisions = revisions.filter(|_| ok)?;
+    let pairs = revisions.iter().map(|(version, revision)| {
+        (
+            PackageVersion::validated(version.clone()),
+            PackageVersionRevision::validated(revision.clone()),
+        )
+    });
+    Some(pairs.collect())
 }
 
 /// `UpdatePackageVersionsStatus`, validated.
@@ -710,6 +757,381 @@ impl FromWire for DisposePackageVersionsRequest {
                 expected_status: b.expected_status,
             })
         })
+    }
+}
+
+/// The query of `PutPackageOriginConfiguration`: the package, as
+/// [`PackageRequest`] names it.
+pub type PutPackageOriginConfigurationQuery = PackageRequest;
+
+/// The body of `PutPackageOriginConfiguration`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct PutPackageOriginConfigurationBody {
+    /// The origin restrictions to set: both `publish` and `upstream` are
+    /// required.
+    pub restrictions: PackageOriginRestrictions,
+}
+
+/// `PutPackageOriginConfiguration`'s body as sent, before validation: a
+/// missing member or an unknown value is a ValidationException in AWS's
+/// words, not a parse failure.
+#[derive(Debug, Default, Deserialize)]
+struct RawOriginBody {
+    restrictions: Option<RawRestrictions>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawRestrictions {
+    publish: Option<String>,
+    upstream: Option<String>,
+}
+
+/// `PutPackageOriginConfiguration`, validated.
+#[derive(Clone, Debug)]
+pub struct PutPackageOriginConfigurationRequest {
+    pub domain: DomainName,
+    pub domain_owner: Option<AccountId>,
+    pub repository: RepositoryName,
+    pub format: PackageFormat,
+    pub namespace: Option<PackageNamespace>,
+    pub package: PackageName,
+    pub restrictions: PackageOriginRestrictions,
+}
+
+impl FromWire for PutPackageOriginConfigurationRequest {
+    /// The request, or one ValidationException naming every violation in
+    /// the query and the body (`restrictions`, `restrictions.publish`,
+    /// `restrictions.upstream`).
+    fn from_wire(query: &QueryParams, body: &[u8]) -> Result<Self, AwsError> {
+        let body: RawOriginBody = json_body(body)?;
+        let mut v = Validator::new(query);
+        let m = package_members(&mut v);
+        let restrictions = restrictions_member(&mut v, body.restrictions.as_ref());
+        v.finish(|| {
+            Some(Self {
+                domain: m.domain?,
+                domain_owner: m.domain_owner,
+                repository: m.repository?,
+                format: m.format?,
+                namespace: m.namespace,
+                package: m.package?,
+                restrictions: restrictions?,
+            })
+        })
+    }
+}
+
+/// The required `restrictions`, with both of its members.
+fn restrictions_member(
+    v: &mut Validator<'_>,
+    restrictions: Option<&RawRestrictions>,
+) -> Option<PackageOriginRestrictions> {
+    let Some(restrictions) = restrictions else {
+        v.check("restrictions", None, true, &[]);
+        return None;
+    };
+    let publish = restrictions.publish.as_deref();
+    let upstream = restrictions.upstream.as_deref();
+    let publish_ok = v.check_enum("restrictions.publish", publish, true, AllowPublish::VALUES);
+    let upstream_ok = v.check_enum("restrictions.upstream", upstream, true, AllowUpstream::VALUES);
+    if !(publish_ok && upstream_ok) {
+        return None;
+    }
+    Some(PackageOriginRestrictions {
+        publish: AllowPublish::from_wire(publish?)?,
+        upstream: AllowUpstream::from_wire(upstream?)?,
+    })
+}
+
+/// The query of `ListPackageVersionDependencies`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct ListPackageVersionDependenciesRequest {
+    /// The name of the domain that contains the repository.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// The name of the repository that contains the package version.
+    pub repository: RepositoryName,
+    /// The format of the package.
+    pub format: PackageFormat,
+    /// The namespace of the package: the npm scope without `@`, a Maven
+    /// groupId, a generic package's namespace. Required for maven, swift and
+    /// generic packages; pypi, nuget, ruby and cargo packages have none.
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package (for npm, without its scope).
+    pub package: PackageName,
+    /// The package version whose dependencies are listed.
+    pub version: PackageVersion,
+    /// The `nextToken` of the previous page, to continue from it.
+    #[serde(rename = "next-token")]
+    pub next_token: Option<PaginationToken>,
+}
+
+impl FromQuery for ListPackageVersionDependenciesRequest {
+    fn from_query(query: &QueryParams) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let m = package_members(&mut v);
+        let version = version_member(&mut v);
+        let next_token = next_token_member(&mut v);
+        v.finish(|| {
+            Some(Self {
+                domain: m.domain?,
+                domain_owner: m.domain_owner,
+                repository: m.repository?,
+                format: m.format?,
+                namespace: m.namespace,
+                package: m.package?,
+                version: version?,
+                next_token,
+            })
+        })
+    }
+}
+
+from_query_alone!(ListPackageVersionDependenciesRequest);
+
+/// The header that carries the SHA-256 of PublishPackageVersion's asset.
+/// SigV4 also signs its value as the hash of the payload.
+pub const ASSET_SHA256_HEADER: &str = "x-amz-content-sha256";
+
+/// How large dropshot lets PublishPackageVersion's body (the asset) grow:
+/// no limit in practice. The server enforces its own maximum asset size as
+/// it reads the stream (AWS's default quota is 5 GB per asset, answered
+/// with ServiceQuotaExceededException).
+pub const MAX_PUBLISH_BODY_BYTES: usize = 1 << 40;
+
+/// The query of `PublishPackageVersion`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct PublishPackageVersionQuery {
+    /// The name of the domain that contains the repository.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// The name of the repository the version is published to.
+    pub repository: RepositoryName,
+    /// The format of the package: must be `generic`, the only format this
+    /// operation publishes. The model allows every format; any other is
+    /// answered with a ValidationException.
+    pub format: PackageFormat,
+    /// The namespace of the package. Generic packages are published with
+    /// one.
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package.
+    pub package: PackageName,
+    /// The package version to publish, such as `3.5.2`.
+    pub version: PackageVersion,
+    /// The name of the asset (the file) being published: printable
+    /// characters (the model's pattern `\P{C}+`, which the server checks).
+    pub asset: AssetName,
+    /// `true` keeps the version Unfinished, so that more assets can be added
+    /// to it. Without it (or with `false`) the version is Published, and a
+    /// Published version never becomes Unfinished again.
+    pub unfinished: Option<bool>,
+}
+
+/// The headers of `PublishPackageVersion`.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct PublishPackageVersionHeaders {
+    /// The SHA-256 of the asset (the whole request body), in lowercase
+    /// hexadecimal (the model's member `assetSHA256`). SigV4 signs this value
+    /// as the payload's hash; the server checks the body against it.
+    #[serde(rename = "x-amz-content-sha256")]
+    pub asset_sha256: Sha256,
+}
+
+/// `PublishPackageVersion`, validated: everything but the asset's bytes,
+/// which the handler reads from the body as a stream.
+#[derive(Clone, Debug)]
+pub struct PublishPackageVersionRequest {
+    pub domain: DomainName,
+    pub domain_owner: Option<AccountId>,
+    pub repository: RepositoryName,
+    /// Always [`PackageFormat::Generic`].
+    pub format: PackageFormat,
+    pub namespace: Option<PackageNamespace>,
+    pub package: PackageName,
+    pub version: PackageVersion,
+    /// The `asset` query parameter.
+    pub asset_name: AssetName,
+    /// The `x-amz-content-sha256` header.
+    pub asset_sha256: Sha256,
+    /// False when `unfinished` was absent.
+    pub unfinished: bool,
+}
+
+impl PublishPackageVersionRequest {
+    /// The request, from the query and the value of the
+    /// `x-amz-content-sha256` header (`None` when it was not sent), or one
+    /// ValidationException naming every violation: the model's members in
+    /// the model's order, `format` other than `generic` among them, and
+    /// `assetSHA256` for the header.
+    ///
+    /// This is PublishPackageVersion's [`FromWire`]: its body is the asset,
+    /// read as a stream after validation, so it is not an argument here.
+    pub fn from_wire(query: &QueryParams, asset_sha256: Option<&str>) -> Result<Self, AwsError> {
+        let mut v = Validator::new(query);
+        let (domain, domain_owner) = domain_members(&mut v);
+        let repository = repository_member(&mut v, "repository", "repository");
+        let format = format_member(&mut v, Some(PackageFormat::Generic));
+        let namespace = namespace_member(&mut v);
+        let package = package_member(&mut v);
+        let version = version_member(&mut v);
+        let asset_name = v.string("asset", "assetName", true, &AssetName::constraints());
+        let sha_ok = v.check("assetSHA256", asset_sha256, true, &Sha256::constraints());
+        let unfinished = v.boolean("unfinished", "unfinished");
+        v.finish(|| {
+            Some(Self {
+                domain: domain?,
+                domain_owner,
+                repository: repository?,
+                format: format?,
+                namespace,
+                package: package?,
+                version: version?,
+                asset_name: AssetName::validated(asset_name?),
+                asset_sha256: Sha256::validated(asset_sha256.filter(|_| sha_ok)?.to_string()),
+                unfinished: unfinished.unwrap_or(false),
+            })
+        })
+    }
+}
+
+/// The query of `CopyPackageVersions`: the package, and the repositories
+/// it is copied from and to.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct CopyPackageVersionsQuery {
+    /// The name of the domain that contains both repositories.
+    pub domain: DomainName,
+    /// The 12-digit account number of the account that owns the domain. When
+    /// absent, the caller's own account.
+    #[serde(rename = "domain-owner")]
+    pub domain_owner: Option<AccountId>,
+    /// The name of the repository the versions are copied from.
+    #[serde(rename = "source-repository")]
+    pub source_repository: RepositoryName,
+    /// The name of the repository the versions are copied to.
+    #[serde(rename = "destination-repository")]
+    pub destination_repository: RepositoryName,
+    /// The format of the package.
+    pub format: PackageFormat,
+    /// The namespace of the package: the npm scope without `@`, a Maven
+    /// groupId, a generic package's namespace. Required for maven, swift and
+    /// generic packages; pypi, nuget, ruby and cargo packages have none.
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package (for npm, without its scope).
+    pub package: PackageName,
+}
+
+/// The body of `CopyPackageVersions`. Exactly one of `versions` and
+/// `versionRevisions` must be given.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyPackageVersionsBody {
+    /// The versions to copy (at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 100))]
+    pub versions: Option<Vec<PackageVersion>>,
+    /// The versions to copy, each with the revision it must have in the
+    /// source repository (`{"3.5.2": "<revision>"}`); a version whose
+    /// revision differs is not copied. Keys are package versions (1 to 255
+    /// characters, no `#`, `/` or whitespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_revisions: Option<BTreeMap<PackageVersion, PackageVersionRevision>>,
+    /// `true` replaces a version the destination already has; otherwise
+    /// such a version fails with ALREADY_EXISTS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_overwrite: Option<bool>,
+    /// `true` also copies versions the source repository reaches through its
+    /// upstream repositories; by default only its own are copied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_from_upstream: Option<bool>,
+}
+
+/// `CopyPackageVersions`'s body as sent, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCopyBody {
+    versions: Option<Vec<String>>,
+    version_revisions: Option<BTreeMap<String, String>>,
+    allow_overwrite: Option<bool>,
+    include_from_upstream: Option<bool>,
+}
+
+/// Which versions CopyPackageVersions copies: the request gives them either
+/// as a list or with the revisions they must have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionsToCopy {
+    /// `versions`: these versions, whatever their revisions.
+    Versions(Vec<PackageVersion>),
+    /// `versionRevisions`: these versions, each only if it has this
+    /// revision in the source repository.
+    VersionRevisions(BTreeMap<PackageVersion, PackageVersionRevision>),
+}
+
+/// The ValidationException's message when a CopyPackageVersions request
+/// gives both `versions` and `versionRevisions`, or neither (AWS's
+/// documentation, word for word).
+const VERSIONS_OR_REVISIONS: &str =
+    "You must specify versions or versionRevisions. You cannot specify both.";
+
+/// `CopyPackageVersions`, validated.
+#[derive(Clone, Debug)]
+pub struct CopyPackageVersionsRequest {
+    pub domain: DomainName,
+    pub domain_owner: Option<AccountId>,
+    pub source_repository: RepositoryName,
+    pub destination_repository: RepositoryName,
+    pub format: PackageFormat,
+    pub namespace: Option<PackageNamespace>,
+    pub package: PackageName,
+    pub versions: VersionsToCopy,
+    /// False when `allowOverwrite` was absent.
+    pub allow_overwrite: bool,
+    /// False when `includeFromUpstream` was absent.
+    pub include_from_upstream: bool,
+}
+
+impl FromWire for CopyPackageVersionsRequest {
+    /// The request, or one ValidationException naming every violation in
+    /// the query and the body. Only a request without them is then checked
+    /// for exactly one of `versions` and `versionRevisions` (its own
+    /// ValidationException, as a rule of the service rather than of the
+    /// model).
+    fn from_wire(query: &QueryParams, body: &[u8]) -> Result<Self, AwsError> {
+        let body: RawCopyBody = json_body(body)?;
+        let mut v = Validator::new(query);
+        let (domain, domain_owner) = domain_members(&mut v);
+        let source = repository_member(&mut v, "source-repository", "sourceRepository");
+        let destination =
+            repository_member(&mut v, "destination-repository", "destinationRepository");
+        let format = format_member(&mut v, None);
+        let namespace = namespace_member(&mut v);
+        let package = package_member(&mut v);
+        let versions = versions_member(&mut v, body.versions.as_deref(), false);
+        let revisions = revisions_member(&mut v, body.version_revisions.as_ref());
+        v.finish(|| {
+            let versions = match (versions, revisions) {
+                (Some(list), None) => VersionsToCopy::Versions(list),
+                (None, Some(map)) => VersionsToCopy::VersionRevisions(map),
+                _ => return Some(Err(AwsError::validation(VERSIONS_OR_REVISIONS))),
+            };
+            Some(Ok(Self {
+                domain: domain?,
+                domain_owner,
+                source_repository: source?,
+                destination_repository: destination?,
+                format: format?,
+                namespace,
+                package: package?,
+                versions,
+                allow_overwrite: body.allow_overwrite.unwrap_or(false),
+                include_from_upstream: body.include_from_upstream.unwrap_or(false),
+            }))
+        })?
     }
 }
 
@@ -1044,6 +1466,93 @@ pub struct DisposePackageVersionsResult {
     pub failed_versions: BTreeMap<PackageVersion, PackageVersionError>,
 }
 
+/// The result of `PutPackageOriginConfiguration`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PutPackageOriginConfigurationResult {
+    /// The package's origin configuration, as now set.
+    pub origin_configuration: PackageOriginConfiguration,
+}
+
+/// A dependency of a package version, as its metadata declares it.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageDependency {
+    /// The namespace of the package depended on, if it has one (for npm,
+    /// the scope without `@`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package depended on.
+    pub package: PackageName,
+    /// The kind of dependency, in the format's terms: for npm `regular`,
+    /// `dev`, `peer` or `optional`; for Maven `optional`, `parent`,
+    /// `compile`, `runtime`, `test`, `system` or `provided`; for PyPI
+    /// `Requires-Dist`. Absent for NuGet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency_type: Option<String>,
+    /// The version or range of versions required, in the format's syntax
+    /// (`1.2.3`, `^2.3.4`, `4.x`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_requirement: Option<String>,
+}
+
+/// The result of `ListPackageVersionDependencies`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPackageVersionDependenciesResult {
+    /// The format of the package.
+    pub format: PackageFormat,
+    /// The namespace of the package, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package.
+    pub package: PackageName,
+    /// The package version.
+    pub version: PackageVersion,
+    /// The version's current revision.
+    pub version_revision: PackageVersionRevision,
+    /// Present when there are more dependencies: send it back as
+    /// `next-token` for the next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// The version's direct dependencies on this page, as its metadata
+    /// (package.json, the wheel's METADATA, the POM) declares them.
+    pub dependencies: Vec<PackageDependency>,
+}
+
+/// The result of `PublishPackageVersion`.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishPackageVersionResult {
+    /// The format of the package: `generic`.
+    pub format: PackageFormat,
+    /// The namespace of the package, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<PackageNamespace>,
+    /// The name of the package.
+    pub package: PackageName,
+    /// The package version.
+    pub version: PackageVersion,
+    /// The version's revision now, with the asset added.
+    pub version_revision: PackageVersionRevision,
+    /// The version's status: Unfinished when published with
+    /// `unfinished=true`, otherwise Published.
+    pub status: PackageVersionStatus,
+    /// The asset just published: its name, size and hashes.
+    pub asset: AssetSummary,
+}
+
+/// The result of `CopyPackageVersions`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyPackageVersionsResult {
+    /// The versions copied, by version, with their revision and status in
+    /// the destination repository.
+    pub successful_versions: BTreeMap<PackageVersion, SuccessfulPackageVersionInfo>,
+    /// The versions not copied, by version, with why.
+    pub failed_versions: BTreeMap<PackageVersion, PackageVersionError>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1373,6 +1882,266 @@ mod tests {
         }
     }
 
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const GENERIC: &str = "domain=d1&repository=r1&format=generic&namespace=ns&package=tool";
+
+    fn publish(q: &str, sha: Option<&str>) -> Result<PublishPackageVersionRequest, AwsError> {
+        PublishPackageVersionRequest::from_wire(&QueryParams::parse(q), sha)
+    }
+
+    #[test]
+    fn origin_configuration_parses() {
+        let p: PutPackageOriginConfigurationRequest =
+            wire(PACKAGE, r#"{"restrictions":{"publish":"BLOCK","upstream":"ALLOW"}}"#).unwrap();
+        assert_eq!(p.package.as_str(), "node");
+        assert_eq!(
+            p.restrictions,
+            PackageOriginRestrictions {
+                publish: AllowPublish::Block,
+                upstream: AllowUpstream::Allow
+            }
+        );
+    }
+
+    #[test]
+    fn origin_restrictions_are_checked() {
+        for body in ["", "{}", r#"{"restrictions":null}"#] {
+            let m = violations(wire::<PutPackageOriginConfigurationRequest>(PACKAGE, body));
+            assert_eq!(
+                m,
+                "1 validation error detected: Value null at 'restrictions' failed to satisfy \
+                 constraint: Member must not be null",
+                "{body}"
+            );
+        }
+        let m = violations(wire::<PutPackageOriginConfigurationRequest>(
+            PACKAGE,
+            r#"{"restrictions":{}}"#,
+        ));
+        assert_eq!(
+            m,
+            "2 validation errors detected: \
+             Value null at 'restrictions.publish' failed to satisfy constraint: Member must not \
+             be null; \
+             Value null at 'restrictions.upstream' failed to satisfy constraint: Member must not \
+             be null"
+        );
+        let m = violations(wire::<PutPackageOriginConfigurationRequest>(
+            "domain=d1&repository=r1&format=npm",
+            r#"{"restrictions":{"publish":"allow","upstream":"ALLOW"}}"#,
+        ));
+        assert_eq!(
+            m,
+            "2 validation errors detected: \
+             Value null at 'packageName' failed to satisfy constraint: Member must not be null; \
+             Value 'allow' at 'restrictions.publish' failed to satisfy constraint: Member must \
+             satisfy enum value set: [ALLOW, BLOCK]"
+        );
+        let err = wire::<PutPackageOriginConfigurationRequest>(PACKAGE, r#"{"restrictions":"x"}"#)
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::SerializationException);
+    }
+
+    #[test]
+    fn dependencies_query_is_checked() {
+        let d: ListPackageVersionDependenciesRequest =
+            query(&format!("{PACKAGE}&version=1.0.0&next-token=abc")).unwrap();
+        assert_eq!(d.version.as_str(), "1.0.0");
+        assert_eq!(d.next_token.unwrap().as_str(), "abc");
+        // The model has no max-results here: it is ignored like any unknown parameter.
+        let d: ListPackageVersionDependenciesRequest =
+            query(&format!("{PACKAGE}&version=1.0.0&max-results=0")).unwrap();
+        assert!(d.next_token.is_none());
+
+        let m = violations(query::<ListPackageVersionDependenciesRequest>(&format!(
+            "{PACKAGE}&next-token=a%20b"
+        )));
+        assert_eq!(
+            m,
+            "2 validation errors detected: \
+             Value null at 'packageVersion' failed to satisfy constraint: Member must not be \
+             null; \
+             Value 'a b' at 'nextToken' failed to satisfy constraint: Member must satisfy \
+             regular expression pattern: \\S+"
+        );
+    }
+
+    #[test]
+    fn publish_parses() {
+        let p = publish(&format!("{GENERIC}&version=1.0&asset=tool.tar.gz"), Some(SHA)).unwrap();
+        assert_eq!(p.format, PackageFormat::Generic);
+        assert_eq!(p.namespace.unwrap().as_str(), "ns");
+        assert_eq!((p.package.as_str(), p.version.as_str()), ("tool", "1.0"));
+        assert_eq!(p.asset_name.as_str(), "tool.tar.gz");
+        assert_eq!(p.asset_sha256.as_str(), SHA);
+        assert!(!p.unfinished);
+        let p = publish(&format!("{GENERIC}&version=1.0&asset=a&unfinished=true"), Some(SHA));
+        assert!(p.unwrap().unfinished);
+        let p = publish(&format!("{GENERIC}&version=1.0&asset=a&unfinished=false"), Some(SHA));
+        assert!(!p.unwrap().unfinished);
+    }
+
+    #[test]
+    fn publish_takes_only_generic() {
+        let q = "domain=d1&repository=r1&format=npm&package=p&version=1.0&asset=a";
+        assert_eq!(
+            violations(publish(q, Some(SHA))),
+            "1 validation error detected: Value 'npm' at 'format' failed to satisfy \
+             constraint: Member must satisfy enum value set: [generic]"
+        );
+        // A value outside the model is reported against the model's set, once.
+        let q = "domain=d1&repository=r1&format=rpm&package=p&version=1.0&asset=a";
+        assert_eq!(
+            violations(publish(q, Some(SHA))),
+            "1 validation error detected: Value 'rpm' at 'format' failed to satisfy \
+             constraint: Member must satisfy enum value set: [npm, pypi, maven, nuget, generic, \
+             ruby, swift, cargo]"
+        );
+    }
+
+    #[test]
+    fn publish_checks_the_hash_header() {
+        let q = format!("{GENERIC}&version=1.0&asset=a");
+        assert_eq!(
+            violations(publish(&q, None)),
+            "1 validation error detected: Value null at 'assetSHA256' failed to satisfy \
+             constraint: Member must not be null"
+        );
+        let upper = SHA.to_uppercase();
+        assert_eq!(
+            violations(publish(&q, Some(&upper))),
+            format!(
+                "1 validation error detected: Value '{upper}' at 'assetSHA256' failed to \
+                 satisfy constraint: Member must satisfy regular expression pattern: [0-9a-f]+"
+            )
+        );
+        let m = violations(publish(&q, Some("abc")));
+        assert_eq!(
+            m,
+            "1 validation error detected: Value 'abc' at 'assetSHA256' failed to satisfy \
+             constraint: Member must have length greater than or equal to 64"
+        );
+        let long = format!("{SHA}0");
+        let m = violations(publish(&q, Some(&long)));
+        assert!(m.contains("Member must have length less than or equal to 64"), "{m}");
+        let m = violations(publish(&q, Some("UNSIGNED-PAYLOAD")));
+        assert!(m.starts_with("2 validation errors detected"), "{m}");
+    }
+
+    #[test]
+    fn publish_violations_are_listed_together_in_the_models_order() {
+        let m = violations(publish(
+            "domain=D&repository=r1&format=pypi&namespace=a/b&version=1%202&asset=a%07b\
+             &unfinished=yes",
+            Some("not-a-hash"),
+        ));
+        assert!(m.starts_with("10 validation errors detected"), "{m}");
+        let order = [
+            "Value 'D' at 'domain'",
+            "Value 'pypi' at 'format' failed to satisfy constraint: Member must satisfy enum \
+             value set: [generic]",
+            "Value 'a/b' at 'namespace'",
+            "Value null at 'packageName'",
+            "Value '1 2' at 'packageVersion'",
+            "Value 'a\u{7}b' at 'assetName'",
+            "Value 'not-a-hash' at 'assetSHA256' failed to satisfy constraint: Member must \
+             have length greater than or equal to 64",
+            "Value 'not-a-hash' at 'assetSHA256' failed to satisfy constraint: Member must \
+             satisfy regular expression pattern: [0-9a-f]+",
+            "Value 'yes' at 'unfinished' failed to satisfy constraint: Member must be a boolean",
+        ];
+        let positions: Vec<usize> = order.iter().map(|s| m.find(s).expect(s)).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{m}");
+        let m = violations(publish("", None));
+        assert!(m.starts_with("7 validation errors detected"), "{m}");
+        for member in [
+            "domain",
+            "repository",
+            "format",
+            "packageName",
+            "packageVersion",
+            "assetName",
+            "assetSHA256",
+        ] {
+            assert!(m.contains(&format!("Value null at '{member}'")), "{member}: {m}");
+        }
+    }
+
+    const COPY: &str = "domain=d1&source-repository=from&destination-repository=to\
+                        &format=npm&namespace=types&package=node";
+
+    #[test]
+    fn copy_parses() {
+        let c: CopyPackageVersionsRequest = wire(COPY, r#"{"versions":["1.0","2.0"]}"#).unwrap();
+        assert_eq!(c.source_repository.as_str(), "from");
+        assert_eq!(c.destination_repository.as_str(), "to");
+        assert_eq!(c.package.as_str(), "node");
+        assert_eq!(
+            c.versions,
+            VersionsToCopy::Versions(vec![
+                PackageVersion::validated("1.0".into()),
+                PackageVersion::validated("2.0".into())
+            ])
+        );
+        assert!(!c.allow_overwrite && !c.include_from_upstream);
+
+        let c: CopyPackageVersionsRequest = wire(
+            COPY,
+            r#"{"versionRevisions":{"1.0":"r1"},"allowOverwrite":true,"includeFromUpstream":true}"#,
+        )
+        .unwrap();
+        let VersionsToCopy::VersionRevisions(map) = &c.versions else { panic!("{c:?}") };
+        assert_eq!(map[&PackageVersion::validated("1.0".into())].as_str(), "r1");
+        assert!(c.allow_overwrite && c.include_from_upstream);
+
+        let c: CopyPackageVersionsRequest = wire(COPY, r#"{"versions":[]}"#).unwrap();
+        assert_eq!(c.versions, VersionsToCopy::Versions(Vec::new()));
+    }
+
+    #[test]
+    fn copy_needs_versions_or_revisions_not_both() {
+        let exactly_one = "You must specify versions or versionRevisions. You cannot specify both.";
+        for body in ["{}", r#"{"versions":["1.0"],"versionRevisions":{"1.0":"r1"}}"#] {
+            let m = violations(wire::<CopyPackageVersionsRequest>(COPY, body));
+            assert_eq!(m, exactly_one, "{body}");
+        }
+        // The model's constraints come first, in AWS's usual message.
+        let m = violations(wire::<CopyPackageVersionsRequest>(
+            COPY,
+            r#"{"versions":["a/b"],"versionRevisions":{"1.0":"r1"}}"#,
+        ));
+        assert!(m.starts_with("1 validation error detected: Value '[a/b]' at 'versions'"), "{m}");
+    }
+
+    #[test]
+    fn copy_members_are_checked() {
+        let m = violations(wire::<CopyPackageVersionsRequest>(
+            "domain=d1&source-repository=-x&format=npm&package=p",
+            r#"{"versionRevisions":{"1.0":"has space"}}"#,
+        ));
+        assert!(m.starts_with("3 validation errors detected"), "{m}");
+        let order = [
+            "Value '-x' at 'sourceRepository'",
+            "Value null at 'destinationRepository'",
+            "Value '{1.0=has space}' at 'versionRevisions' failed to satisfy constraint: Map \
+             value must satisfy constraint",
+        ];
+        let positions: Vec<usize> = order.iter().map(|s| m.find(s).expect(s)).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{m}");
+
+        let many: Vec<String> = (0..101).map(|i| format!("\"1.{i}\"")).collect();
+        let m = violations(wire::<CopyPackageVersionsRequest>(
+            COPY,
+            &format!(r#"{{"versions":[{}]}}"#, many.join(",")),
+        ));
+        assert!(m.ends_with("Member must have length less than or equal to 100"), "{m}");
+
+        let err =
+            wire::<CopyPackageVersionsRequest>(COPY, r#"{"versions":[],"allowOverwrite":"yes"}"#)
+                .unwrap_err();
+        assert_eq!(err.code, ErrorCode::SerializationException);
+    }
+
     #[test]
     fn outputs_use_the_models_member_names() {
         let origin = PackageOriginConfiguration {
@@ -1433,5 +2202,38 @@ mod tests {
                                             "errorMessage": "expected Archived"}}
             })
         );
+
+        let origin = PutPackageOriginConfigurationResult { origin_configuration: origin };
+        assert_eq!(
+            serde_json::to_value(origin).unwrap(),
+            serde_json::json!({"originConfiguration":
+                {"restrictions":{"publish":"ALLOW","upstream":"BLOCK"}}})
+        );
+        let dependency = PackageDependency {
+            namespace: Some(PackageNamespace::validated("babel".into())),
+            package: PackageName::validated("core".into()),
+            dependency_type: Some("dev".into()),
+            version_requirement: Some("^7.0.0".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&dependency).unwrap(),
+            serde_json::json!({"namespace":"babel","package":"core","dependencyType":"dev",
+                "versionRequirement":"^7.0.0"})
+        );
+        let published = PublishPackageVersionResult {
+            format: PackageFormat::Generic,
+            namespace: Some(PackageNamespace::validated("ns".into())),
+            package: PackageName::validated("tool".into()),
+            version: PackageVersion::validated("1.0".into()),
+            version_revision: PackageVersionRevision::validated("r1".into()),
+            status: PackageVersionStatus::Unfinished,
+            asset,
+        };
+        let json = serde_json::to_value(&published).unwrap();
+        assert_eq!(json["versionRevision"], "r1");
+        assert_eq!(json["status"], "Unfinished");
+        assert_eq!(json["asset"]["name"], "a.tgz");
+        let json = serde_json::to_value(CopyPackageVersionsResult::default()).unwrap();
+        assert_eq!(json, serde_json::json!({"successfulVersions": {}, "failedVersions": {}}));
     }
 }

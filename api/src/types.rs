@@ -178,6 +178,18 @@ model_string!(
 );
 
 model_string!(
+    /// A SHA-256 hash in lowercase hexadecimal: 64 characters (the model's
+    /// `SHA256` shape).
+    Sha256, min: 64, max: 64, pattern: r"[0-9a-f]+"
+);
+
+model_string!(
+    /// The name of an external connection: a public package registry a
+    /// repository reads through, such as `public:npmjs`.
+    ExternalConnectionName, min: 2, max: 100, pattern: r"[A-Za-z0-9][A-Za-z0-9._\-:]{1,99}"
+);
+
+model_string!(
     /// A description of a repository: printable text.
     Description, min: 0, max: 1000, pattern: r"\P{C}*"
 );

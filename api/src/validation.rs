@@ -427,6 +427,21 @@ impl<'q> Validator<'q> {
         Some(number)
     }
 
+    /// An optional boolean member from the query: `true` or `false`, as AWS
+    /// clients write booleans in a query string. Anything else is a
+    /// violation, in the words [`Self::integer`] uses for a value of the
+    /// wrong type.
+    pub fn boolean(&mut self, wire_name: &str, member: &str) -> Option<bool> {
+        match self.single(wire_name, member)? {
+            "true" => Some(true),
+            "false" => Some(false),
+            other => {
+                self.violation(Some(other), member, "Member must be a boolean");
+                None
+            }
+        }
+    }
+
     /// The request built by `build` when no violation was recorded.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, AwsError> {
         let n = self.errors.len();
@@ -526,5 +541,32 @@ mod tests {
         let tiny = check("n=-99999999999999999999").unwrap_err().message;
         assert!(tiny.contains("greater than or equal to 0"), "{tiny}");
         assert!(check("n=5").unwrap_err().message.contains("not five"));
+    }
+
+    #[test]
+    fn booleans_are_true_or_false() {
+        let check = |raw: &str| {
+            let q = QueryParams::parse(raw);
+            let mut v = Validator::new(&q);
+            let b = v.boolean("flag", "theFlag");
+            v.finish(|| Some(b))
+        };
+        assert_eq!(check("").unwrap(), None);
+        assert_eq!(check("flag=true").unwrap(), Some(true));
+        assert_eq!(check("flag=false").unwrap(), Some(false));
+        for bad in ["flag=TRUE", "flag=1", "flag=", "flag=yes"] {
+            let message = check(bad).unwrap_err().message;
+            let value = bad.trim_start_matches("flag=");
+            assert_eq!(
+                message,
+                format!(
+                    "1 validation error detected: Value '{value}' at 'theFlag' failed to \
+                     satisfy constraint: Member must be a boolean"
+                ),
+                "{bad}"
+            );
+        }
+        let repeated = check("flag=true&flag=false").unwrap_err().message;
+        assert!(repeated.contains("Value '[true, false]' at 'theFlag'"), "{repeated}");
     }
 }

@@ -29,8 +29,14 @@ fn signed_headers(access_key_id: &str, secret: &str, at: DateTime<Utc>) -> Heade
     headers.insert("host", HeaderValue::from_static("127.0.0.1:8787"));
     headers.insert("x-amz-date", HeaderValue::from_str(&amz_date).unwrap());
     let signed = ["host".to_string(), "x-amz-date".to_string()];
-    let parts =
-        RequestParts { method: "POST", path: PATH, query: QUERY, headers: &headers, body: b"" };
+    let parts = RequestParts {
+        method: "POST",
+        path: PATH,
+        query: QUERY,
+        headers: &headers,
+        body: b"",
+        payload_hash: None,
+    };
     let canonical = sigv4::canonical_request(&parts, &signed);
     let scope = format!("{date}/us-east-1/codeartifact/aws4_request");
     let to_sign = sigv4::string_to_sign(&amz_date, &scope, &canonical);
@@ -52,7 +58,14 @@ fn signed_headers(access_key_id: &str, secret: &str, at: DateTime<Utc>) -> Heade
 }
 
 fn parts(headers: &HeaderMap) -> RequestParts<'_> {
-    RequestParts { method: "POST", path: PATH, query: QUERY, headers, body: b"" }
+    RequestParts {
+        method: "POST",
+        path: PATH,
+        query: QUERY,
+        headers,
+        body: b"",
+        payload_hash: None,
+    }
 }
 
 fn sigv4_benches(c: &mut Criterion) {

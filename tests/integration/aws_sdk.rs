@@ -10,7 +10,7 @@ use aws_sdk_codeartifact::operation::get_authorization_token::GetAuthorizationTo
 use aws_sdk_codeartifact::Client;
 use codeartifact_tests::{Cred, TestServer, FRANK, SESSION, USER};
 
-fn sdk(server: &TestServer, cred: Cred) -> Client {
+pub(crate) fn sdk(server: &TestServer, cred: Cred) -> Client {
     let credentials = Credentials::new(
         cred.access_key_id,
         cred.secret_access_key,

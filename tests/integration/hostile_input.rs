@@ -170,6 +170,7 @@ proptest! {
             query: &raw_query,
             headers: &headers,
             body: b"",
+            payload_hash: None,
         };
         let err = identities.authenticate(&parts, Utc::now()).expect_err("never signed right");
         prop_assert!(err.code.as_str().ends_with("Exception"));

@@ -8,6 +8,7 @@ mod aws_sdk;
 mod domains;
 mod hostile_input;
 mod lifecycle;
+mod package_api;
 mod packages_npm;
 mod packages_pypi;
 mod registry;

@@ -25,14 +25,14 @@ const ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
 
 /// A `.tgz` as `npm pack` makes it: `package/package.json` naming
 /// `name@version`, and `package/index.js` holding `code`.
-fn tarball(name: &str, version: &str, code: &str) -> Vec<u8> {
+pub(crate) fn tarball(name: &str, version: &str, code: &str) -> Vec<u8> {
     let package_json = json!({ "name": name, "version": version, "main": "index.js" }).to_string();
     tgz(&[("package/package.json", package_json.as_bytes()), ("package/index.js", code.as_bytes())])
 }
 
 /// A `.tgz` of `files`. Paths go into the header as they are, so that
 /// the unsafe ones the tar crate refuses to write can be sent too.
-fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
     for (path, data) in files {
         let mut header = tar::Header::new_gnu();
@@ -48,17 +48,17 @@ fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
     builder.into_inner().unwrap().finish().unwrap()
 }
 
-fn integrity(bytes: &[u8]) -> String {
+pub(crate) fn integrity(bytes: &[u8]) -> String {
     format!("sha512-{}", BASE64.encode(Sha512::digest(bytes)))
 }
 
-fn shasum(bytes: &[u8]) -> String {
+pub(crate) fn shasum(bytes: &[u8]) -> String {
     hex::encode(Sha1::digest(bytes))
 }
 
 /// The body of `npm publish` for `name@version` carrying `tarball`, its
 /// `dist` computed from those bytes.
-fn document(name: &str, version: &str, tarball: &[u8]) -> Value {
+pub(crate) fn document(name: &str, version: &str, tarball: &[u8]) -> Value {
     json!({
         "_id": name,
         "name": name,
@@ -85,18 +85,24 @@ fn document(name: &str, version: &str, tarball: &[u8]) -> Value {
 }
 
 /// Where npm sends a package's requests: a scoped name as one segment.
-fn package_url(endpoint: &str, name: &str) -> String {
+pub(crate) fn package_url(endpoint: &str, name: &str) -> String {
     format!("{endpoint}{}", name.replace('/', "%2f"))
 }
 
-async fn put(url: &str, token: &str, body: impl Into<reqwest::Body>) -> Response {
+pub(crate) async fn put(url: &str, token: &str, body: impl Into<reqwest::Body>) -> Response {
     let request = bearer(reqwest::Client::new().put(url), token);
     request.header("content-type", "application/json").body(body).send().await.unwrap()
 }
 
 /// Publishes `name@version` with `code` in its index.js, which must
 /// succeed; returns the tarball.
-async fn publish(endpoint: &str, token: &str, name: &str, version: &str, code: &str) -> Vec<u8> {
+pub(crate) async fn publish(
+    endpoint: &str,
+    token: &str,
+    name: &str,
+    version: &str,
+    code: &str,
+) -> Vec<u8> {
     let bytes = tarball(name, version, code);
     let response =
         put(&package_url(endpoint, name), token, document(name, version, &bytes).to_string()).await;
@@ -107,20 +113,20 @@ async fn publish(endpoint: &str, token: &str, name: &str, version: &str, code: &
 }
 
 /// The full package document, which must exist.
-async fn read_document(url: &str, token: &str) -> Value {
+pub(crate) async fn read_document(url: &str, token: &str) -> Value {
     let response = get(url, |r| bearer(r, token)).await;
     assert_eq!(response.status().as_u16(), 200, "{url}");
     assert_eq!(response.headers()["content-type"], "application/json");
     response.json().await.unwrap()
 }
 
-async fn read_bytes(url: &str, token: &str) -> Vec<u8> {
+pub(crate) async fn read_bytes(url: &str, token: &str) -> Vec<u8> {
     let response = get(url, |r| bearer(r, token)).await;
     assert_eq!(response.status().as_u16(), 200, "{url}");
     response.bytes().await.unwrap().to_vec()
 }
 
-async fn status_of(url: &str, token: &str) -> u16 {
+pub(crate) async fn status_of(url: &str, token: &str) -> u16 {
     get(url, |r| bearer(r, token)).await.status().as_u16()
 }
 

@@ -18,23 +18,23 @@ use crate::registry::{
     upstream_pair, Store, READER, WRITER,
 };
 
-const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
+pub(crate) const SIMPLE_JSON: &str = "application/vnd.pypi.simple.v1+json";
 const BOUNDARY: &str = "----twine-form-boundary-9f8e7d6c5b4a";
 const REQUIRES_PYTHON: &str = ">=3.8,<4";
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// A wheel's file name and bytes. The server never opens a wheel, so the
 /// bytes only need to differ by `salt`.
-fn wheel(project: &str, version: &str, salt: &str) -> (String, Vec<u8>) {
+pub(crate) fn wheel(project: &str, version: &str, salt: &str) -> (String, Vec<u8>) {
     let filename = format!("{}-{version}-py3-none-any.whl", project.replace('-', "_"));
     (filename, format!("PK\x03\x04 wheel {project} {version} {salt}").into_bytes())
 }
 
 /// An sdist as `python -m build` names it, a real `.tar.gz` with PKG-INFO.
-fn sdist(project: &str, version: &str) -> (String, Vec<u8>) {
+pub(crate) fn sdist(project: &str, version: &str) -> (String, Vec<u8>) {
     let stem = format!("{}-{version}", project.replace('-', "_").to_lowercase());
     let pkg_info = format!("Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n");
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
@@ -48,13 +48,17 @@ fn sdist(project: &str, version: &str) -> (String, Vec<u8>) {
 /// twine's upload form: its text fields in twine's order, then its files
 /// (one, normally), each as `content`.
 #[derive(Debug, Clone)]
-struct Form {
-    fields: Vec<(String, String)>,
-    files: Vec<(String, Vec<u8>)>,
+pub(crate) struct Form {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) files: Vec<(String, Vec<u8>)>,
 }
 
 impl Form {
-    fn twine(project: &str, version: &str, (filename, bytes): &(String, Vec<u8>)) -> Self {
+    pub(crate) fn twine(
+        project: &str,
+        version: &str,
+        (filename, bytes): &(String, Vec<u8>),
+    ) -> Self {
         let wheel = filename.ends_with(".whl");
         let fields = [
             (":action", "file_upload"),
@@ -74,7 +78,7 @@ impl Form {
         }
     }
 
-    fn set(mut self, key: &str, value: &str) -> Self {
+    pub(crate) fn set(mut self, key: &str, value: &str) -> Self {
         self.fields.retain(|(k, _)| k != key);
         self.fields.push((key.to_string(), value.to_string()));
         self
@@ -112,7 +116,7 @@ impl Form {
     }
 }
 
-fn form_type() -> String {
+pub(crate) fn form_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
@@ -121,12 +125,12 @@ async fn post(endpoint: &str, token: &str, content_type: &str, body: Vec<u8>) ->
     request.header("content-type", content_type).body(body).send().await.unwrap()
 }
 
-async fn upload(endpoint: &str, token: &str, form: &Form) -> Response {
+pub(crate) async fn upload(endpoint: &str, token: &str, form: &Form) -> Response {
     post(endpoint, token, &form_type(), form.body()).await
 }
 
 /// Uploads `form`, which must succeed.
-async fn uploaded(endpoint: &str, token: &str, form: &Form) {
+pub(crate) async fn uploaded(endpoint: &str, token: &str, form: &Form) {
     let response = upload(endpoint, token, form).await;
     let status = response.status().as_u16();
     assert_eq!(status, 200, "{:?}: {}", form.fields, response.text().await.unwrap());
@@ -134,7 +138,7 @@ async fn uploaded(endpoint: &str, token: &str, form: &Form) {
 
 /// A refusal as twine shows it: `status` and a text body with the reason.
 /// Returns the reason.
-async fn refused(response: Response, status: u16, case: &str) -> String {
+pub(crate) async fn refused(response: Response, status: u16, case: &str) -> String {
     assert_eq!(response.status().as_u16(), status, "{case}");
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     assert!(content_type.starts_with("text/plain"), "{case}: {content_type}");
@@ -155,7 +159,7 @@ async fn read(url: &str, token: &str, accept: Option<&str>) -> Response {
 }
 
 /// A project's PEP 691 page, which must exist.
-async fn project_json(endpoint: &str, token: &str, project: &str) -> Value {
+pub(crate) async fn project_json(endpoint: &str, token: &str, project: &str) -> Value {
     let response = read(&format!("{endpoint}simple/{project}/"), token, Some(SIMPLE_JSON)).await;
     assert_eq!(response.status().as_u16(), 200, "{project}");
     assert_eq!(response.headers()["content-type"], SIMPLE_JSON);
@@ -169,17 +173,17 @@ async fn projects(endpoint: &str, token: &str) -> Value {
     response.json::<Value>().await.unwrap()["projects"].clone()
 }
 
-async fn status_of(url: &str, token: &str) -> u16 {
+pub(crate) async fn status_of(url: &str, token: &str) -> u16 {
     read(url, token, None).await.status().as_u16()
 }
 
-async fn read_bytes(url: &str, token: &str) -> Vec<u8> {
+pub(crate) async fn read_bytes(url: &str, token: &str) -> Vec<u8> {
     let response = read(url, token, None).await;
     assert_eq!(response.status().as_u16(), 200, "{url}");
     response.bytes().await.unwrap().to_vec()
 }
 
-fn file_url(endpoint: &str, project: &str, version: &str, filename: &str) -> String {
+pub(crate) fn file_url(endpoint: &str, project: &str, version: &str, filename: &str) -> String {
     format!("{endpoint}files/{project}/{version}/{filename}")
 }
 

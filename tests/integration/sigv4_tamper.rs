@@ -161,6 +161,7 @@ fn every_tampered_request_is_refused_by_the_verifier() {
             query: request.url().query().unwrap_or(""),
             headers: request.headers(),
             body,
+            payload_hash: None,
         };
         identities.authenticate(&parts, Utc::now())
     };

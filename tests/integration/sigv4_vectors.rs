@@ -53,6 +53,7 @@ impl TextRequest {
             query: &self.query,
             headers: &self.headers,
             body: &self.body,
+            payload_hash: None,
         }
     }
 

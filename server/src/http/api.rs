@@ -31,8 +31,20 @@ use codeartifact_api::{
     ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
     RepositoryRequest, SignedBody,
 };
-use dropshot::{FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext};
-use futures::FutureExt;
+use codeartifact_api::{
+    AwsHeaders, CopyPackageVersionsBody, CopyPackageVersionsQuery, CopyPackageVersionsRequest,
+    CopyPackageVersionsResult, ListPackageVersionDependenciesRequest,
+    ListPackageVersionDependenciesResult, ListRepositoriesRequest, ListRepositoriesResult,
+    PublishPackageVersionHeaders, PublishPackageVersionQuery, PublishPackageVersionRequest,
+    PublishPackageVersionResult, PutPackageOriginConfigurationBody,
+    PutPackageOriginConfigurationQuery, PutPackageOriginConfigurationRequest,
+    PutPackageOriginConfigurationResult, UpdateRepositoryBody, UpdateRepositoryQuery,
+    UpdateRepositoryRequest, UpdateRepositoryResult, ASSET_SHA256_HEADER,
+};
+use dropshot::{
+    FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext, StreamingBody,
+};
+use futures::{FutureExt, StreamExt};
 use slog::{info, o};
 
 use crate::iam::sigv4::RequestParts;
@@ -224,7 +236,7 @@ impl CodeArtifactApi for ServerImpl {
         body: SignedBody,
     ) -> Result<AssetResponse, HttpError> {
         let input = GetPackageVersionAssetRequest::from_wire(query.params(), body.as_bytes());
-        let asset = admitted(&rqctx, body.as_bytes(), async |s, call| {
+        let asset = admitted(&rqctx, Signed::Body(body.as_bytes()), async |s, call| {
             s.get_package_version_asset(call, input?).await
         })
         .await?;
@@ -285,6 +297,85 @@ impl CodeArtifactApi for ServerImpl {
         })
         .await
     }
+
+    async fn update_repository(
+        rqctx: Rq,
+        query: AwsQuery<UpdateRepositoryQuery>,
+        body: AwsBody<UpdateRepositoryBody>,
+    ) -> Result<AwsResponse<UpdateRepositoryResult>, HttpError> {
+        let input = UpdateRepositoryRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.update_repository(call, input?).await)
+            .await
+    }
+
+    async fn list_repositories(
+        rqctx: Rq,
+        query: AwsQuery<ListRepositoriesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError> {
+        let input = ListRepositoriesRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| s.list_repositories(call, input?).await)
+            .await
+    }
+
+    async fn put_package_origin_configuration(
+        rqctx: Rq,
+        query: AwsQuery<PutPackageOriginConfigurationQuery>,
+        body: AwsBody<PutPackageOriginConfigurationBody>,
+    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, HttpError> {
+        let input =
+            PutPackageOriginConfigurationRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.put_package_origin_configuration(call, input?).await
+        })
+        .await
+    }
+
+    async fn list_package_version_dependencies(
+        rqctx: Rq,
+        query: AwsQuery<ListPackageVersionDependenciesRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, HttpError> {
+        let input =
+            ListPackageVersionDependenciesRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.list_package_version_dependencies(call, input?).await
+        })
+        .await
+    }
+
+    /// The asset is the body, streamed into storage: the signature covers
+    /// the SHA-256 the request declares (as the signing clients compute
+    /// it), and the service checks the bytes against it.
+    async fn publish_package_version(
+        rqctx: Rq,
+        query: AwsQuery<PublishPackageVersionQuery>,
+        headers: AwsHeaders<PublishPackageVersionHeaders>,
+        body: StreamingBody,
+    ) -> Result<AwsResponse<PublishPackageVersionResult>, HttpError> {
+        let declared = headers.get(ASSET_SHA256_HEADER);
+        let input = PublishPackageVersionRequest::from_wire(query.params(), declared.as_deref());
+        let signed = Signed::Declared(declared.as_deref().unwrap_or(EMPTY_SHA256));
+        let output = admitted(&rqctx, signed, async |s, call| {
+            let stream = body.into_stream().map(|chunk| chunk.map_err(|e| e.external_message));
+            s.publish_package_version(call, input?, stream).await
+        })
+        .await?;
+        let request_id = rqctx.request_id.clone();
+        Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+    }
+
+    async fn copy_package_versions(
+        rqctx: Rq,
+        query: AwsQuery<CopyPackageVersionsQuery>,
+        body: AwsBody<CopyPackageVersionsBody>,
+    ) -> Result<AwsResponse<CopyPackageVersionsResult>, HttpError> {
+        let input = CopyPackageVersionsRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.copy_package_versions(call, input?).await
+        })
+        .await
+    }
 }
 
 /// Runs one operation the AWS way (see [`admitted`]) and answers its result
@@ -297,29 +388,44 @@ async fn operation<T>(
 where
     T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
-    let output = admitted(rqctx, body, op).await?;
+    let output = admitted(rqctx, Signed::Body(body), op).await?;
     let request_id = rqctx.request_id.clone();
     Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
 }
+
+/// What the signature covers: the body read whole, or the SHA-256 a
+/// streamed body declares.
+enum Signed<'a> {
+    Body(&'a [u8]),
+    Declared(&'a str),
+}
+
+/// SHA-256 of nothing: what a request that declares no hash has signed.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Admits the caller (signature, then rate limit), then runs `op` (which
 /// validates and acts). Every failure, a panic included, becomes an
 /// AWS-shaped error carrying the request id.
 async fn admitted<T>(
     rqctx: &Rq,
-    body: &[u8],
+    signed: Signed<'_>,
     op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
 ) -> Result<T, HttpError> {
     let service = rqctx.context().as_ref();
     let result = guarded(&rqctx.log, async {
         let now = Utc::now();
         let request = &rqctx.request;
+        let (body, payload_hash) = match signed {
+            Signed::Body(body) => (body, None),
+            Signed::Declared(hash) => (&[][..], Some(hash)),
+        };
         let parts = RequestParts {
             method: request.method().as_str(),
             path: request.uri().path(),
             query: request.uri().query().unwrap_or(""),
             headers: request.headers(),
             body,
+            payload_hash,
         };
         let caller = service.admit(&parts, now)?;
         let call = Call { log: rqctx.log.clone(), caller, now, host: super::host(rqctx) };

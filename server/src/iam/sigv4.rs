@@ -68,6 +68,11 @@ pub struct RequestParts<'a> {
     pub query: &'a str,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// The body's SHA-256 (hex) as the request declares it in
+    /// `x-amz-content-sha256`, for a body that is streamed rather than read
+    /// first (PublishPackageVersion): the canonical request uses it, as the
+    /// signing clients do, and the caller checks the bytes against it.
+    pub payload_hash: Option<&'a str>,
 }
 
 /// A request whose `Authorization` header parsed and whose scope and date are
@@ -391,7 +396,10 @@ pub fn canonical_request(req: &RequestParts<'_>, signed_headers: &[String]) -> S
     out.push('\n');
     out.push_str(&signed_headers.join(";"));
     out.push('\n');
-    out.push_str(&hex::encode(Sha256::digest(req.body)));
+    match req.payload_hash {
+        Some(declared) => out.push_str(declared),
+        None => out.push_str(&hex::encode(Sha256::digest(req.body))),
+    }
     out
 }
 
@@ -487,7 +495,14 @@ mod tests {
     }
 
     fn parse(h: &HeaderMap) -> Result<Parsed, SigV4Error> {
-        let req = RequestParts { method: "POST", path: "/", query: "", headers: h, body: b"" };
+        let req = RequestParts {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: h,
+            body: b"",
+            payload_hash: None,
+        };
         let rules = ScopeRules { service: "codeartifact".into(), region: None };
         let now = parse_amz_date("20240101T000000Z").unwrap();
         Parsed::from_request(&req, &rules, now)
@@ -562,7 +577,14 @@ mod tests {
             ("/a%20b", "/a%2520b"),
         ];
         for (path, expected) in cases {
-            let req = RequestParts { method: "GET", path, query: "", headers: &h, body: b"" };
+            let req = RequestParts {
+                method: "GET",
+                path,
+                query: "",
+                headers: &h,
+                body: b"",
+                payload_hash: None,
+            };
             let canonical = canonical_request(&req, &[]);
             assert_eq!(canonical.lines().nth(1), Some(expected), "{path}");
         }

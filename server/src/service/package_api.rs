@@ -27,12 +27,22 @@ use codeartifact_api::{
     PackageVersionSummary, RepositoryName, SuccessfulPackageVersionInfo,
     UpdatePackageVersionsStatusRequest,
 };
+use codeartifact_api::{
+    CopyPackageVersionsRequest, CopyPackageVersionsResult, ListPackageVersionDependenciesRequest,
+    ListPackageVersionDependenciesResult, PackageDependency, PublishPackageVersionRequest,
+    PublishPackageVersionResult, PutPackageOriginConfigurationRequest,
+    PutPackageOriginConfigurationResult, VersionsToCopy,
+};
 use slog::info;
 
 use super::packages::{AssetBytes, NpmMetadata};
 use super::{
     internal, new_revision, owner_of, page_size, paginate, repository_not_found, resume_after,
     Call, OpResult, Service,
+};
+use crate::iam::actions::{
+    COPY_PACKAGE_VERSIONS, LIST_PACKAGE_VERSION_DEPENDENCIES, PUBLISH_PACKAGE_VERSION,
+    PUT_PACKAGE_ORIGIN_CONFIGURATION,
 };
 use crate::iam::actions::{
     DELETE_PACKAGE, DELETE_PACKAGE_VERSIONS, DESCRIBE_PACKAGE, DESCRIBE_PACKAGE_VERSION,
@@ -44,6 +54,7 @@ use crate::store::{
     AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, Page, StoreError,
     VersionChange, VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
+use crate::store::{NewVersion, PutMode};
 
 /// The package a request names, with the owner defaulted and the name as
 /// stored (PyPI's normalized).
@@ -638,4 +649,412 @@ fn version_not_found(key: &PackageKey, version: &str) -> AwsError {
         "Version {version} of package '{}' does not exist in repository '{}'.",
         key.name, key.repository
     ))
+}
+
+impl Service {
+    /// Sets a package's origin controls, creating the package (with no
+    /// versions) when it does not exist, as AWS does.
+    pub async fn put_package_origin_configuration(
+        &self,
+        call: &Call,
+        input: PutPackageOriginConfigurationRequest,
+    ) -> OpResult<PutPackageOriginConfigurationResult> {
+        let key = key!(call, input);
+        self.package_access(call, PUT_PACKAGE_ORIGIN_CONFIGURATION, &key).await?;
+        let origin = Origin {
+            publish: input.restrictions.publish == AllowPublish::Allow,
+            upstream: input.restrictions.upstream == AllowUpstream::Allow,
+        };
+        let display = display_name(&key, input.package.as_str());
+        let record = self
+            .store
+            .set_origin(&key, &display, origin, call.now.timestamp())
+            .await
+            .map_err(|e| internal(&call.log, e))?;
+        info!(call.log, "set origin controls"; "package" => &key.name,
+            "repository" => &key.repository, "publish" => origin.publish,
+            "upstream" => origin.upstream);
+        Ok(PutPackageOriginConfigurationResult {
+            origin_configuration: origin_configuration(record.origin),
+        })
+    }
+
+    /// What a version depends on: npm's manifest dependencies (regular,
+    /// dev, peer, optional), PyPI's `Requires-Dist`.
+    pub async fn list_package_version_dependencies(
+        &self,
+        call: &Call,
+        input: ListPackageVersionDependenciesRequest,
+    ) -> OpResult<ListPackageVersionDependenciesResult> {
+        let key = key!(call, input);
+        self.package_access(call, LIST_PACKAGE_VERSION_DEPENDENCIES, &key).await?;
+        let version = self.existing_version(call, &key, input.version.as_str()).await?;
+        let dependencies = match key.format {
+            PackageFormat::Npm => npm_dependencies(&version),
+            PackageFormat::Pypi => pypi_dependencies(&version),
+            _ => Vec::new(),
+        };
+        Ok(ListPackageVersionDependenciesResult {
+            format: key.format,
+            namespace: namespace(&key),
+            package: codeartifact_api::PackageName::validated(key.name.clone()),
+            version: PackageVersion::validated(version.version.clone()),
+            version_revision: PackageVersionRevision::validated(version.revision.clone()),
+            next_token: None,
+            dependencies,
+        })
+    }
+
+    /// Publishes one asset of a generic package version, its bytes read
+    /// from `body` into the blob store and checked against the declared
+    /// SHA-256. An Unfinished version takes more assets until one is
+    /// published without `unfinished`.
+    pub async fn publish_package_version<S, E>(
+        &self,
+        call: &Call,
+        input: PublishPackageVersionRequest,
+        body: S,
+    ) -> OpResult<PublishPackageVersionResult>
+    where
+        S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        use futures::StreamExt as _;
+        let key = key!(call, input);
+        self.package_access(call, PUBLISH_PACKAGE_VERSION, &key).await?;
+        if key.namespace.is_empty() {
+            return Err(AwsError::validation("A generic package must have a namespace."));
+        }
+        let version = input.version.as_str();
+        let record = self.store.package_record(&key).await.map_err(|e| internal(&call.log, e))?;
+        if record.is_some_and(|r| !r.origin.publish) {
+            return Err(AwsError::conflict(format!(
+                "The origin controls of package '{}' block publishing.",
+                key.name
+            )));
+        }
+        let existing =
+            self.store.version(&key, version).await.map_err(|e| internal(&call.log, e))?;
+        if existing.as_ref().is_some_and(|v| v.status != PackageVersionStatus::Unfinished.as_str())
+        {
+            return Err(AwsError::conflict(format!(
+                "Version {version} of package '{}' is already published.",
+                key.name
+            )));
+        }
+        let limit = self.settings.max_asset_size;
+        let mut staged = self.blobs.stage(limit).await.map_err(|e| internal(&call.log, e))?;
+        let mut body = std::pin::pin!(body);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk
+                .map_err(|e| AwsError::validation(format!("failed to read the asset: {e}")))?;
+            staged.write(&chunk).await.map_err(|e| match e.kind() {
+                std::io::ErrorKind::FileTooLarge => AwsError::quota_exceeded(format!(
+                    "The asset is larger than the largest accepted, {limit} bytes."
+                )),
+                _ => internal(&call.log, e),
+            })?;
+        }
+        let digests = staged.digests();
+        if digests.sha256 != input.asset_sha256.as_str() {
+            return Err(AwsError::validation(format!(
+                "The asset's SHA-256 is {}, not the {} sent in x-amz-content-sha256.",
+                digests.sha256,
+                input.asset_sha256.as_str()
+            )));
+        }
+        let status = if input.unfinished {
+            PackageVersionStatus::Unfinished
+        } else {
+            PackageVersionStatus::Published
+        };
+        let now = call.now.timestamp();
+        let asset = AssetRecord {
+            name: input.asset_name.as_str().to_string(),
+            sha256: digests.sha256.clone(),
+            sha1: digests.sha1.clone(),
+            integrity: digests.integrity(),
+            size: digests.size,
+            created_time: now,
+        };
+        let new = NewVersion {
+            display_name: display_name(&key, input.package.as_str()),
+            origin: Origin::PUBLISHED,
+            version: VersionRecord {
+                version: version.to_string(),
+                status: status.as_str().to_string(),
+                revision: new_revision(),
+                published_time: now,
+                origin: ORIGIN_PUBLISHED.into(),
+                metadata: "{}".into(),
+                assets: vec![asset.clone()],
+            },
+            mode: PutMode::Unfinished,
+            dist_tags: Vec::new(),
+        };
+        let adding_references = self.blob_gate.read().await;
+        self.blobs.commit(staged).await.map_err(|e| internal(&call.log, e))?;
+        let stored = self.store.put_version(&key, &new).await;
+        drop(adding_references);
+        let refused = match stored {
+            Ok(_) => {
+                info!(call.log, "published"; "package" => &key.name, "version" => version,
+                    "asset" => &asset.name, "status" => status.as_str(),
+                    "repository" => &key.repository);
+                return Ok(PublishPackageVersionResult {
+                    format: key.format,
+                    namespace: namespace(&key),
+                    package: codeartifact_api::PackageName::validated(key.name.clone()),
+                    version: PackageVersion::validated(version.to_string()),
+                    version_revision: PackageVersionRevision::validated(new.version.revision),
+                    status,
+                    asset: asset_summary(&asset),
+                });
+            }
+            Err(StoreError::AssetConflict(name)) => AwsError::conflict(format!(
+                "Asset '{name}' of version {version} already exists with other content."
+            )),
+            Err(StoreError::VersionExists) => AwsError::conflict(format!(
+                "Version {version} of package '{}' is already published.",
+                key.name
+            )),
+            Err(StoreError::OriginBlocked) => AwsError::conflict(format!(
+                "The origin controls of package '{}' block publishing.",
+                key.name
+            )),
+            Err(e) => internal(&call.log, e),
+        };
+        self.remove_unreferenced_blobs(&call.log, &[digests.sha256]).await;
+        Err(refused)
+    }
+
+    /// Copies versions of a package from one repository of a domain to
+    /// another, reporting each; the source's upstreams are searched too
+    /// with `includeFromUpstream`.
+    pub async fn copy_package_versions(
+        &self,
+        call: &Call,
+        input: CopyPackageVersionsRequest,
+    ) -> OpResult<CopyPackageVersionsResult> {
+        let source = key_of(
+            call,
+            &input.domain,
+            input.domain_owner.as_ref(),
+            &input.source_repository,
+            input.format,
+            input.namespace.as_ref(),
+            &input.package,
+        );
+        let destination = source.in_repository(input.destination_repository.as_str());
+        self.package_access(call, COPY_PACKAGE_VERSIONS, &destination).await?;
+        let source_arn =
+            arn::repository(&call.caller.region, &source.owner, &source.domain, &source.repository);
+        self.access(call, READ_FROM_REPOSITORY, &source_arn, &source.owner, &source.domain).await?;
+        self.require_repository(call, &source.owner, &source.domain, &source.repository).await?;
+        let wanted: Vec<(String, Option<String>)> = match &input.versions {
+            VersionsToCopy::Versions(v) => {
+                v.iter().map(|v| (v.as_str().to_string(), None)).collect()
+            }
+            VersionsToCopy::VersionRevisions(m) => m
+                .iter()
+                .map(|(v, r)| (v.as_str().to_string(), Some(r.as_str().to_string())))
+                .collect(),
+        };
+        let searched = self.copy_sources(call, &source, input.include_from_upstream).await?;
+        let mode = if input.allow_overwrite { PutMode::Replace } else { PutMode::New };
+        let (mut successful_versions, mut failed_versions) = (BTreeMap::new(), BTreeMap::new());
+        for (version, revision) in wanted {
+            let wire = PackageVersion::validated(version.clone());
+            let fail = |code, message: String| PackageVersionError {
+                error_code: code,
+                error_message: message,
+            };
+            let mut found = None;
+            for key in &searched {
+                let here =
+                    self.store.version(key, &version).await.map_err(|e| internal(&call.log, e))?;
+                let package =
+                    self.store.package_record(key).await.map_err(|e| internal(&call.log, e))?;
+                if let (Some(v), Some(p)) = (here, package) {
+                    found = Some((v, p));
+                    break;
+                }
+            }
+            let Some((record, package)) = found else {
+                failed_versions.insert(
+                    wire,
+                    fail(
+                        PackageVersionErrorCode::NotFound,
+                        format!("Version {version} does not exist in the source."),
+                    ),
+                );
+                continue;
+            };
+            if revision.as_ref().is_some_and(|r| r != &record.revision) {
+                failed_versions.insert(
+                    wire,
+                    fail(
+                        PackageVersionErrorCode::MismatchedRevision,
+                        format!("Version {version} is at another revision."),
+                    ),
+                );
+                continue;
+            }
+            if record.status == PackageVersionStatus::Disposed.as_str() || record.assets.is_empty()
+            {
+                failed_versions.insert(
+                    wire,
+                    fail(
+                        PackageVersionErrorCode::NotAllowed,
+                        format!(
+                            "Version {version} is {}: it has no assets to copy.",
+                            record.status
+                        ),
+                    ),
+                );
+                continue;
+            }
+            let copy = NewVersion {
+                display_name: package.display_name,
+                origin: Origin::PUBLISHED,
+                version: VersionRecord {
+                    revision: new_revision(),
+                    published_time: call.now.timestamp(),
+                    origin: ORIGIN_PUBLISHED.into(),
+                    ..record
+                },
+                mode,
+                dist_tags: Vec::new(),
+            };
+            let adding_references = self.blob_gate.read().await;
+            let stored = self.store.put_version(&destination, &copy).await;
+            drop(adding_references);
+            match stored {
+                Ok(_) => {
+                    let status = PackageVersionStatus::from_wire(&copy.version.status)
+                        .unwrap_or(PackageVersionStatus::Published);
+                    let info =
+                        SuccessfulPackageVersionInfo { revision: copy.version.revision, status };
+                    successful_versions.insert(wire, info);
+                }
+                Err(StoreError::VersionExists) => {
+                    failed_versions.insert(
+                        wire,
+                        fail(
+                            PackageVersionErrorCode::AlreadyExists,
+                            format!("Version {version} already exists in the destination."),
+                        ),
+                    );
+                }
+                Err(StoreError::OriginBlocked | StoreError::AssetConflict(_)) => {
+                    failed_versions.insert(
+                        wire,
+                        fail(
+                            PackageVersionErrorCode::NotAllowed,
+                            format!("The destination's origin controls block version {version}."),
+                        ),
+                    );
+                }
+                Err(e) => return Err(internal(&call.log, e)),
+            }
+        }
+        info!(call.log, "copied package versions"; "package" => &source.name,
+            "from" => &source.repository, "to" => &destination.repository,
+            "copied" => successful_versions.len(), "failed" => failed_versions.len());
+        Ok(CopyPackageVersionsResult { successful_versions, failed_versions })
+    }
+
+    /// Where a copy looks for versions: the source repository and, with
+    /// `include_from_upstream`, its upstreams, depth first, each once.
+    async fn copy_sources(
+        &self,
+        call: &Call,
+        source: &PackageKey,
+        include_from_upstream: bool,
+    ) -> OpResult<Vec<PackageKey>> {
+        let mut keys = vec![source.clone()];
+        if !include_from_upstream {
+            return Ok(keys);
+        }
+        let mut stack = vec![source.repository.clone()];
+        let mut seen = vec![source.repository.clone()];
+        while let Some(name) = stack.pop() {
+            let found = self.store.repository(&source.owner, &source.domain, &name).await;
+            let Some(repository) = found.map_err(|e| internal(&call.log, e))? else { continue };
+            for upstream in repository.upstreams.iter().rev() {
+                if !seen.contains(upstream) && seen.len() < 25 {
+                    seen.push(upstream.clone());
+                    keys.push(source.in_repository(upstream));
+                    stack.push(upstream.clone());
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// A package's name as people write it: npm's with its scope, PyPI's as
+/// sent.
+fn display_name(key: &PackageKey, sent: &str) -> String {
+    match key.format {
+        PackageFormat::Npm if !key.namespace.is_empty() => format!("@{}/{sent}", key.namespace),
+        _ => sent.to_string(),
+    }
+}
+
+/// An npm version's dependencies, from its manifest as published.
+fn npm_dependencies(version: &VersionRecord) -> Vec<PackageDependency> {
+    let Ok(metadata) = serde_json::from_str::<NpmMetadata>(&version.metadata) else {
+        return Vec::new();
+    };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&metadata.full) else {
+        return Vec::new();
+    };
+    let kinds = [
+        ("dependencies", "regular"),
+        ("devDependencies", "dev"),
+        ("peerDependencies", "peer"),
+        ("optionalDependencies", "optional"),
+    ];
+    let mut out = Vec::new();
+    for (member, kind) in kinds {
+        let Some(map) = manifest.get(member).and_then(|m| m.as_object()) else { continue };
+        for (name, requirement) in map {
+            let (namespace, package) = match name.strip_prefix('@').and_then(|n| n.split_once('/'))
+            {
+                Some((scope, bare)) => (Some(scope), bare),
+                None => (None, name.as_str()),
+            };
+            out.push(PackageDependency {
+                namespace: namespace.map(|n| PackageNamespace::validated(n.to_string())),
+                package: codeartifact_api::PackageName::validated(package.to_string()),
+                dependency_type: Some(kind.to_string()),
+                version_requirement: requirement.as_str().map(str::to_string),
+            });
+        }
+    }
+    out
+}
+
+/// A PyPI version's `Requires-Dist` entries: the project name, then the
+/// requirement (PEP 508) as written.
+fn pypi_dependencies(version: &VersionRecord) -> Vec<PackageDependency> {
+    let requires = super::packages::pypi_requires_dist(&version.metadata);
+    requires
+        .iter()
+        .filter_map(|line| {
+            let end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+                .unwrap_or(line.len());
+            let (name, rest) = line.split_at(end);
+            (!name.is_empty()).then(|| PackageDependency {
+                namespace: None,
+                package: codeartifact_api::PackageName::validated(
+                    codeartifact_packages::pypi::normalize(name),
+                ),
+                dependency_type: Some("regular".into()),
+                version_requirement: Some(rest.trim().to_string()).filter(|r| !r.is_empty()),
+            })
+        })
+        .collect()
 }

@@ -1,5 +1,6 @@
-//! CreateRepository, DescribeRepository, ListRepositoriesInDomain,
-//! DeleteRepository and GetRepositoryEndpoint.
+//! CreateRepository, DescribeRepository, UpdateRepository,
+//! ListRepositoriesInDomain, ListRepositories, DeleteRepository and
+//! GetRepositoryEndpoint.
 //!
 //! Repository actions are decided with the domain's policy as the resource
 //! policy: this server has no repository policies.
@@ -11,6 +12,10 @@ use codeartifact_api::{
     RepositoryDescription, RepositoryName, RepositoryRequest, RepositorySummary,
     UpstreamRepositoryInfo,
 };
+use codeartifact_api::{
+    ListRepositoriesRequest, ListRepositoriesResult, UpdateRepositoryRequest,
+    UpdateRepositoryResult,
+};
 use slog::info;
 
 use super::{
@@ -20,7 +25,7 @@ use super::{
 use crate::endpoint::Endpoint;
 use crate::iam::actions::{
     CREATE_REPOSITORY, DELETE_REPOSITORY, DESCRIBE_REPOSITORY, GET_REPOSITORY_ENDPOINT,
-    LIST_REPOSITORIES_IN_DOMAIN,
+    LIST_REPOSITORIES, LIST_REPOSITORIES_IN_DOMAIN, UPDATE_REPOSITORY,
 };
 use crate::iam::arn;
 use crate::iam::identity::Caller;
@@ -146,22 +151,69 @@ impl Service {
             .await
             .map_err(|e| internal(&call.log, e))?;
         let (repos, next_token) = paginate(found, size, |r| &r.name);
-        let repositories = repos
-            .iter()
-            .map(|r| {
-                let full = describe(r, region);
-                RepositorySummary {
-                    name: full.name,
-                    administrator_account: full.administrator_account,
-                    domain_name: full.domain_name,
-                    domain_owner: full.domain_owner,
-                    arn: full.arn,
-                    description: full.description,
-                    created_time: full.created_time,
-                }
-            })
-            .collect();
+        let repositories = repos.iter().map(|r| summarize(r, region)).collect();
         Ok(ListRepositoriesInDomainResult { repositories, next_token })
+    }
+
+    /// Changes a repository's description and, when given, its upstreams
+    /// (replaced whole, in order).
+    pub async fn update_repository(
+        &self,
+        call: &Call,
+        input: UpdateRepositoryRequest,
+    ) -> OpResult<UpdateRepositoryResult> {
+        let t = Target::new(
+            &call.caller,
+            &input.domain,
+            input.domain_owner.as_ref(),
+            &input.repository,
+        );
+        self.repository_access(call, UPDATE_REPOSITORY, &t).await?;
+        let description = input.description.map(|d| Some(d.as_str().to_string()));
+        let upstreams = input.upstreams.map(|u| u.iter().map(|r| r.as_str().to_string()).collect());
+        let updated = self
+            .store
+            .update_repository(t.owner, t.domain, t.name, description, upstreams)
+            .await
+            .map_err(|e| match e {
+                StoreError::RepositoryNotFound => repository_not_found(t.owner, t.domain, t.name),
+                StoreError::UpstreamNotFound(upstream) => {
+                    repository_not_found(t.owner, t.domain, &upstream)
+                }
+                StoreError::UpstreamIsSelf => AwsError::validation(format!(
+                    "Repository '{}' cannot be its own upstream.",
+                    t.name
+                )),
+                e => internal(&call.log, e),
+            })?;
+        info!(call.log, "updated repository";
+            "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
+        Ok(UpdateRepositoryResult { repository: describe(&updated, &call.caller.region) })
+    }
+
+    /// The repositories of every domain the caller's account owns, by name.
+    pub async fn list_repositories(
+        &self,
+        call: &Call,
+        input: ListRepositoriesRequest,
+    ) -> OpResult<ListRepositoriesResult> {
+        let owner = call.caller.principal.account.as_str();
+        self.authorize(call, LIST_REPOSITORIES, "*", owner, None)?;
+        let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
+        let size = page_size(input.max_results);
+        let page = Page { after: after.as_deref(), limit: size + 1 };
+        let prefix = input.repository_prefix.as_ref().map(|p| p.as_str());
+        let found = self
+            .store
+            .owned_repositories(owner, prefix, page)
+            .await
+            .map_err(|e| internal(&call.log, e))?;
+        let positions: Vec<String> =
+            found.iter().map(|r| format!("{}/{}", r.name, r.domain_name)).collect();
+        let (kept, next_token) = paginate(positions, size, |p| p.as_str());
+        let repositories =
+            found.iter().take(kept.len()).map(|r| summarize(r, &call.caller.region)).collect();
+        Ok(ListRepositoriesResult { repositories, next_token })
     }
 
     pub async fn delete_repository(
@@ -201,6 +253,20 @@ impl Service {
             Endpoint { domain: t.domain, owner: t.owner, format: input.format, repository: t.name };
         let repository_endpoint = format!("{}{}", self.base_url(&call.host), endpoint.path());
         Ok(GetRepositoryEndpointResult { repository_endpoint })
+    }
+}
+
+/// A stored repository as listings show it, seen from `region`.
+fn summarize(r: &RepositoryRecord, region: &str) -> RepositorySummary {
+    let full = describe(r, region);
+    RepositorySummary {
+        name: full.name,
+        administrator_account: full.administrator_account,
+        domain_name: full.domain_name,
+        domain_owner: full.domain_owner,
+        arn: full.arn,
+        description: full.description,
+        created_time: full.created_time,
     }
 }
 

@@ -28,6 +28,7 @@ use crate::store::{
 
 pub(crate) use npm::NpmMetadata;
 pub use npm::{NpmPackage, NpmVersion};
+pub(crate) use pypi::requires_dist as pypi_requires_dist;
 pub use pypi::{PypiFile, PypiProject, PypiReceiver};
 
 /// An asset's bytes as they are read from storage: their size, and their

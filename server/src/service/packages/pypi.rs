@@ -44,6 +44,14 @@ struct Metadata {
     /// The `Requires-Python` of the version's first upload.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     requires_python: Option<String>,
+    /// Its `Requires-Dist` entries (PEP 508), for the package API.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    requires_dist: Vec<String>,
+}
+
+/// The `Requires-Dist` entries a version's stored metadata holds.
+pub(crate) fn requires_dist(metadata: &str) -> Vec<String> {
+    serde_json::from_str::<Metadata>(metadata).map(|m| m.requires_dist).unwrap_or_default()
 }
 
 /// Where a twine upload's file goes as the form is read: a staged blob,
@@ -192,7 +200,10 @@ impl Service {
             }
             None => self.check_publishable(log, who, &key, &version).await?,
         }
-        let metadata = Metadata { requires_python: upload.requires_python.clone() };
+        let metadata = Metadata {
+            requires_python: upload.requires_python.clone(),
+            requires_dist: upload.field_values("requires_dist").map(str::to_string).collect(),
+        };
         let adding_references = self.blob_gate.read().await;
         let digests = self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
         let new = NewVersion {
