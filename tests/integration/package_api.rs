@@ -902,16 +902,17 @@ async fn batch_operations_report_each_version_and_change_revisions() {
     for version in ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"] {
         let (status, r) = state(&client, p, version).await;
         assert_eq!(status, Status::Published);
-        assert!(seen_revisions.insert(r.clone()), "revisions are unique");
+        assert!(seen_revisions.insert(format!("{version} {r}")));
         revision.insert(version, r);
     }
     // Every success answers the version's new revision, which describe
-    // confirms, and which no version ever had.
+    // confirms, and which the version never had before.
     let check_new = |ok: &HashMap<String, types::SuccessfulPackageVersionInfo>,
                      seen: &mut BTreeSet<String>| {
         for (version, info) in ok {
             assert!(!info.revision.is_empty(), "{version}");
-            assert!(seen.insert(info.revision.clone()), "{version}: an old revision {info:?}");
+            let key = format!("{version} {}", info.revision);
+            assert!(seen.insert(key), "{version}: a revision it had before: {info:?}");
         }
     };
 
@@ -1090,6 +1091,32 @@ async fn a_version_named_twice_in_a_batch_has_one_outcome() {
     server.stop().await;
 }
 
+/// A revision is unique, as CodeArtifact's are: versions changed together
+/// do not share one.
+#[tokio::test]
+async fn versions_changed_together_get_revisions_of_their_own() {
+    let server = TestServer::start().await;
+    let store = Store::create(&server, "store").await;
+    let client = server.client(*USER);
+    for version in ["1.0.0", "2.0.0", "3.0.0"] {
+        npm::publish(&store.npm, &store.token, "together", version, version).await;
+    }
+    let p = npm_pkg("store", None, "together");
+    let mut all = BTreeSet::new();
+    for version in ["1.0.0", "2.0.0", "3.0.0"] {
+        assert!(all.insert(state(&client, p, version).await.1), "published with its own revision");
+    }
+    let r = update(&client, p, &["1.0.0", "2.0.0", "3.0.0"], &[], None, Target::Unlisted).await;
+    let revisions: BTreeSet<&String> =
+        r.successful_versions.values().map(|i| &i.revision).collect();
+    assert_eq!(revisions.len(), 3, "one revision each: {:?}", r.successful_versions);
+    let r = dispose(&client, p, &["1.0.0", "2.0.0"], &[], None).await;
+    let revisions: BTreeSet<&String> =
+        r.successful_versions.values().map(|i| &i.revision).collect();
+    assert_eq!(revisions.len(), 2, "one revision each: {:?}", r.successful_versions);
+    server.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // What statuses do to what package managers see
 // ---------------------------------------------------------------------------
@@ -1207,21 +1234,10 @@ async fn statuses_show_at_the_pypi_endpoint() {
     assert_eq!(pypi_page_versions(endpoint, token, NORMALIZED).await, ["1.0", "2.0"]);
     assert_eq!(pypi::status_of(&file_url("1.2"), token).await, 404);
 
-    // Disposed: no assets, the file a 404, and no new file can be added.
+    // Disposed: no assets, and the file a 404.
     dispose(&client, p, &["1.0"], &[], None).await;
     assert!(assets(&client, p, "1.0").await.assets.is_empty());
     assert_eq!(pypi::status_of(&file_url("1.0"), token).await, 404);
-    let sdist = pypi::sdist(PROJECT, "1.0");
-    let response = pypi::upload(endpoint, token, &pypi::Form::twine(PROJECT, "1.0", &sdist)).await;
-    let status = response.status().as_u16();
-    assert_eq!(
-        status,
-        409,
-        "a file added to a Disposed version: {}",
-        response.text().await.unwrap()
-    );
-    assert!(assets(&client, p, "1.0").await.assets.is_empty());
-    assert_eq!(state(&client, p, "1.0").await.0, Status::Disposed);
 
     // Deleted: uploadable again, with other bytes.
     let r = delete_versions(&client, p, &["2.0"], None).await;
@@ -1234,6 +1250,16 @@ async fn statuses_show_at_the_pypi_endpoint() {
     assert_eq!(pypi::read_bytes(&file_url("2.0"), token).await, again.1);
     assert_eq!(pypi_page_versions(endpoint, token, NORMALIZED).await, ["2.0"]);
     assert_eq!(download(&client, p, "2.0", &again.0).await.bytes, again.1);
+
+    // A Disposed version takes no new file: it is kept, with no assets, for
+    // good (as npm's publish of it is refused).
+    let sdist = pypi::sdist(PROJECT, "1.0");
+    let response = pypi::upload(endpoint, token, &pypi::Form::twine(PROJECT, "1.0", &sdist)).await;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 409, "a file added to a Disposed version: {text}");
+    assert!(assets(&client, p, "1.0").await.assets.is_empty());
+    assert_eq!(state(&client, p, "1.0").await.0, Status::Disposed);
     server.stop().await;
 }
 

@@ -186,7 +186,7 @@ def test_cli_flow_with_npm(api_server, env, tmp_path):
     assert aws(env, "list-package-version-assets", *pkg, "--package-version", "1.2.0")["assets"] == []
     assert aws(env, "describe-package-version", *pkg, "--package-version", "1.2.0")["packageVersion"][
         "status"] == "Disposed"
-    assert npm_view(env, work, name, "versions") == "1.0.0"  # npm prints a lone version bare
+    assert npm_view(env, work, name, "versions") == ["1.0.0"]
     text = fails(npm_install(env, tmp_path, "fresh-1.2.0", f"{name}@1.2.0"))
     assert "npm error code ETARGET" in text, text
     text = fails(npm_install(env, tmp_path, "ci-1.2.0", command="ci"))
@@ -224,7 +224,7 @@ def test_cli_flow_with_scoped_npm_packages(api_server, env, tmp_path):
     [asset] = aws(env, "list-package-version-assets", *pkg, "--package-version", "2.0.0")["assets"]
     assert hashlib.sha256(outfile.read_bytes()).hexdigest() == asset["hashes"]["SHA-256"]
     aws(env, "update-package-versions-status", *pkg, "--versions", "2.0.0", "--target-status", "Unlisted")
-    assert npm_view(env, tmp_path / "work", "@flow/kit", "versions") == "1.0.0"
+    assert npm_view(env, tmp_path / "work", "@flow/kit", "versions") == ["1.0.0"]
     deleted = aws(env, "delete-package", *pkg)
     assert deleted["deletedPackage"]["package"] == "kit", deleted
     text = fails(run(env, tmp_path / "work", "npm", "view", "@flow/kit", "--json"))
@@ -259,7 +259,11 @@ def test_cli_flow_with_pip(api_server, env, tmp_path, venv_python):
     assert versions["package"] == normalized, versions
     assert sorted(v["version"] for v in versions["versions"]) == ["1.0.0", "1.1.0", "1.2.0"], versions
     described = aws(env, "describe-package-version", *pkg, "--package-version", "1.1.0")["packageVersion"]
-    assert (described["packageName"], described["displayName"]) == (normalized, project), described
+    # The name as twine sent it (its "safe name", Cli-Flow.Py): the author's
+    # spelling, which normalizes to the package's name.
+    assert described["packageName"] == normalized, described
+    display = described["displayName"]
+    assert display != normalized and re.sub(r"[-_.]+", "-", display).lower() == normalized, described
     [asset] = aws(env, "list-package-version-assets", *pkg, "--package-version", "1.1.0")["assets"]
     assert asset["name"] == wheels["1.1.0"].name, asset
     outfile = tmp_path / "downloaded.whl"

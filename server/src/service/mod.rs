@@ -36,9 +36,9 @@ use crate::store::Store;
 use crate::throttle::Throttle;
 use crate::token_issuer::TokenIssuer;
 
+use crate::store::new_revision;
 pub use authorization_token::Decided;
 pub use package_api::AssetDownload;
-use packages::new_revision;
 pub use packages::{
     Admitted, AssetBytes, EndpointError, EndpointResult, NpmPackage, NpmVersion, PypiFile,
     PypiProject, PypiReceiver,

@@ -51,8 +51,8 @@ use crate::iam::actions::{
 };
 use crate::iam::arn;
 use crate::store::{
-    AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, Page, StoreError,
-    VersionChange, VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
+    AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, PackageView, Page,
+    StoreError, VersionChange, VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
 use crate::store::{NewVersion, PutMode};
 
@@ -231,24 +231,27 @@ impl Service {
         self.existing_package(call, &key).await?;
         let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
         let size = page_size(input.max_results);
-        let status = input.status.map(|s| s.as_str());
-        let all = Page { after: None, limit: usize::MAX >> 1 };
-        let mut versions =
-            self.store.versions(&key, status, all).await.map_err(|e| internal(&call.log, e))?;
-        if let Some(wanted) = input.origin_type {
-            versions.retain(|v| origin_type(v) == wanted);
-        }
+        let view = self.store.package(&key).await.map_err(|e| internal(&call.log, e))?;
+        let view = view.ok_or_else(|| package_not_found(&key))?;
+        let default_display_version = default_display_version(&key, &view);
         // Pages resume after the position of their last version, so a
-        // listing stays right while versions come and go.
-        let position = |v: &VersionRecord| match input.sort_by {
-            Some(_) => format!("{:020}/{}", v.published_time, v.version),
-            None => v.version.clone(),
-        };
-        versions.sort_by_key(|v| position(v));
-        let default_display_version = self.default_display_version(call, &key, &versions).await?;
+        // listing stays right while versions come and go: the version, or
+        // its publication (time, then the order versions were stored in).
+        let status = input.status.map(|s| s.as_str());
+        let mut versions: Vec<(String, VersionRecord)> = view
+            .versions
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match input.sort_by {
+                None => (v.version.clone(), v),
+                Some(_) => (format!("{:020}/{i:010}", v.published_time), v),
+            })
+            .filter(|(_, v)| status.is_none_or(|s| v.status == s))
+            .filter(|(_, v)| input.origin_type.is_none_or(|o| origin_type(v) == o))
+            .collect();
+        versions.sort_by(|a, b| a.0.cmp(&b.0));
         let versions: Vec<(String, VersionRecord)> = versions
             .into_iter()
-            .map(|v| (position(&v), v))
             .filter(|(p, _)| after.as_ref().is_none_or(|a| p > a))
             .take(size + 1)
             .collect();
@@ -261,34 +264,6 @@ impl Service {
             versions: page.iter().map(|(_, v)| version_summary(&key, v)).collect(),
             next_token,
         })
-    }
-
-    /// What a listing shows as the package's version: npm's `latest` tag
-    /// when it names a listed version, else the newest Published version.
-    async fn default_display_version(
-        &self,
-        call: &Call,
-        key: &PackageKey,
-        versions: &[VersionRecord],
-    ) -> OpResult<Option<PackageVersion>> {
-        let published: Vec<&VersionRecord> = versions
-            .iter()
-            .filter(|v| v.status == PackageVersionStatus::Published.as_str())
-            .collect();
-        if key.format == PackageFormat::Npm {
-            let view = self.store.package(key).await.map_err(|e| internal(&call.log, e))?;
-            let latest = view.and_then(|v| {
-                v.dist_tags.into_iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v)
-            });
-            if let Some(latest) = latest.filter(|l| published.iter().any(|v| &v.version == l)) {
-                return Ok(Some(PackageVersion::validated(latest)));
-            }
-            let newest =
-                codeartifact_packages::npm::newest(published.iter().map(|v| v.version.as_str()));
-            return Ok(newest.map(|v| PackageVersion::validated(v.to_string())));
-        }
-        let newest = published.iter().max_by_key(|v| (v.published_time, v.version.clone()));
-        Ok(newest.map(|v| PackageVersion::validated(v.version.clone())))
     }
 
     pub async fn describe_package_version(
@@ -315,6 +290,10 @@ impl Service {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
+        let pypi = match key.format {
+            PackageFormat::Pypi => super::packages::pypi_description(&version.metadata),
+            _ => Default::default(),
+        };
         let summary = version_summary(&key, &version);
         let package_version = PackageVersionDescription {
             format: key.format,
@@ -322,8 +301,8 @@ impl Service {
             package_name: codeartifact_api::PackageName::validated(key.name.clone()),
             display_name: record.display_name,
             version: summary.version,
-            summary: text("description"),
-            home_page: text("homepage"),
+            summary: text("description").or(pypi.summary),
+            home_page: text("homepage").or(pypi.home_page),
             source_code_repository: None,
             published_time: Some(version.published_time),
             licenses: Vec::new(),
@@ -407,10 +386,13 @@ impl Service {
         let key = key!(call, input);
         self.package_access(call, READ_FROM_REPOSITORY, &key).await?;
         let version = self.existing_version(call, &key, input.version.as_str()).await?;
-        let readme = (key.format == PackageFormat::Npm)
-            .then(|| serde_json::from_str::<NpmMetadata>(&version.metadata).ok())
-            .flatten()
-            .and_then(|m| m.readme);
+        let readme = match key.format {
+            PackageFormat::Npm => {
+                serde_json::from_str::<NpmMetadata>(&version.metadata).ok().and_then(|m| m.readme)
+            }
+            PackageFormat::Pypi => super::packages::pypi_description(&version.metadata).readme,
+            _ => None,
+        };
         Ok(GetPackageVersionReadmeResult {
             format: key.format,
             namespace: namespace(&key),
@@ -429,8 +411,7 @@ impl Service {
         let key = key!(call, input);
         self.package_access(call, UPDATE_PACKAGE_VERSIONS_STATUS, &key).await?;
         let target = PackageVersionStatus::from(input.target_status);
-        let change =
-            VersionChange::Status { target: target.as_str().to_string(), revision: new_revision() };
+        let change = VersionChange::Status { target: target.as_str().to_string() };
         let selection = selection(&input.versions, &input.version_revisions, input.expected_status);
         let (successful_versions, failed_versions) =
             self.change(call, &key, &selection, &change).await?;
@@ -461,7 +442,7 @@ impl Service {
         let key = key!(call, input);
         self.package_access(call, DISPOSE_PACKAGE_VERSIONS, &key).await?;
         let selection = selection(&input.versions, &input.version_revisions, input.expected_status);
-        let change = VersionChange::Dispose { revision: new_revision() };
+        let change = VersionChange::Dispose;
         let (successful_versions, failed_versions) =
             self.change(call, &key, &selection, &change).await?;
         Ok(DisposePackageVersionsResult { successful_versions, failed_versions })
@@ -505,14 +486,41 @@ fn selection(
     revisions: &BTreeMap<PackageVersion, PackageVersionRevision>,
     expected: Option<PackageVersionStatus>,
 ) -> VersionSelection {
+    // A version named twice is one version, with one outcome.
+    let mut unique: Vec<String> = Vec::new();
+    for v in versions {
+        if !unique.iter().any(|u| u == v.as_str()) {
+            unique.push(v.as_str().to_string());
+        }
+    }
     VersionSelection {
-        versions: versions.iter().map(|v| v.as_str().to_string()).collect(),
+        versions: unique,
         revisions: revisions
             .iter()
             .map(|(v, r)| (v.as_str().to_string(), r.as_str().to_string()))
             .collect(),
         expected_status: expected.map(|s| s.as_str().to_string()),
     }
+}
+
+/// What a listing shows as the package's version: npm's `latest` tag when
+/// it names a Published version, else the newest Published version.
+fn default_display_version(key: &PackageKey, view: &PackageView) -> Option<PackageVersion> {
+    let published: Vec<&VersionRecord> = view
+        .versions
+        .iter()
+        .filter(|v| v.status == PackageVersionStatus::Published.as_str())
+        .collect();
+    let chosen = if key.format == PackageFormat::Npm {
+        let latest = view.dist_tags.iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v);
+        latest.filter(|l| published.iter().any(|v| &&v.version == l)).cloned().or_else(|| {
+            codeartifact_packages::npm::newest(published.iter().map(|v| v.version.as_str()))
+                .map(str::to_string)
+        })
+    } else {
+        published.iter().max_by_key(|v| v.published_time).map(|v| v.version.clone())
+    };
+    chosen.map(PackageVersion::validated)
 }
 
 /// A batch's outcomes as the wire reports them.

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use codeartifact_api::PackageFormat;
 use thiserror::Error;
 
+pub use packages::new_revision;
 pub use packages::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
     PackageRecord, PackageView, PutMode, Stored, VersionChange, VersionOutcome, VersionRecord,

@@ -173,11 +173,11 @@ pub struct VersionSelection {
 /// What a batch operation does to each version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionChange {
-    /// Sets the status (Published, Unlisted or Archived), with a new
-    /// revision.
-    Status { target: String, revision: String },
+    /// Sets the status (Published, Unlisted or Archived); each version
+    /// changed gets a new revision.
+    Status { target: String },
     /// Removes the assets and marks the version Disposed, for good.
-    Dispose { revision: String },
+    Dispose,
     /// Removes the version; it can be published again.
     Delete,
 }
@@ -201,4 +201,10 @@ pub enum VersionOutcome {
 pub struct BatchOutcome {
     pub versions: Vec<(String, VersionOutcome)>,
     pub unreferenced_blobs: Vec<String>,
+}
+
+/// A fresh revision for a version that was published or changed: opaque
+/// and unique, as CodeArtifact's are.
+pub fn new_revision() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }

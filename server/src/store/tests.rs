@@ -450,7 +450,7 @@ async fn batches_check_each_version_and_report_it() {
         store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
         let key = package_key("r1", "pkg");
         let missing = VersionSelection { versions: vec!["1.0.0".into()], ..Default::default() };
-        let archive = VersionChange::Status { target: "Archived".into(), revision: "r2".into() };
+        let archive = VersionChange::Status { target: "Archived".into() };
         assert!(matches!(
             store.change_versions(&key, &missing, &archive).await,
             Err(StoreError::PackageNotFound)
@@ -465,28 +465,26 @@ async fn batches_check_each_version_and_report_it() {
             expected_status: Some("Published".into()),
         };
         let outcome = store.change_versions(&key, &selection, &archive).await.unwrap();
-        assert_eq!(
-            outcome.versions,
-            [
-                (
-                    "1.0.0".into(),
-                    VersionOutcome::Changed { status: "Archived".into(), revision: "r2".into() }
-                ),
-                ("2.0.0".into(), VersionOutcome::MismatchedRevision),
-                ("9.9.9".into(), VersionOutcome::NotFound),
-            ]
-        );
+        let VersionOutcome::Changed { status, revision } = &outcome.versions[0].1 else {
+            panic!("{outcome:?}")
+        };
+        let before = store.version(&key, "2.0.0").await.unwrap().unwrap().revision;
+        assert_eq!(status, "Archived");
+        assert!(revision != "r-1.0.0" && revision != &before, "a new revision");
+        assert_eq!(store.version(&key, "1.0.0").await.unwrap().unwrap().revision, *revision);
+        assert_eq!(outcome.versions[1], ("2.0.0".into(), VersionOutcome::MismatchedRevision));
+        assert_eq!(outcome.versions[2], ("9.9.9".into(), VersionOutcome::NotFound));
         let again = store.change_versions(&key, &selection, &archive).await.unwrap();
         assert_eq!(again.versions[0].1, VersionOutcome::MismatchedStatus("Archived".into()));
 
         // Disposing drops the assets; a blob another version still names is kept.
         let one = VersionSelection { versions: vec!["1.0.0".into()], ..Default::default() };
-        let dispose = VersionChange::Dispose { revision: "r3".into() };
+        let dispose = VersionChange::Dispose;
         let outcome = store.change_versions(&key, &one, &dispose).await.unwrap();
         assert!(outcome.unreferenced_blobs.is_empty(), "3.0.0 still names aa");
         let disposed = store.version(&key, "1.0.0").await.unwrap().unwrap();
         assert_eq!((disposed.status.as_str(), disposed.assets.len()), ("Disposed", 0));
-        let publish = VersionChange::Status { target: "Published".into(), revision: "r4".into() };
+        let publish = VersionChange::Status { target: "Published".into() };
         let refused = store.change_versions(&key, &one, &publish).await.unwrap();
         assert_eq!(refused.versions[0].1, VersionOutcome::NotAllowed("Disposed".into()));
 

@@ -28,7 +28,7 @@ use crate::store::{
 
 pub(crate) use npm::NpmMetadata;
 pub use npm::{NpmPackage, NpmVersion};
-pub(crate) use pypi::requires_dist as pypi_requires_dist;
+pub(crate) use pypi::{description as pypi_description, requires_dist as pypi_requires_dist};
 pub use pypi::{PypiFile, PypiProject, PypiReceiver};
 
 /// An asset's bytes as they are read from storage: their size, and their
@@ -459,12 +459,6 @@ fn listed_versions(found: &[PackageView]) -> Vec<&VersionRecord> {
         }
     }
     listed
-}
-
-/// A fresh revision for a version that was published or changed: opaque,
-/// unique, as CodeArtifact's are.
-pub(super) fn new_revision() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Whether package managers may install a version: Published and Unlisted

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::iam::actions::{PUBLISH_PACKAGE_VERSION, PUT_PACKAGE_METADATA};
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, VersionRecord,
+    new_revision, AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, VersionRecord,
     ORIGIN_PUBLISHED,
 };
 
@@ -193,7 +193,7 @@ impl Service {
             version: VersionRecord {
                 version: parsed.version.clone(),
                 status: STATUS_PUBLISHED.into(),
-                revision: super::new_revision(),
+                revision: new_revision(),
                 published_time: now,
                 origin: ORIGIN_PUBLISHED.into(),
                 metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
@@ -302,7 +302,7 @@ fn already_published(name: &PackageName, version: &str) -> EndpointError {
 const MAX_README: usize = 1 << 20;
 
 /// A readme cut at [`MAX_README`] bytes, on a character boundary.
-fn capped(mut readme: String) -> String {
+pub(super) fn capped(mut readme: String) -> String {
     if readme.len() > MAX_README {
         let mut end = MAX_README;
         while !readme.is_char_boundary(end) {

@@ -13,8 +13,8 @@ use super::{
 use crate::iam::actions::PUBLISH_PACKAGE_VERSION;
 use crate::store::blob::Staged;
 use crate::store::{
-    AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, Stored, VersionRecord,
-    ORIGIN_PUBLISHED,
+    new_revision, AssetRecord, NewVersion, Origin, PackageKey, PutMode, StoreError, Stored,
+    VersionRecord, ORIGIN_PUBLISHED,
 };
 
 /// A project as the simple index shows it, merged over the repositories
@@ -47,6 +47,27 @@ struct Metadata {
     /// Its `Requires-Dist` entries (PEP 508), for the package API.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     requires_dist: Vec<String>,
+    /// Its one-line summary and home page, for the package API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    home_page: Option<String>,
+    /// The long description (usually the README), as twine sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+/// What a version's stored metadata says of it, for the package API.
+#[derive(Debug, Default)]
+pub(crate) struct Description {
+    pub(crate) summary: Option<String>,
+    pub(crate) home_page: Option<String>,
+    pub(crate) readme: Option<String>,
+}
+
+pub(crate) fn description(metadata: &str) -> Description {
+    let m = serde_json::from_str::<Metadata>(metadata).unwrap_or_default();
+    Description { summary: m.summary, home_page: m.home_page, readme: m.description }
 }
 
 /// The `Requires-Dist` entries a version's stored metadata holds.
@@ -189,6 +210,12 @@ impl Service {
             Some(existing) if existing.origin != ORIGIN_PUBLISHED => {
                 return Err(origin_blocked(&key))
             }
+            Some(existing) if existing.status != STATUS_PUBLISHED => {
+                return Err(EndpointError::Conflict(format!(
+                    "Version {version} of '{}' is {}: it takes no new files",
+                    key.name, existing.status
+                )))
+            }
             Some(existing) => {
                 if let Some(file) = existing.assets.iter().find(|a| a.name == filename) {
                     return if file.sha256 == digests.sha256 {
@@ -203,6 +230,12 @@ impl Service {
         let metadata = Metadata {
             requires_python: upload.requires_python.clone(),
             requires_dist: upload.field_values("requires_dist").map(str::to_string).collect(),
+            summary: upload.summary.clone(),
+            home_page: upload.field("home_page").filter(|h| !h.is_empty()).map(str::to_string),
+            description: upload
+                .field("description")
+                .filter(|d| !d.is_empty())
+                .map(|d| super::npm::capped(d.to_string())),
         };
         let adding_references = self.blob_gate.read().await;
         let digests = self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
@@ -212,7 +245,7 @@ impl Service {
             version: VersionRecord {
                 version: version.clone(),
                 status: STATUS_PUBLISHED.into(),
-                revision: super::new_revision(),
+                revision: new_revision(),
                 published_time: now,
                 origin: ORIGIN_PUBLISHED.into(),
                 metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
@@ -238,6 +271,10 @@ impl Service {
                 return Ok(stored);
             }
             Err(StoreError::AssetConflict(file)) => file_exists(&file),
+            Err(StoreError::VersionExists) => EndpointError::Conflict(format!(
+                "Version {version} of '{}' takes no new files",
+                key.name
+            )),
             Err(StoreError::OriginBlocked) => origin_blocked(&key),
             Err(e) => internal(log, e),
         };

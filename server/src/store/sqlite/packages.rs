@@ -4,6 +4,7 @@ use codeartifact_api::PackageFormat;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::repositories;
+use crate::store::new_revision;
 use crate::store::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
     PackageRecord, PackageView, Page, PutMode, StoreError, Stored, VersionChange, VersionOutcome,
@@ -158,6 +159,10 @@ pub(super) fn put_version(
     }
     let mut stored = match &existing {
         Some(_) if new.mode == PutMode::New => return Err(StoreError::VersionExists),
+        // A Disposed version's assets are gone for good.
+        Some(e) if new.mode == PutMode::AddAssets && e.status == "Disposed" => {
+            return Err(StoreError::VersionExists)
+        }
         Some(e) if new.mode == PutMode::Unfinished && e.status != "Unfinished" => {
             return Err(StoreError::VersionExists)
         }
@@ -281,7 +286,7 @@ pub(super) fn list(
            AND (:publish IS NULL OR origin_publish = :publish)
            AND (:upstream IS NULL OR origin_upstream = :upstream)
            AND format || '/' || namespace || '/' || name > :after
-         ORDER BY format, namespace, name LIMIT :limit",
+         ORDER BY format || '/' || namespace || '/' || name LIMIT :limit",
     )?;
     let rows = select.query_map(
         rusqlite::named_params! {
@@ -401,18 +406,20 @@ pub(super) fn change_versions(
             VersionChange::Status { .. } if found.status == "Disposed" => {
                 VersionOutcome::NotAllowed(found.status)
             }
-            VersionChange::Status { target, revision } => {
-                set_status(c, k, name, target, revision)?;
-                VersionOutcome::Changed { status: target.clone(), revision: revision.clone() }
+            VersionChange::Status { target } => {
+                let revision = new_revision();
+                set_status(c, k, name, target, &revision)?;
+                VersionOutcome::Changed { status: target.clone(), revision }
             }
-            VersionChange::Dispose { revision } => {
+            VersionChange::Dispose => {
+                let revision = new_revision();
                 dropped_blobs.extend(found.assets.iter().map(|a| a.sha256.clone()));
                 let mut delete = c.prepare_cached(&format!(
                     "DELETE FROM package_assets WHERE {KEY} AND version = ?7"
                 ))?;
                 with(k, &[name], |p| delete.execute(p))?;
-                set_status(c, k, name, "Disposed", revision)?;
-                VersionOutcome::Changed { status: "Disposed".into(), revision: revision.clone() }
+                set_status(c, k, name, "Disposed", &revision)?;
+                VersionOutcome::Changed { status: "Disposed".into(), revision }
             }
             VersionChange::Delete => {
                 dropped_blobs.extend(found.assets.iter().map(|a| a.sha256.clone()));
