@@ -695,3 +695,43 @@ async fn a_downstream_repository_serves_its_upstreams_versions() {
     assert_eq!(read_bytes(&unread_url, token).await, unread);
     server.stop().await;
 }
+
+/// A version installed through an upstream is kept downstream: deleted
+/// upstream afterwards (DeletePackageVersions), it still installs from
+/// down, while a version never read through down is gone with it.
+#[tokio::test]
+async fn a_version_read_through_downstream_outlives_its_upstream_copy() {
+    use codeartifact_client::types::{DeletePackageVersionsBody, PackageFormat as F};
+    let server = TestServer::start().await;
+    let (up, down) = upstream_pair(&server).await;
+    let token = &up.token;
+    let read = publish(&up.npm, token, "kept", "1.0.0", "x").await;
+    let unread = publish(&up.npm, token, "kept", "1.1.0", "y").await;
+    let url = |v: &str| format!("{}kept/-/kept-{v}.tgz", down.npm);
+    assert_eq!(read_bytes(&url("1.0.0"), token).await, read, "installed through down");
+
+    let client = server.client(*codeartifact_tests::USER);
+    let versions = vec!["1.0.0".parse().unwrap(), "1.1.0".parse().unwrap()];
+    let body = DeletePackageVersionsBody::builder().versions(versions);
+    let deleted = client
+        .delete_package_versions()
+        .domain("demo")
+        .repository("up")
+        .format(F::Npm)
+        .package("kept")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(deleted.successful_versions.len(), 2, "{deleted:?}");
+
+    assert_eq!(read_bytes(&url("1.0.0"), token).await, read, "kept in down");
+    let doc = read_document(&format!("{}kept", down.npm), token).await;
+    let listed: Vec<&String> = doc["versions"].as_object().unwrap().keys().collect();
+    assert_eq!(listed, ["1.0.0"], "1.1.0 went with up: {doc}");
+    let gone = get(&url("1.1.0"), |r| bearer(r, token)).await;
+    assert_eq!(gone.status().as_u16(), 404);
+    assert_ne!(read, unread);
+    server.stop().await;
+}
