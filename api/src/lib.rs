@@ -484,9 +484,9 @@ pub trait CodeArtifactApi {
     /// `X-PackageVersionRevision` name it. With `revision`, the version must
     /// have that revision. Needs `codeartifact:ReadFromRepository` on the
     /// package's ARN. ResourceNotFoundException (404) when the domain,
-    /// repository, package, version or asset does not exist (or the version
-    /// has another revision); ConflictException (409) when the version's
-    /// status does not allow downloads; also AccessDeniedException,
+    /// repository, package, version or asset does not exist;
+    /// ConflictException (409) when the version has another revision, or
+    /// its status (Archived) does not allow downloads; also AccessDeniedException,
     /// ThrottlingException, InternalServerException and ValidationException.
     #[endpoint {
         method = GET,

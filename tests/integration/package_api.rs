@@ -1598,7 +1598,6 @@ const OPS: [Op; 11] = [
     ),
 ];
 
-#[allow(clippy::too_many_arguments)]
 const fn op(
     name: &'static str,
     method: &'static str,
