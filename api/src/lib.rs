@@ -199,7 +199,9 @@ pub trait CodeArtifactApi {
     /// Creates a repository in a domain.
     ///
     /// Needs `codeartifact:CreateRepository` on the repository's ARN
-    /// (`arn:aws:codeartifact:<region>:<owner>:repository/<domain>/<name>`).
+    /// (`arn:aws:codeartifact:<region>:<owner>:repository/<domain>/<name>`),
+    /// and `codeartifact:AssociateWithDownstreamRepository` on each upstream
+    /// repository's ARN. At most 10 upstreams, each named once.
     /// ResourceNotFoundException (404) when the domain or an upstream
     /// repository does not exist; ConflictException (409) when the domain
     /// already has a repository of that name.
@@ -289,8 +291,11 @@ pub trait CodeArtifactApi {
 
     /// Changes a repository's description or its upstream repositories.
     ///
-    /// Needs `codeartifact:UpdateRepository` on the repository's ARN. A
-    /// member the body leaves out is left as it is; `upstreams` replaces the
+    /// Needs `codeartifact:UpdateRepository` on the repository's ARN, and
+    /// `codeartifact:AssociateWithDownstreamRepository` on each upstream
+    /// repository's ARN. At most 10 upstreams, each named once, none of
+    /// them leading back to the repository. A member the body leaves out is
+    /// left as it is; `upstreams` replaces the
     /// upstream repositories, in priority order (`[]` removes them all).
     /// The answer is the repository as updated. ResourceNotFoundException
     /// (404) when the domain, the repository or an upstream repository does
@@ -482,7 +487,7 @@ pub trait CodeArtifactApi {
     /// The body is the asset as stored (`application/octet-stream`); the
     /// headers `X-AssetName`, `X-PackageVersion` and
     /// `X-PackageVersionRevision` name it. With `revision`, the version must
-    /// have that revision. Needs `codeartifact:ReadFromRepository` on the
+    /// have that revision. Needs `codeartifact:GetPackageVersionAsset` on the
     /// package's ARN. ResourceNotFoundException (404) when the domain,
     /// repository, package, version or asset does not exist;
     /// ConflictException (409) when the version has another revision, or
@@ -503,7 +508,7 @@ pub trait CodeArtifactApi {
     /// Returns the readme of a package version, as text.
     ///
     /// For packages without a readme file, a description from the package's
-    /// metadata. Needs `codeartifact:ReadFromRepository` on the package's
+    /// metadata. Needs `codeartifact:GetPackageVersionReadme` on the package's
     /// ARN. ResourceNotFoundException (404) when the domain, repository,
     /// package or version does not exist; also AccessDeniedException,
     /// ThrottlingException, InternalServerException and ValidationException.
@@ -648,7 +653,7 @@ pub trait CodeArtifactApi {
     ///
     /// Needs `codeartifact:CopyPackageVersions` on the package's ARN in the
     /// destination repository and, as AWS also requires,
-    /// `codeartifact:ReadFromRepository` on the package in the source
+    /// `codeartifact:ReadFromRepository` on the source
     /// repository. The body gives either `versions` or `versionRevisions`
     /// (each version with the revision it must have in the source), never
     /// both. `allowOverwrite` replaces versions the destination already has

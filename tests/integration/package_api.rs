@@ -1555,7 +1555,7 @@ const OPS: [Op; 11] = [
         "GetPackageVersionAsset",
         "GET",
         "/v1/package/version/asset",
-        "ReadFromRepository",
+        "GetPackageVersionAsset",
         true,
         true,
         "",
@@ -1564,7 +1564,7 @@ const OPS: [Op; 11] = [
         "GetPackageVersionReadme",
         "GET",
         "/v1/package/version/readme",
-        "ReadFromRepository",
+        "GetPackageVersionReadme",
         true,
         false,
         "",
@@ -1851,14 +1851,15 @@ async fn get_package_version_asset_conflicts() {
 
 /// The actions of the package API, each denied to one user of account
 /// 888899990000 who is allowed everything else.
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 11] = [
     "ListPackages",
     "DescribePackage",
     "DeletePackage",
     "ListPackageVersions",
     "DescribePackageVersion",
     "ListPackageVersionAssets",
-    "ReadFromRepository",
+    "GetPackageVersionAsset",
+    "GetPackageVersionReadme",
     "UpdatePackageVersionsStatus",
     "DeletePackageVersions",
     "DisposePackageVersions",
@@ -2058,14 +2059,24 @@ async fn a_reader_may_download_but_not_manage_packages() {
         name: "shelf",
     };
     let client = server.client(reader);
-    // ReadFromRepository: downloads and readmes.
-    assert_eq!(download(&client, p, "1.0.0", "shelf-1.0.0.tgz").await.bytes, bytes);
-    at!(client.get_package_version_readme(), p).version("1.0.0").send().await.unwrap();
-    // Nothing else.
+    // ReadFromRepository is the repository endpoints' permission: npm
+    // installs, the package API does not answer.
+    let reader_token = token_as(&server, reader, "shop").await;
+    let tarball = format!("{endpoint}shelf/-/shelf-1.0.0.tgz");
+    assert_eq!(npm::read_bytes(&tarball, &reader_token).await, bytes);
     let refused = |(status, code, message): (u16, String, String), action: &str| {
         assert_eq!((status, code.as_str()), (403, "AccessDeniedException"), "{action}: {message}");
         assert!(message.contains(&format!("codeartifact:{action}")), "{message}");
     };
+    let asset = get_asset(&client, p, "1.0.0", "shelf-1.0.0.tgz", None).await;
+    refused(
+        asset.err().expect("the API's download needs its own action"),
+        "GetPackageVersionAsset",
+    );
+    refused(
+        aws_error(at!(client.get_package_version_readme(), p).version("1.0.0").send().await),
+        "GetPackageVersionReadme",
+    );
     refused(
         aws_error(client.list_packages().domain("shop").repository("store").send().await),
         "ListPackages",

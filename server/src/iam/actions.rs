@@ -37,3 +37,7 @@ pub const UPDATE_REPOSITORY: &str = "codeartifact:UpdateRepository";
 pub const LIST_REPOSITORIES: &str = "codeartifact:ListRepositories";
 pub const ASSOCIATE_EXTERNAL_CONNECTION: &str = "codeartifact:AssociateExternalConnection";
 pub const DISASSOCIATE_EXTERNAL_CONNECTION: &str = "codeartifact:DisassociateExternalConnection";
+pub const ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY: &str =
+    "codeartifact:AssociateWithDownstreamRepository";
+pub const GET_PACKAGE_VERSION_ASSET: &str = "codeartifact:GetPackageVersionAsset";
+pub const GET_PACKAGE_VERSION_README: &str = "codeartifact:GetPackageVersionReadme";

@@ -86,7 +86,15 @@ pub struct Parsed {
     signature: Vec<u8>,
     session_token: Option<String>,
     canonical_request: String,
+    /// For a streamed body whose declared `x-amz-content-sha256` is
+    /// signed: the canonical request with `UNSIGNED-PAYLOAD`, which is how
+    /// aws-sdk-rust signs a streamed body. The declared hash is still
+    /// signed (as a header), and the caller checks the bytes against it.
+    unsigned_payload_request: Option<String>,
 }
+
+/// The payload hash of a request whose body is not signed.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 impl std::fmt::Debug for Parsed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -182,8 +190,16 @@ impl Parsed {
         }
         check_clock_skew(signed_at, now)?;
 
+        let declared_is_signed =
+            auth.signed_headers.iter().any(|h| h.as_str() == "x-amz-content-sha256");
+        let unsigned_payload_request =
+            (req.payload_hash.is_some() && declared_is_signed).then(|| {
+                let unsigned = RequestParts { payload_hash: Some(UNSIGNED_PAYLOAD), ..*req };
+                canonical_request(&unsigned, &auth.signed_headers)
+            });
         Ok(Self {
             canonical_request: canonical_request(req, &auth.signed_headers),
+            unsigned_payload_request,
             access_key_id: scope.access_key_id.clone(),
             region: scope.region.clone(),
             scope: format!("{}/{}/{}/{TERMINATOR}", scope.date, scope.region, scope.service),
@@ -222,9 +238,14 @@ impl Parsed {
         let (region, rest) = rest.split_once('/').unwrap_or_default();
         let (service, _) = rest.split_once('/').unwrap_or_default();
         let key = signing_key(secret_access_key, date, region, service);
-        let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes a key of any length");
-        mac.update(self.string_to_sign().as_bytes());
-        mac.verify_slice(&self.signature).map_err(|_| {
+        let signs = |canonical: &str| {
+            let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes a key of any length");
+            mac.update(string_to_sign(&self.amz_date, &self.scope, canonical).as_bytes());
+            mac.verify_slice(&self.signature).is_ok()
+        };
+        let valid = signs(&self.canonical_request)
+            || self.unsigned_payload_request.as_deref().is_some_and(signs);
+        valid.then_some(()).ok_or_else(|| {
             SigV4Error::Invalid(
                 "The request signature we calculated does not match the signature you provided. \
                  Check your AWS Secret Access Key and signing method. Consult the service \
@@ -588,5 +609,60 @@ mod tests {
             let canonical = canonical_request(&req, &[]);
             assert_eq!(canonical.lines().nth(1), Some(expected), "{path}");
         }
+    }
+
+    /// A streamed body's request is signed over the SHA-256 it declares, or
+    /// (aws-sdk-rust) over `UNSIGNED-PAYLOAD` with the declared hash signed
+    /// as a header; never over `UNSIGNED-PAYLOAD` with that header unsigned.
+    #[test]
+    fn a_streamed_body_is_signed_over_its_declared_hash() {
+        let declared = "ab".repeat(32);
+        let sign = |signed_headers: &str, payload: &str| {
+            let mut h = headers(&[
+                ("host", "h"),
+                ("x-amz-date", "20240101T000000Z"),
+                ("x-amz-content-sha256", &declared),
+            ]);
+            let names: Vec<String> = signed_headers.split(';').map(str::to_string).collect();
+            let req = RequestParts {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &h,
+                body: b"",
+                payload_hash: Some(payload),
+            };
+            let canonical = canonical_request(&req, &names);
+            let scope = "20240101/us-east-1/codeartifact/aws4_request";
+            let key = signing_key("secret", "20240101", "us-east-1", "codeartifact");
+            let mut mac = HmacSha256::new_from_slice(&key).unwrap();
+            mac.update(string_to_sign("20240101T000000Z", scope, &canonical).as_bytes());
+            let signature = hex::encode(mac.finalize().into_bytes());
+            let auth = format!(
+                "AWS4-HMAC-SHA256 Credential=AKID/{scope}, SignedHeaders={signed_headers}, \
+                 Signature={signature}"
+            );
+            h.insert("authorization", auth.parse().unwrap());
+            h
+        };
+        let verify = |h: &HeaderMap| {
+            let req = RequestParts {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: h,
+                body: b"",
+                payload_hash: Some(&declared),
+            };
+            let rules = ScopeRules { service: "codeartifact".into(), region: None };
+            let now = parse_amz_date("20240101T000000Z").unwrap();
+            Parsed::from_request(&req, &rules, now).unwrap().verify("secret")
+        };
+        let all = "host;x-amz-content-sha256;x-amz-date";
+        assert!(verify(&sign(all, &declared)).is_ok(), "botocore: the declared hash");
+        assert!(verify(&sign(all, UNSIGNED_PAYLOAD)).is_ok(), "aws-sdk-rust");
+        let unsigned_header = sign("host;x-amz-date", UNSIGNED_PAYLOAD);
+        assert!(verify(&unsigned_header).is_err(), "the declared hash must be signed");
+        assert!(verify(&sign(all, &"cd".repeat(32))).is_err(), "another hash");
     }
 }

@@ -41,8 +41,8 @@ use super::{
     Call, OpResult, Service,
 };
 use crate::iam::actions::{
-    COPY_PACKAGE_VERSIONS, LIST_PACKAGE_VERSION_DEPENDENCIES, PUBLISH_PACKAGE_VERSION,
-    PUT_PACKAGE_ORIGIN_CONFIGURATION,
+    COPY_PACKAGE_VERSIONS, GET_PACKAGE_VERSION_ASSET, GET_PACKAGE_VERSION_README,
+    LIST_PACKAGE_VERSION_DEPENDENCIES, PUBLISH_PACKAGE_VERSION, PUT_PACKAGE_ORIGIN_CONFIGURATION,
 };
 use crate::iam::actions::{
     DELETE_PACKAGE, DELETE_PACKAGE_VERSIONS, DESCRIBE_PACKAGE, DESCRIBE_PACKAGE_VERSION,
@@ -346,7 +346,7 @@ impl Service {
         input: GetPackageVersionAssetRequest,
     ) -> OpResult<AssetDownload> {
         let key = key!(call, input);
-        self.package_access(call, READ_FROM_REPOSITORY, &key).await?;
+        self.package_access(call, GET_PACKAGE_VERSION_ASSET, &key).await?;
         let version = self.existing_version(call, &key, input.version.as_str()).await?;
         if input.revision.as_ref().is_some_and(|r| r.as_str() != version.revision) {
             return Err(AwsError::conflict(format!(
@@ -384,7 +384,7 @@ impl Service {
         input: PackageVersionRequest,
     ) -> OpResult<GetPackageVersionReadmeResult> {
         let key = key!(call, input);
-        self.package_access(call, READ_FROM_REPOSITORY, &key).await?;
+        self.package_access(call, GET_PACKAGE_VERSION_README, &key).await?;
         let version = self.existing_version(call, &key, input.version.as_str()).await?;
         let readme = match key.format {
             PackageFormat::Npm => {
@@ -674,11 +674,15 @@ impl Service {
             upstream: input.restrictions.upstream == AllowUpstream::Allow,
         };
         let display = display_name(&key, input.package.as_str());
-        let record = self
-            .store
-            .set_origin(&key, &display, origin, call.now.timestamp())
-            .await
-            .map_err(|e| internal(&call.log, e))?;
+        let record =
+            self.store.set_origin(&key, &display, origin, call.now.timestamp()).await.map_err(
+                |e| match e {
+                    StoreError::RepositoryNotFound => {
+                        repository_not_found(&key.owner, &key.domain, &key.repository)
+                    }
+                    e => internal(&call.log, e),
+                },
+            )?;
         info!(call.log, "set origin controls"; "package" => &key.name,
             "repository" => &key.repository, "publish" => origin.publish,
             "upstream" => origin.upstream);
@@ -743,6 +747,19 @@ impl Service {
         }
         let existing =
             self.store.version(&key, version).await.map_err(|e| internal(&call.log, e))?;
+        if existing.is_none() {
+            // A new version must not be in an upstream a read would reach.
+            for upstream in self.copy_sources(call, &key, true).await?.iter().skip(1) {
+                let there = self.store.version(upstream, version).await;
+                if there.map_err(|e| internal(&call.log, e))?.is_some() {
+                    return Err(AwsError::conflict(format!(
+                        "Version {version} of package '{}' already exists in upstream \
+                         repository '{}'.",
+                        key.name, upstream.repository
+                    )));
+                }
+            }
+        }
         if existing.as_ref().is_some_and(|v| v.status != PackageVersionStatus::Unfinished.as_str())
         {
             return Err(AwsError::conflict(format!(
@@ -854,12 +871,32 @@ impl Service {
             &input.package,
         );
         let destination = source.in_repository(input.destination_repository.as_str());
-        self.package_access(call, COPY_PACKAGE_VERSIONS, &destination).await?;
-        let source_arn =
-            arn::repository(&call.caller.region, &source.owner, &source.domain, &source.repository);
-        self.access(call, READ_FROM_REPOSITORY, &source_arn, &source.owner, &source.domain).await?;
-        self.require_repository(call, &source.owner, &source.domain, &source.repository).await?;
-        let wanted: Vec<(String, Option<String>)> = match &input.versions {
+        if source.repository == destination.repository {
+            return Err(AwsError::validation(
+                "The source and destination repositories must be different.",
+            ));
+        }
+        // Both decisions first, then existence.
+        let region = &call.caller.region;
+        let (owner, domain) = (source.owner.as_str(), source.domain.as_str());
+        let policy = self.domain_policies.policy(owner, domain, region);
+        let target = arn::package(
+            region,
+            owner,
+            domain,
+            &destination.repository,
+            destination.format.as_str(),
+            &destination.namespace,
+            &destination.name,
+        );
+        self.authorize(call, COPY_PACKAGE_VERSIONS, &target, owner, policy)?;
+        let source_arn = arn::repository(region, owner, domain, &source.repository);
+        self.authorize(call, READ_FROM_REPOSITORY, &source_arn, owner, policy)?;
+        self.require_domain(call, owner, domain).await?;
+        self.require_repository(call, owner, domain, &source.repository).await?;
+        self.require_repository(call, owner, domain, &destination.repository).await?;
+        let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+        let named: Vec<(String, Option<String>)> = match &input.versions {
             VersionsToCopy::Versions(v) => {
                 v.iter().map(|v| (v.as_str().to_string(), None)).collect()
             }
@@ -868,6 +905,12 @@ impl Service {
                 .map(|(v, r)| (v.as_str().to_string(), Some(r.as_str().to_string())))
                 .collect(),
         };
+        // A version named twice is one version, with one outcome.
+        for (version, revision) in named {
+            if !wanted.iter().any(|(v, _)| v == &version) {
+                wanted.push((version, revision));
+            }
+        }
         let searched = self.copy_sources(call, &source, input.include_from_upstream).await?;
         let mode = if input.allow_overwrite { PutMode::Replace } else { PutMode::New };
         let (mut successful_versions, mut failed_versions) = (BTreeMap::new(), BTreeMap::new());
@@ -877,6 +920,9 @@ impl Service {
                 error_code: code,
                 error_message: message,
             };
+            // Held from reading the source to writing the copy: a dispose of
+            // the source meanwhile cannot free bytes the copy names.
+            let adding_references = self.blob_gate.read().await;
             let mut found = None;
             for key in &searched {
                 let here =
@@ -934,11 +980,22 @@ impl Service {
                 mode,
                 dist_tags: Vec::new(),
             };
-            let adding_references = self.blob_gate.read().await;
+            // What an overwrite replaces, whose bytes may be left unnamed.
+            let replaced = match mode {
+                PutMode::Replace => self
+                    .store
+                    .version(&destination, &version)
+                    .await
+                    .map_err(|e| internal(&call.log, e))?
+                    .map(|v| v.assets.into_iter().map(|a| a.sha256).collect())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
             let stored = self.store.put_version(&destination, &copy).await;
             drop(adding_references);
             match stored {
                 Ok(_) => {
+                    self.remove_unreferenced_blobs(&call.log, &replaced).await;
                     let status = PackageVersionStatus::from_wire(&copy.version.status)
                         .unwrap_or(PackageVersionStatus::Published);
                     let info =
@@ -973,28 +1030,27 @@ impl Service {
     }
 
     /// Where a copy looks for versions: the source repository and, with
-    /// `include_from_upstream`, its upstreams, depth first, each once.
+    /// `include_from_upstream`, its upstreams in their configured order,
+    /// depth first, each once, 25 at most (as reads search them).
     async fn copy_sources(
         &self,
         call: &Call,
         source: &PackageKey,
         include_from_upstream: bool,
     ) -> OpResult<Vec<PackageKey>> {
-        let mut keys = vec![source.clone()];
         if !include_from_upstream {
-            return Ok(keys);
+            return Ok(vec![source.clone()]);
         }
+        let mut keys: Vec<PackageKey> = Vec::new();
         let mut stack = vec![source.repository.clone()];
-        let mut seen = vec![source.repository.clone()];
         while let Some(name) = stack.pop() {
+            if keys.len() >= 25 || keys.iter().any(|k| k.repository == name) {
+                continue;
+            }
+            keys.push(source.in_repository(&name));
             let found = self.store.repository(&source.owner, &source.domain, &name).await;
-            let Some(repository) = found.map_err(|e| internal(&call.log, e))? else { continue };
-            for upstream in repository.upstreams.iter().rev() {
-                if !seen.contains(upstream) && seen.len() < 25 {
-                    seen.push(upstream.clone());
-                    keys.push(source.in_repository(upstream));
-                    stack.push(upstream.clone());
-                }
+            if let Some(repository) = found.map_err(|e| internal(&call.log, e))? {
+                stack.extend(repository.upstreams.iter().rev().cloned());
             }
         }
         Ok(keys)
@@ -1033,9 +1089,17 @@ fn npm_dependencies(version: &VersionRecord) -> Vec<PackageDependency> {
                 Some((scope, bare)) => (Some(scope), bare),
                 None => (None, name.as_str()),
             };
+            // Manifests are what their authors wrote: a name the wire
+            // cannot carry is left out rather than sent broken.
+            let Ok(package) = codeartifact_api::PackageName::parse(package) else { continue };
+            let namespace = match namespace.map(PackageNamespace::parse) {
+                Some(Ok(n)) => Some(n),
+                Some(Err(_)) => continue,
+                None => None,
+            };
             out.push(PackageDependency {
-                namespace: namespace.map(|n| PackageNamespace::validated(n.to_string())),
-                package: codeartifact_api::PackageName::validated(package.to_string()),
+                namespace,
+                package,
                 dependency_type: Some(kind.to_string()),
                 version_requirement: requirement.as_str().map(str::to_string),
             });
@@ -1055,11 +1119,11 @@ fn pypi_dependencies(version: &VersionRecord) -> Vec<PackageDependency> {
                 .find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
                 .unwrap_or(line.len());
             let (name, rest) = line.split_at(end);
-            (!name.is_empty()).then(|| PackageDependency {
+            let normalized = codeartifact_packages::pypi::normalize(name);
+            let package = codeartifact_api::PackageName::parse(&normalized).ok()?;
+            Some(PackageDependency {
                 namespace: None,
-                package: codeartifact_api::PackageName::validated(
-                    codeartifact_packages::pypi::normalize(name),
-                ),
+                package,
                 dependency_type: Some("regular".into()),
                 version_requirement: Some(rest.trim().to_string()).filter(|r| !r.is_empty()),
             })

@@ -24,12 +24,16 @@ use super::{
 };
 use crate::endpoint::Endpoint;
 use crate::iam::actions::{
-    CREATE_REPOSITORY, DELETE_REPOSITORY, DESCRIBE_REPOSITORY, GET_REPOSITORY_ENDPOINT,
-    LIST_REPOSITORIES, LIST_REPOSITORIES_IN_DOMAIN, UPDATE_REPOSITORY,
+    ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, CREATE_REPOSITORY, DELETE_REPOSITORY,
+    DESCRIBE_REPOSITORY, GET_REPOSITORY_ENDPOINT, LIST_REPOSITORIES, LIST_REPOSITORIES_IN_DOMAIN,
+    UPDATE_REPOSITORY,
 };
 use crate::iam::arn;
 use crate::iam::identity::Caller;
 use crate::store::{Page, RepositoryRecord, StoreError};
+
+/// How many direct upstreams a repository may have (AWS's quota).
+const MAX_UPSTREAMS: usize = 10;
 
 /// Which repository a request names, with the owner defaulted.
 struct Target<'a> {
@@ -66,6 +70,29 @@ impl Service {
         self.access(call, action, &arn, t.owner, t.domain).await
     }
 
+    /// Checks a list of upstreams as AWS does: at most 10, each once, and
+    /// each one a repository the caller may
+    /// `codeartifact:AssociateWithDownstreamRepository` (otherwise a caller
+    /// could read, through a repository of its own, one it may not read).
+    fn upstreams_allowed(&self, call: &Call, t: &Target<'_>, upstreams: &[&str]) -> OpResult<()> {
+        if upstreams.len() > MAX_UPSTREAMS {
+            return Err(AwsError::validation(format!(
+                "A repository can have at most {MAX_UPSTREAMS} upstream repositories."
+            )));
+        }
+        for (i, upstream) in upstreams.iter().enumerate() {
+            if upstreams[..i].contains(upstream) {
+                return Err(AwsError::validation(format!(
+                    "Repository '{upstream}' is listed as an upstream more than once."
+                )));
+            }
+            let arn = arn::repository(&call.caller.region, t.owner, t.domain, upstream);
+            let policy = self.domain_policies.policy(t.owner, t.domain, &call.caller.region);
+            self.authorize(call, ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, &arn, t.owner, policy)?;
+        }
+        Ok(())
+    }
+
     /// The repository, which must exist.
     async fn existing_repository(&self, call: &Call, t: &Target<'_>) -> OpResult<RepositoryRecord> {
         self.store
@@ -83,6 +110,8 @@ impl Service {
         let caller = &call.caller;
         let t = Target::new(caller, &input.domain, input.domain_owner.as_ref(), &input.repository);
         self.repository_access(call, CREATE_REPOSITORY, &t).await?;
+        let upstreams: Vec<&str> = input.upstreams.iter().map(|u| u.as_str()).collect();
+        self.upstreams_allowed(call, &t, &upstreams)?;
         let record = RepositoryRecord {
             domain_owner: t.owner.to_string(),
             domain_name: t.domain.to_string(),
@@ -169,6 +198,10 @@ impl Service {
             &input.repository,
         );
         self.repository_access(call, UPDATE_REPOSITORY, &t).await?;
+        if let Some(upstreams) = &input.upstreams {
+            let names: Vec<&str> = upstreams.iter().map(|u| u.as_str()).collect();
+            self.upstreams_allowed(call, &t, &names)?;
+        }
         let description = input.description.map(|d| Some(d.as_str().to_string()));
         let upstreams = input.upstreams.map(|u| u.iter().map(|r| r.as_str().to_string()).collect());
         let updated = self
@@ -181,7 +214,7 @@ impl Service {
                     repository_not_found(t.owner, t.domain, &upstream)
                 }
                 StoreError::UpstreamIsSelf => AwsError::validation(format!(
-                    "Repository '{}' cannot be its own upstream.",
+                    "Repository '{}' cannot be its own upstream, directly or through others.",
                     t.name
                 )),
                 e => internal(&call.log, e),

@@ -89,7 +89,7 @@ pub enum StoreError {
     PackageNotFound,
     #[error("the package's origin controls block versions of this origin")]
     OriginBlocked,
-    #[error("a repository cannot be its own upstream")]
+    #[error("a repository cannot be its own upstream, directly or through others")]
     UpstreamIsSelf,
     #[error("the asset '{0}' already exists with other content")]
     AssetConflict(String),

@@ -183,11 +183,11 @@ pub(super) fn update(
     }
     if let Some(upstreams) = upstreams {
         for upstream in &upstreams {
-            if upstream == name {
-                return Err(StoreError::UpstreamIsSelf);
-            }
             if !exists(c, owner, domain, upstream)? {
                 return Err(StoreError::UpstreamNotFound(upstream.clone()));
+            }
+            if upstream == name || reaches(c, owner, domain, upstream, name)? {
+                return Err(StoreError::UpstreamIsSelf);
             }
         }
         c.execute(
@@ -215,11 +215,40 @@ pub(super) fn owned(
         "SELECT {COLUMNS} FROM repositories
          WHERE domain_owner = ?1 AND substr(name, 1, length(?2)) = ?2
            AND name || '/' || domain_name > ?3
-         ORDER BY name, domain_name LIMIT ?4"
+         ORDER BY name || '/' || domain_name LIMIT ?4"
     ))?;
     let rows = select.query_map(
         params![owner, prefix.unwrap_or(""), page.after.unwrap_or(""), page.limit as i64],
         from_row,
     )?;
     rows.collect()
+}
+
+/// Whether `to` is among `from`'s upstreams, transitively.
+fn reaches(
+    c: &Connection,
+    owner: &str,
+    domain: &str,
+    from: &str,
+    to: &str,
+) -> rusqlite::Result<bool> {
+    let mut select = c.prepare_cached(
+        "SELECT upstream FROM upstreams
+         WHERE domain_owner = ?1 AND domain_name = ?2 AND repository = ?3",
+    )?;
+    let (mut stack, mut seen) = (vec![from.to_string()], Vec::new());
+    while let Some(repository) = stack.pop() {
+        if repository == to {
+            return Ok(true);
+        }
+        if seen.contains(&repository) {
+            continue;
+        }
+        let upstreams: Vec<String> = select
+            .query_map(params![owner, domain, repository], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        seen.push(repository);
+        stack.extend(upstreams);
+    }
+    Ok(false)
 }
