@@ -51,8 +51,9 @@ use crate::iam::actions::{
 };
 use crate::iam::arn;
 use crate::store::{
-    AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, PackageView, Page,
-    StoreError, VersionChange, VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
+    AssetRecord, BatchOutcome, Origin, PackageFilter, PackageKey, PackageRecord, Page, StoreError,
+    VersionChange, VersionFilter, VersionOutcome, VersionRecord, VersionSelection,
+    ORIGIN_PUBLISHED,
 };
 use crate::store::{NewVersion, PutMode};
 
@@ -231,30 +232,24 @@ impl Service {
         self.existing_package(call, &key).await?;
         let after = resume_after(input.next_token.as_ref().map(|t| t.as_str()))?;
         let size = page_size(input.max_results);
-        let view = self.store.package(&key).await.map_err(|e| internal(&call.log, e))?;
-        let view = view.ok_or_else(|| package_not_found(&key))?;
-        let default_display_version = default_display_version(&key, &view);
-        // Pages resume after the position of their last version, so a
-        // listing stays right while versions come and go: the version, or
-        // its publication (time, then the order versions were stored in).
-        let status = input.status.map(|s| s.as_str());
-        let mut versions: Vec<(String, VersionRecord)> = view
-            .versions
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| match input.sort_by {
-                None => (v.version.clone(), v),
-                Some(_) => (format!("{:020}/{i:010}", v.published_time), v),
-            })
-            .filter(|(_, v)| status.is_none_or(|s| v.status == s))
-            .filter(|(_, v)| input.origin_type.is_none_or(|o| origin_type(v) == o))
-            .collect();
-        versions.sort_by(|a, b| a.0.cmp(&b.0));
-        let versions: Vec<(String, VersionRecord)> = versions
-            .into_iter()
-            .filter(|(p, _)| after.as_ref().is_none_or(|a| p > a))
-            .take(size + 1)
-            .collect();
+        let default_display_version = self.default_display_version(call, &key).await?;
+        // One page from the store, in the listing's order: the cost of a
+        // page does not grow with the package's versions.
+        let filter = VersionFilter {
+            status: input.status.map(|s| s.as_str().to_string()),
+            published_here: input.origin_type.and_then(|o| match o {
+                PackageVersionOriginType::Internal => Some(true),
+                PackageVersionOriginType::External => Some(false),
+                PackageVersionOriginType::Unknown => None,
+            }),
+            by_publication: input.sort_by.is_some(),
+        };
+        let page = Page { after: after.as_deref(), limit: size + 1 };
+        let mut versions =
+            self.store.versions(&key, &filter, page).await.map_err(|e| internal(&call.log, e))?;
+        if input.origin_type == Some(PackageVersionOriginType::Unknown) {
+            versions.clear();
+        }
         let (page, next_token) = paginate(versions, size, |(p, _)| p.as_str());
         Ok(ListPackageVersionsResult {
             default_display_version,
@@ -264,6 +259,35 @@ impl Service {
             versions: page.iter().map(|(_, v)| version_summary(&key, v)).collect(),
             next_token,
         })
+    }
+
+    /// What a listing shows as the package's version: npm's `latest` tag
+    /// when it names a Published version, else the newest Published version.
+    async fn default_display_version(
+        &self,
+        call: &Call,
+        key: &PackageKey,
+    ) -> OpResult<Option<PackageVersion>> {
+        let published = VersionFilter {
+            status: Some(PackageVersionStatus::Published.as_str().to_string()),
+            published_here: None,
+            by_publication: true,
+        };
+        let all = Page { after: None, limit: usize::MAX >> 1 };
+        let versions =
+            self.store.versions(key, &published, all).await.map_err(|e| internal(&call.log, e))?;
+        let chosen = if key.format == PackageFormat::Npm {
+            let tags = self.store.dist_tags(key).await.map_err(|e| internal(&call.log, e))?;
+            let latest = tags.into_iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v);
+            latest.filter(|l| versions.iter().any(|(_, v)| &v.version == l)).or_else(|| {
+                let names = versions.iter().map(|(_, v)| v.version.as_str());
+                codeartifact_packages::npm::newest(names).map(str::to_string)
+            })
+        } else {
+            // In publication order: the last one is the newest.
+            versions.last().map(|(_, v)| v.version.clone())
+        };
+        Ok(chosen.map(PackageVersion::validated))
     }
 
     pub async fn describe_package_version(
@@ -501,26 +525,6 @@ fn selection(
             .collect(),
         expected_status: expected.map(|s| s.as_str().to_string()),
     }
-}
-
-/// What a listing shows as the package's version: npm's `latest` tag when
-/// it names a Published version, else the newest Published version.
-fn default_display_version(key: &PackageKey, view: &PackageView) -> Option<PackageVersion> {
-    let published: Vec<&VersionRecord> = view
-        .versions
-        .iter()
-        .filter(|v| v.status == PackageVersionStatus::Published.as_str())
-        .collect();
-    let chosen = if key.format == PackageFormat::Npm {
-        let latest = view.dist_tags.iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v);
-        latest.filter(|l| published.iter().any(|v| &&v.version == l)).cloned().or_else(|| {
-            codeartifact_packages::npm::newest(published.iter().map(|v| v.version.as_str()))
-                .map(str::to_string)
-        })
-    } else {
-        published.iter().max_by_key(|v| v.published_time).map(|v| v.version.clone())
-    };
-    chosen.map(PackageVersion::validated)
 }
 
 /// A batch's outcomes as the wire reports them.

@@ -19,8 +19,8 @@ use thiserror::Error;
 pub use packages::new_revision;
 pub use packages::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
-    PackageRecord, PackageView, PutMode, Stored, VersionChange, VersionOutcome, VersionRecord,
-    VersionSelection, ORIGIN_PUBLISHED,
+    PackageRecord, PackageView, PutMode, Stored, VersionChange, VersionFilter, VersionOutcome,
+    VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
 pub use sqlite::SqliteStore;
 
@@ -233,14 +233,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: Page<'_>,
     ) -> Result<Vec<PackageListing>, StoreError>;
 
-    /// A package's versions (without assets), by version, after
-    /// `page.after`, optionally only those in `status`.
+    /// A page of a package's versions (without metadata or assets) that
+    /// pass `filter`, each with its position in the listing's order, after
+    /// `page.after` (a position).
     async fn versions(
         &self,
         key: &PackageKey,
-        status: Option<&str>,
+        filter: &VersionFilter,
         page: Page<'_>,
-    ) -> Result<Vec<VersionRecord>, StoreError>;
+    ) -> Result<Vec<(String, VersionRecord)>, StoreError>;
+
+    /// A package's dist-tags: (tag, version, when it was set).
+    async fn dist_tags(&self, key: &PackageKey) -> Result<Vec<(String, String, i64)>, StoreError>;
 
     /// Applies `change` to each selected version that exists, has the
     /// expected status and revision, and allows it, in one transaction;

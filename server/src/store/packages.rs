@@ -160,6 +160,18 @@ impl PackageListing {
     }
 }
 
+/// Which versions a listing wants, and in which order.
+#[derive(Debug, Clone, Default)]
+pub struct VersionFilter {
+    pub status: Option<String>,
+    /// `Some(true)`: only versions published here; `Some(false)`: only
+    /// those retained from upstream.
+    pub published_here: Option<bool>,
+    /// By publication (time, then the order they were stored in) rather
+    /// than by version.
+    pub by_publication: bool,
+}
+
 /// The versions a batch operation names, and what it expects of them.
 #[derive(Debug, Clone, Default)]
 pub struct VersionSelection {

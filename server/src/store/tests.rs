@@ -428,17 +428,27 @@ async fn listings_filter_and_page_packages_and_versions() {
 
         let key = package_key("r1", "a");
         let page = Page { after: None, limit: 10 };
-        let versions: Vec<String> = store
-            .versions(&key, None, page)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| v.version)
-            .collect();
-        assert_eq!(versions, ["1.0.0", "2.0.0"]);
+        let by_version = VersionFilter::default();
+        let names = async |filter: &VersionFilter, page| -> Vec<(String, String)> {
+            let found = store.versions(&key, filter, page).await.unwrap();
+            found.into_iter().map(|(position, v)| (position, v.version)).collect()
+        };
+        let all = names(&by_version, page).await;
+        assert_eq!(all, [("1.0.0".into(), "1.0.0".into()), ("2.0.0".into(), "2.0.0".into())]);
         let later = Page { after: Some("1.0.0"), limit: 10 };
-        assert_eq!(store.versions(&key, None, later).await.unwrap().len(), 1);
-        assert!(store.versions(&key, Some("Archived"), page).await.unwrap().is_empty());
+        assert_eq!(names(&by_version, later).await.len(), 1);
+        let archived = VersionFilter { status: Some("Archived".into()), ..Default::default() };
+        assert!(names(&archived, page).await.is_empty());
+        let retained = VersionFilter { published_here: Some(false), ..Default::default() };
+        assert!(names(&retained, page).await.is_empty());
+        // By publication: 2.0.0 was stored first; positions page the same way.
+        let by_time = VersionFilter { by_publication: true, ..Default::default() };
+        let timed = names(&by_time, page).await;
+        let order: Vec<&str> = timed.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(order, ["2.0.0", "1.0.0"]);
+        let rest = names(&by_time, Page { after: Some(&timed[0].0), limit: 10 }).await;
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].1, "1.0.0");
     })
     .await;
 }

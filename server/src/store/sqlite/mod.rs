@@ -32,7 +32,7 @@ use codeartifact_api::PackageFormat;
 use super::{
     BatchOutcome, DomainRecord, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
     PackageRecord, PackageView, Page, RepositoryRecord, Store, StoreError, Stored, VersionChange,
-    VersionRecord, VersionSelection,
+    VersionFilter, VersionRecord, VersionSelection,
 };
 
 /// The database file inside the data directory.
@@ -319,10 +319,14 @@ impl Store for SqliteStore {
     async fn versions(
         &self,
         key: &PackageKey,
-        status: Option<&str>,
+        filter: &VersionFilter,
         page: Page<'_>,
-    ) -> Result<Vec<VersionRecord>, StoreError> {
-        self.read(|c| packages::versions(c, key, status, page))
+    ) -> Result<Vec<(String, VersionRecord)>, StoreError> {
+        self.read(|c| packages::versions(c, key, filter, page))
+    }
+
+    async fn dist_tags(&self, key: &PackageKey) -> Result<Vec<(String, String, i64)>, StoreError> {
+        self.read(|c| packages::dist_tags(c, key))
     }
 
     async fn change_versions(

@@ -7,8 +7,8 @@ use super::repositories;
 use crate::store::new_revision;
 use crate::store::{
     AssetRecord, BatchOutcome, NewVersion, Origin, PackageFilter, PackageKey, PackageListing,
-    PackageRecord, PackageView, Page, PutMode, StoreError, Stored, VersionChange, VersionOutcome,
-    VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
+    PackageRecord, PackageView, Page, PutMode, StoreError, Stored, VersionChange, VersionFilter,
+    VersionOutcome, VersionRecord, VersionSelection, ORIGIN_PUBLISHED,
 };
 
 /// The columns that name a package, in every table.
@@ -337,18 +337,44 @@ pub(super) fn list(
 pub(super) fn versions(
     c: &Connection,
     k: &PackageKey,
-    status: Option<&str>,
+    filter: &VersionFilter,
     page: Page<'_>,
-) -> rusqlite::Result<Vec<VersionRecord>> {
+) -> rusqlite::Result<Vec<(String, VersionRecord)>> {
+    // The position a page resumes after, and the order: the same
+    // expression, so that paging follows the order exactly.
+    let position = if filter.by_publication {
+        "printf('%020d/%020d', published_time, rowid)"
+    } else {
+        "version"
+    };
     let mut select = c.prepare_cached(&format!(
-        "SELECT {VERSION_COLUMNS} FROM package_versions
-         WHERE {KEY} AND (?7 IS NULL OR status = ?7) AND version > ?8
-         ORDER BY version LIMIT ?9"
+        "SELECT version, status, revision, published_time, origin, '', {position}
+         FROM package_versions
+         WHERE {KEY} AND (?7 IS NULL OR status = ?7)
+           AND (?8 IS NULL OR (origin = '') = ?8) AND {position} > ?9
+         ORDER BY {position} LIMIT ?10"
     ))?;
+    let status = filter.status.as_deref();
     let after = page.after.unwrap_or("");
     let limit = page.limit as i64;
-    with(k, &[&status, &after, &limit], |p| {
-        select.query_map(p, version_from_row)?.collect::<rusqlite::Result<_>>()
+    with(k, &[&status, &filter.published_here, &after, &limit], |p| {
+        select
+            .query_map(p, |row| Ok((row.get(6)?, version_from_row(row)?)))?
+            .collect::<rusqlite::Result<_>>()
+    })
+}
+
+pub(super) fn dist_tags(
+    c: &Connection,
+    k: &PackageKey,
+) -> rusqlite::Result<Vec<(String, String, i64)>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT tag, version, updated_time FROM dist_tags WHERE {KEY} ORDER BY tag"
+    ))?;
+    with(k, &[], |p| {
+        select
+            .query_map(p, |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()
     })
 }
 
