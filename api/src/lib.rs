@@ -334,6 +334,54 @@ pub trait CodeArtifactApi {
         body: SignedBody,
     ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError>;
 
+    /// Adds an external connection (a public package registry) to a repository.
+    ///
+    /// Needs `codeartifact:AssociateExternalConnection` on the repository's
+    /// ARN. `external-connection` names one of AWS's connections, such as
+    /// `public:npmjs`, `public:pypi` or `public:maven-central`; a repository
+    /// has at most one. The answer is the repository with the connection
+    /// added. ResourceNotFoundException (404) when the domain, the
+    /// repository or the external connection does not exist;
+    /// ConflictException (409) when the repository cannot take the
+    /// connection in its current state; ServiceQuotaExceededException (402)
+    /// when it would exceed a quota; also AccessDeniedException,
+    /// ThrottlingException, InternalServerException and
+    /// ValidationException.
+    #[endpoint {
+        method = POST,
+        path = "/v1/repository/external-connection",
+        operation_id = "AssociateExternalConnection",
+        tags = ["repositories"],
+    }]
+    async fn associate_external_connection(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<AssociateExternalConnectionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, HttpError>;
+
+    /// Removes an external connection from a repository.
+    ///
+    /// Needs `codeartifact:DisassociateExternalConnection` on the
+    /// repository's ARN. The answer is the repository with the connection
+    /// removed. ResourceNotFoundException (404) when the domain or the
+    /// repository does not exist, or the repository does not have that
+    /// external connection; ConflictException (409) when the connection
+    /// cannot be removed in the repository's current state; also
+    /// ServiceQuotaExceededException (402), AccessDeniedException,
+    /// ThrottlingException, InternalServerException and
+    /// ValidationException.
+    #[endpoint {
+        method = DELETE,
+        path = "/v1/repository/external-connection",
+        operation_id = "DisassociateExternalConnection",
+        tags = ["repositories"],
+    }]
+    async fn disassociate_external_connection(
+        rqctx: RequestContext<Self::Context>,
+        query: AwsQuery<DisassociateExternalConnectionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, HttpError>;
+
     /// Lists the packages in a repository, a page at a time.
     ///
     /// Needs `codeartifact:ListPackages` on the repository's ARN
@@ -814,6 +862,8 @@ mod tests {
             ("CopyPackageVersions", "post", "/v1/package/versions/copy"),
             ("UpdateRepository", "put", "/v1/repository"),
             ("ListRepositories", "post", "/v1/repositories"),
+            ("AssociateExternalConnection", "post", "/v1/repository/external-connection"),
+            ("DisassociateExternalConnection", "delete", "/v1/repository/external-connection"),
         ];
         for (id, method, path) in operations {
             assert_eq!(spec["paths"][path][method]["operationId"], id, "{method} {path}");

@@ -23,6 +23,17 @@ pub(super) fn check(config: &Config) -> anyhow::Result<()> {
     if let Some(url) = &config.public_url {
         check_public_url(url)?;
     }
+    for (name, url) in &config.external_connections {
+        if !codeartifact_api::EXTERNAL_CONNECTIONS.iter().any(|(known, _)| known == name) {
+            bail!("external_connections: '{name}' is not an external connection AWS offers");
+        }
+        let uri: http::Uri = url
+            .parse()
+            .with_context(|| format!("external connection {name}: '{url}' is not a URL"))?;
+        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+            bail!("external connection {name}: '{url}' must be an http:// URL with a host");
+        }
+    }
     let mut domains = HashSet::new();
     for d in &config.domains {
         DomainName::parse(&d.name).map_err(|e| anyhow::anyhow!("domain '{}': {e}", d.name))?;

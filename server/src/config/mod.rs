@@ -47,6 +47,13 @@ pub struct Config {
     /// `secure_transport`) and the `Host` the caller sent.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Where each external connection reads through to, by name
+    /// (`"public:npmjs" = "http://npm-mirror.internal/"`, an npm registry;
+    /// `"public:pypi" = "http://pypi-mirror.internal/simple/"`, a PEP 503
+    /// simple index). None by default: this server goes to no public host
+    /// unless told to, and a connection with no URL finds nothing.
+    #[serde(default)]
+    pub external_connections: std::collections::BTreeMap<String, String>,
     /// Limits on what the API may create; AWS's defaults when absent.
     #[serde(default)]
     pub quotas: Quotas,

@@ -22,6 +22,10 @@ use codeartifact_api::{
     UpdatePackageVersionsStatusRequest, UpdatePackageVersionsStatusResult,
 };
 use codeartifact_api::{
+    AssociateExternalConnectionRequest, AssociateExternalConnectionResult,
+    DisassociateExternalConnectionRequest, DisassociateExternalConnectionResult,
+};
+use codeartifact_api::{
     AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
     CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
     CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
@@ -306,6 +310,31 @@ impl CodeArtifactApi for ServerImpl {
         let input = UpdateRepositoryRequest::from_wire(query.params(), body.as_bytes());
         operation(&rqctx, body.as_bytes(), async |s, call| s.update_repository(call, input?).await)
             .await
+    }
+
+    async fn associate_external_connection(
+        rqctx: Rq,
+        query: AwsQuery<AssociateExternalConnectionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, HttpError> {
+        let input = AssociateExternalConnectionRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.associate_external_connection(call, input?).await
+        })
+        .await
+    }
+
+    async fn disassociate_external_connection(
+        rqctx: Rq,
+        query: AwsQuery<DisassociateExternalConnectionRequest>,
+        body: SignedBody,
+    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, HttpError> {
+        let input =
+            DisassociateExternalConnectionRequest::from_wire(query.params(), body.as_bytes());
+        operation(&rqctx, body.as_bytes(), async |s, call| {
+            s.disassociate_external_connection(call, input?).await
+        })
+        .await
     }
 
     async fn list_repositories(

@@ -59,6 +59,8 @@ pub struct Service {
     blob_gate: tokio::sync::RwLock<()>,
     /// npm publish documents being read at once (each is held in memory).
     npm_publishes: tokio::sync::Semaphore,
+    /// The client external connections read through with.
+    http: reqwest::Client,
     tokens: TokenIssuer,
     throttle: Throttle,
     settings: Settings,
@@ -89,6 +91,8 @@ pub struct Settings {
     pub secure_transport: bool,
     /// The URL package managers reach this server at, without a trailing `/`.
     pub public_url: Option<String>,
+    /// Where each external connection reads through to, by name.
+    pub external_connections: std::collections::BTreeMap<String, String>,
 }
 
 /// Limits on what the API may create (AWS's defaults: 10 and 1000).
@@ -131,6 +135,7 @@ impl Service {
             blobs,
             blob_gate: tokio::sync::RwLock::new(()),
             npm_publishes: tokio::sync::Semaphore::new(NPM_PUBLISHES_AT_ONCE),
+            http: reqwest::Client::new(),
             tokens,
             throttle,
             settings,

@@ -615,7 +615,10 @@ fn origin_type(v: &VersionRecord) -> PackageVersionOriginType {
 }
 
 fn version_summary(key: &PackageKey, v: &VersionRecord) -> PackageVersionSummary {
+    // Published here; retained from an upstream repository; or fetched
+    // through an external connection (whose names have a `:`).
     let entry = if v.origin == ORIGIN_PUBLISHED { &key.repository } else { &v.origin };
+    let from_connection = entry.contains(':');
     PackageVersionSummary {
         version: PackageVersion::validated(v.version.clone()),
         revision: PackageVersionRevision::validated(v.revision.clone()),
@@ -623,8 +626,9 @@ fn version_summary(key: &PackageKey, v: &VersionRecord) -> PackageVersionSummary
             .unwrap_or(PackageVersionStatus::Published),
         origin: PackageVersionOrigin {
             domain_entry_point: Some(DomainEntryPoint {
-                repository_name: Some(RepositoryName::validated(entry.clone())),
-                external_connection_name: None,
+                repository_name: (!from_connection)
+                    .then(|| RepositoryName::validated(entry.clone())),
+                external_connection_name: from_connection.then(|| entry.clone()),
             }),
             origin_type: origin_type(v),
         },

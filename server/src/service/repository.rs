@@ -13,6 +13,11 @@ use codeartifact_api::{
     UpstreamRepositoryInfo,
 };
 use codeartifact_api::{
+    AssociateExternalConnectionRequest, AssociateExternalConnectionResult,
+    DisassociateExternalConnectionRequest, DisassociateExternalConnectionResult,
+    ExternalConnectionStatus, RepositoryExternalConnectionInfo, EXTERNAL_CONNECTIONS,
+};
+use codeartifact_api::{
     ListRepositoriesRequest, ListRepositoriesResult, UpdateRepositoryRequest,
     UpdateRepositoryResult,
 };
@@ -23,6 +28,7 @@ use super::{
     tag_pairs, Call, OpResult, Service,
 };
 use crate::endpoint::Endpoint;
+use crate::iam::actions::{ASSOCIATE_EXTERNAL_CONNECTION, DISASSOCIATE_EXTERNAL_CONNECTION};
 use crate::iam::actions::{
     ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, CREATE_REPOSITORY, DELETE_REPOSITORY,
     DESCRIBE_REPOSITORY, GET_REPOSITORY_ENDPOINT, LIST_REPOSITORIES, LIST_REPOSITORIES_IN_DOMAIN,
@@ -120,6 +126,7 @@ impl Service {
             upstreams: input.upstreams.iter().map(|u| u.as_str().to_string()).collect(),
             tags: tag_pairs(&input.tags),
             created_time: call.now.timestamp(),
+            external_connection: None,
         };
         let quota = self.settings.quotas.repositories_per_domain;
         let created = self.store.create_repository(&record, quota).await.map_err(|e| match e {
@@ -249,6 +256,83 @@ impl Service {
         Ok(ListRepositoriesResult { repositories, next_token })
     }
 
+    /// Gives a repository an external connection, which reads through to
+    /// the URL the configuration gives it (none: it finds nothing).
+    pub async fn associate_external_connection(
+        &self,
+        call: &Call,
+        input: AssociateExternalConnectionRequest,
+    ) -> OpResult<AssociateExternalConnectionResult> {
+        let t = Target::new(
+            &call.caller,
+            &input.domain,
+            input.domain_owner.as_ref(),
+            &input.repository,
+        );
+        self.repository_access(call, ASSOCIATE_EXTERNAL_CONNECTION, &t).await?;
+        let name = input.external_connection.as_str();
+        if !EXTERNAL_CONNECTIONS.iter().any(|(known, _)| *known == name) {
+            return Err(AwsError::resource_not_found(format!(
+                "External connection '{name}' does not exist."
+            )));
+        }
+        let updated = self
+            .store
+            .set_external_connection(t.owner, t.domain, t.name, Some(name), None)
+            .await
+            .map_err(|e| self.connection_error(call, &t, name, e))?;
+        // Whether it reads through to anything, not where: the configured
+        // URL may carry credentials.
+        let configured = self.settings.external_connections.contains_key(name);
+        info!(call.log, "associated external connection"; "repository" => t.name,
+            "domain" => t.domain, "external_connection" => name,
+            "url_configured" => configured);
+        Ok(AssociateExternalConnectionResult {
+            repository: describe(&updated, &call.caller.region),
+        })
+    }
+
+    pub async fn disassociate_external_connection(
+        &self,
+        call: &Call,
+        input: DisassociateExternalConnectionRequest,
+    ) -> OpResult<DisassociateExternalConnectionResult> {
+        let t = Target::new(
+            &call.caller,
+            &input.domain,
+            input.domain_owner.as_ref(),
+            &input.repository,
+        );
+        self.repository_access(call, DISASSOCIATE_EXTERNAL_CONNECTION, &t).await?;
+        let name = input.external_connection.as_str();
+        let updated = self
+            .store
+            .set_external_connection(t.owner, t.domain, t.name, None, Some(name))
+            .await
+            .map_err(|e| self.connection_error(call, &t, name, e))?;
+        info!(call.log, "disassociated external connection"; "repository" => t.name,
+            "domain" => t.domain, "external_connection" => name);
+        Ok(DisassociateExternalConnectionResult {
+            repository: describe(&updated, &call.caller.region),
+        })
+    }
+
+    fn connection_error(&self, call: &Call, t: &Target<'_>, name: &str, e: StoreError) -> AwsError {
+        match e {
+            StoreError::RepositoryNotFound => repository_not_found(t.owner, t.domain, t.name),
+            StoreError::ExternalConnectionTaken(taken) => AwsError::conflict(format!(
+                "Repository '{}' already has the external connection '{taken}'; a repository \
+                 has at most one.",
+                t.name
+            )),
+            StoreError::ExternalConnectionNotFound => AwsError::resource_not_found(format!(
+                "Repository '{}' does not have the external connection '{name}'.",
+                t.name
+            )),
+            e => internal(&call.log, e),
+        }
+    }
+
     pub async fn delete_repository(
         &self,
         call: &Call,
@@ -319,7 +403,18 @@ fn describe(r: &RepositoryRecord, region: &str) -> RepositoryDescription {
                 repository_name: RepositoryName::validated(u.clone()),
             })
             .collect(),
-        external_connections: Vec::new(),
+        external_connections: r
+            .external_connection
+            .iter()
+            .filter_map(|name| {
+                let (_, format) = EXTERNAL_CONNECTIONS.iter().find(|(known, _)| known == name)?;
+                Some(RepositoryExternalConnectionInfo {
+                    external_connection_name: name.clone(),
+                    package_format: *format,
+                    status: ExternalConnectionStatus::Available,
+                })
+            })
+            .collect(),
         created_time: r.created_time,
     }
 }

@@ -48,6 +48,7 @@ pub async fn service(
         max_asset_size: config.max_asset_size,
         secure_transport: config.secure_transport,
         public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
+        external_connections: config.external_connections.clone(),
     };
     Ok(Service::new(Parts {
         identities,
@@ -260,6 +261,7 @@ async fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow:
                 upstreams: Vec::new(),
                 tags: Vec::new(),
                 created_time: now.timestamp(),
+                external_connection: None,
             })
         })
         .collect();

@@ -54,6 +54,8 @@ pub struct RepositoryRecord {
     pub tags: Vec<(String, String)>,
     /// Seconds since the Unix epoch.
     pub created_time: i64,
+    /// Its external connection (`public:npmjs`, ...), if it has one.
+    pub external_connection: Option<String>,
 }
 
 /// Which page of a listing: at most `limit` records whose names sort after
@@ -91,6 +93,10 @@ pub enum StoreError {
     OriginBlocked,
     #[error("a repository cannot be its own upstream, directly or through others")]
     UpstreamIsSelf,
+    #[error("the repository already has the external connection '{0}'")]
+    ExternalConnectionTaken(String),
+    #[error("the repository does not have that external connection")]
+    ExternalConnectionNotFound,
     #[error("the asset '{0}' already exists with other content")]
     AssetConflict(String),
     #[error("storage failed: {0:#}")]
@@ -276,6 +282,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         name: &str,
         description: Option<Option<String>>,
         upstreams: Option<Vec<String>>,
+    ) -> Result<RepositoryRecord, StoreError>;
+
+    /// Gives a repository its external connection (`Some`), or takes it
+    /// away (`None`, only if it is `expected`): at most one per repository
+    /// ([`StoreError::ExternalConnectionTaken`], naming the one it has;
+    /// [`StoreError::ExternalConnectionNotFound`]).
+    async fn set_external_connection(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        connection: Option<&str>,
+        expected: Option<&str>,
     ) -> Result<RepositoryRecord, StoreError>;
 
     /// Every repository of `owner`'s domains whose name starts with

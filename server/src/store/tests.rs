@@ -27,6 +27,7 @@ fn repo(domain: &str, name: &str, upstreams: &[&str]) -> RepositoryRecord {
         upstreams: upstreams.iter().map(|u| u.to_string()).collect(),
         tags: Vec::new(),
         created_time: 1_700_000_001,
+        external_connection: None,
     }
 }
 

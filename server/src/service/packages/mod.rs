@@ -7,6 +7,7 @@
 //! ([`crate::http::registry`]) translate their protocols into these calls;
 //! [`npm`] and [`pypi`] hold what differs per format.
 
+mod external;
 mod npm;
 mod pypi;
 

@@ -8,6 +8,7 @@ use codeartifact_packages::npm::{self as wire, PackageName};
 use serde::{Deserialize, Serialize};
 use slog::{info, Logger};
 
+use super::external::Fetched;
 use super::{
     internal, listed_versions, Admitted, AssetBytes, EndpointError, EndpointResult, Service,
     STATUS_PUBLISHED,
@@ -93,6 +94,28 @@ impl Service {
                 }
             }
         }
+        // What an external connection the search reaches has, after
+        // everything kept here: its versions and tags fill in, never win.
+        if let Some(remote) = self.external_npm_document(log, who, &key, name).await? {
+            for (version, manifest, dist) in remote.versions {
+                if versions.iter().any(|known| known.version == version) {
+                    continue;
+                }
+                let prepared = wire::prepare(&manifest, name, &version);
+                versions.push(NpmVersion {
+                    version,
+                    full: prepared.full,
+                    abbreviated: prepared.abbreviated,
+                    integrity: dist.integrity,
+                    shasum: dist.shasum,
+                    published: remote.modified,
+                });
+            }
+            for (tag, version) in remote.dist_tags {
+                tags.entry(tag).or_insert((version, 0));
+            }
+            modified = modified.max(remote.modified);
+        }
         if versions.is_empty() {
             return Err(EndpointError::NotFound(format!("Package '{name}' was not found")));
         }
@@ -123,7 +146,91 @@ impl Service {
         self.authorize_read(log, who)?;
         let key = self.npm_key(who, name);
         let filename = wire::tarball_filename(name, version);
-        self.read_asset(log, who, &key, version, &filename, now).await
+        match self.read_asset(log, who, &key, version, &filename, now).await {
+            Err(EndpointError::NotFound(why)) => {
+                let fetched = self.fetch_npm_version(log, who, &key, name, version, now).await?;
+                if !fetched {
+                    return Err(EndpointError::NotFound(why));
+                }
+                self.read_asset(log, who, &key, version, &filename, now).await
+            }
+            found => found,
+        }
+    }
+
+    /// npm's package document from the external connection the search
+    /// reaches, if there is one and it has the package.
+    async fn external_npm_document(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        key: &PackageKey,
+        name: &PackageName,
+    ) -> EndpointResult<Option<RemoteNpm>> {
+        let Some(connection) = self.connection(log, who, key).await? else { return Ok(None) };
+        // npm's registries take a scoped name as one segment: `@scope%2fname`.
+        let Some(url) = connection.join(&name.full().replace('/', "%2f")) else {
+            return Ok(None);
+        };
+        let found = self.external_json(log, &connection, &url, wire::FULL_CONTENT_TYPE).await;
+        let Some((_, body)) = found else { return Ok(None) };
+        Ok(RemoteNpm::parse(&body))
+    }
+
+    /// Fetches `version` through the external connection the search
+    /// reaches, checks its tarball against the registry's integrity, and
+    /// keeps it; whether there was such a version.
+    async fn fetch_npm_version(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        key: &PackageKey,
+        name: &PackageName,
+        version: &str,
+        now: i64,
+    ) -> EndpointResult<bool> {
+        let Some(connection) = self.connection(log, who, key).await? else { return Ok(false) };
+        let Some(remote) = self.external_npm_document(log, who, key, name).await? else {
+            return Ok(false);
+        };
+        let Some((_, manifest, dist)) = remote.versions.into_iter().find(|(v, _, _)| v == version)
+        else {
+            return Ok(false);
+        };
+        let Ok(url) = reqwest::Url::parse(&dist.tarball) else { return Ok(false) };
+        let (staged, digests) = self.external_download(log, &connection, &url).await?;
+        let matches = digests.integrity() == dist.integrity
+            || (dist.integrity.is_empty() && digests.sha1 == dist.shasum);
+        if !matches {
+            slog::warn!(log, "a tarball from the external connection does not match its integrity";
+                "package" => name.full(), "version" => version, "connection" => &connection.name);
+            return Err(EndpointError::Conflict(format!(
+                "The tarball of {name}@{version} from {} does not match its integrity",
+                connection.name
+            )));
+        }
+        let prepared = wire::prepare(&manifest, name, version);
+        let metadata =
+            NpmMetadata { full: prepared.full, abbreviated: prepared.abbreviated, readme: None };
+        let record = VersionRecord {
+            version: version.to_string(),
+            status: STATUS_PUBLISHED.into(),
+            revision: new_revision(),
+            published_time: now,
+            origin: connection.name.clone(),
+            metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
+            assets: vec![AssetRecord {
+                name: wire::tarball_filename(name, version),
+                sha256: digests.sha256.clone(),
+                sha1: digests.sha1.clone(),
+                integrity: digests.integrity(),
+                size: digests.size,
+                created_time: now,
+            }],
+        };
+        let fetched = Fetched { display_name: name.full(), staged, version: record };
+        self.keep_external(log, who, key, &connection, fetched).await?;
+        Ok(true)
     }
 
     /// Whether the principal may publish `name` here
@@ -311,6 +418,62 @@ pub(super) fn capped(mut readme: String) -> String {
         readme.truncate(end);
     }
     readme
+}
+
+/// A package document from an external registry, as far as this server
+/// uses it: each version's manifest and `dist`, and the dist-tags.
+struct RemoteNpm {
+    versions: Vec<(String, serde_json::Value, RemoteDist)>,
+    dist_tags: BTreeMap<String, String>,
+    /// When the registry last changed the package, in epoch seconds.
+    modified: i64,
+}
+
+struct RemoteDist {
+    tarball: String,
+    integrity: String,
+    shasum: String,
+}
+
+impl RemoteNpm {
+    /// The document's versions whose version is semver and whose `dist`
+    /// names a tarball; anything else a registry sends is left out.
+    fn parse(body: &[u8]) -> Option<Self> {
+        let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let text =
+            |v: &serde_json::Value, k: &str| v.get(k).and_then(|t| t.as_str()).map(str::to_string);
+        let versions = doc
+            .get("versions")?
+            .as_object()?
+            .iter()
+            .filter(|(version, _)| semver::Version::parse(version).is_ok())
+            .filter_map(|(version, manifest)| {
+                let dist = manifest.get("dist")?;
+                let dist = RemoteDist {
+                    tarball: text(dist, "tarball")?,
+                    integrity: text(dist, "integrity").unwrap_or_default(),
+                    shasum: text(dist, "shasum").unwrap_or_default(),
+                };
+                Some((version.clone(), manifest.clone(), dist))
+            })
+            .collect();
+        let dist_tags = doc
+            .get("dist-tags")
+            .and_then(|t| t.as_object())
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(|(tag, v)| Some((tag.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let modified = doc
+            .get("time")
+            .and_then(|t| t.get("modified"))
+            .and_then(|m| m.as_str())
+            .and_then(|m| chrono::DateTime::parse_from_rfc3339(m).ok())
+            .map_or(0, |m| m.timestamp());
+        Some(Self { versions, dist_tags, modified })
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use codeartifact_packages::pypi::{self as wire, ContentSink, Distribution, Uploa
 use serde::{Deserialize, Serialize};
 use slog::{info, Logger};
 
+use super::external::Fetched;
 use super::{
     internal, listed_versions, Admitted, AssetBytes, EndpointError, EndpointResult, Service,
     STATUS_PUBLISHED,
@@ -139,10 +140,14 @@ impl Service {
         self.authorize_read(log, who)?;
         let key = self.pypi_key(who, project);
         let found = self.find(log, who, &key).await?;
-        let Some(first) = found.first() else {
-            return Err(EndpointError::NotFound(format!("Project '{project}' was not found")));
+        let remote = self.external_pypi_files(log, who, &key).await?;
+        let display_name = match (found.first(), remote.first()) {
+            (Some(first), _) => first.package.display_name.clone(),
+            (None, Some(_)) => key.name.clone(),
+            (None, None) => {
+                return Err(EndpointError::NotFound(format!("Project '{project}' was not found")))
+            }
         };
-        let display_name = first.package.display_name.clone();
         let mut versions = Vec::new();
         let mut files = Vec::new();
         for v in listed_versions(&found) {
@@ -157,6 +162,22 @@ impl Service {
                 requires_python: metadata.requires_python.clone(),
                 upload_time: a.created_time,
             }));
+        }
+        // What the external connection the search reaches has, after
+        // everything kept here: versions this repository has decide alone.
+        let known = versions.clone();
+        for file in remote.into_iter().filter(|f| !known.contains(&f.version)) {
+            if !versions.contains(&file.version) {
+                versions.push(file.version.clone());
+            }
+            files.push(PypiFile {
+                filename: file.filename,
+                version: file.version,
+                sha256: file.sha256,
+                size: 0,
+                requires_python: file.requires_python,
+                upload_time: 0,
+            });
         }
         Ok(PypiProject { display_name, files, versions })
     }
@@ -173,7 +194,80 @@ impl Service {
     ) -> EndpointResult<(AssetRecord, AssetBytes)> {
         self.authorize_read(log, who)?;
         let key = self.pypi_key(who, project);
-        self.read_asset(log, who, &key, version, filename, now).await
+        match self.read_asset(log, who, &key, version, filename, now).await {
+            Err(EndpointError::NotFound(why)) => {
+                if !self.fetch_pypi_file(log, who, &key, filename, now).await? {
+                    return Err(EndpointError::NotFound(why));
+                }
+                self.read_asset(log, who, &key, version, filename, now).await
+            }
+            found => found,
+        }
+    }
+
+    /// The files of a project on the external connection the search
+    /// reaches, if there is one and it has the project.
+    async fn external_pypi_files(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        key: &PackageKey,
+    ) -> EndpointResult<Vec<RemoteFile>> {
+        let Some(connection) = self.connection(log, who, key).await? else { return Ok(Vec::new()) };
+        let Some(page) = connection.join(&format!("{}/", key.name)) else { return Ok(Vec::new()) };
+        let accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1";
+        let Some((content_type, body)) = self.external_json(log, &connection, &page, accept).await
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(remote_files(&page, &content_type, &body))
+    }
+
+    /// Fetches a file through the external connection the search reaches,
+    /// checks it against the index's SHA-256, and keeps its version;
+    /// whether the index had the file.
+    async fn fetch_pypi_file(
+        &self,
+        log: &Logger,
+        who: &Admitted,
+        key: &PackageKey,
+        filename: &str,
+        now: i64,
+    ) -> EndpointResult<bool> {
+        let Some(connection) = self.connection(log, who, key).await? else { return Ok(false) };
+        let files = self.external_pypi_files(log, who, key).await?;
+        let Some(file) = files.into_iter().find(|f| f.filename == filename) else {
+            return Ok(false);
+        };
+        let (staged, digests) = self.external_download(log, &connection, &file.url).await?;
+        if file.sha256.is_empty() || digests.sha256 != file.sha256 {
+            slog::warn!(log, "a file from the external connection does not match its sha256";
+                "file" => filename, "connection" => &connection.name);
+            return Err(EndpointError::Conflict(format!(
+                "{filename} from {} does not match the SHA-256 its index gives",
+                connection.name
+            )));
+        }
+        let metadata = Metadata { requires_python: file.requires_python, ..Default::default() };
+        let record = VersionRecord {
+            version: file.version,
+            status: STATUS_PUBLISHED.into(),
+            revision: new_revision(),
+            published_time: now,
+            origin: connection.name.clone(),
+            metadata: serde_json::to_string(&metadata).map_err(|e| internal(log, e))?,
+            assets: vec![AssetRecord {
+                name: file.filename,
+                sha256: digests.sha256.clone(),
+                sha1: digests.sha1.clone(),
+                integrity: digests.integrity(),
+                size: digests.size,
+                created_time: now,
+            }],
+        };
+        let fetched = Fetched { display_name: key.name.clone(), staged, version: record };
+        self.keep_external(log, who, key, &connection, fetched).await?;
+        Ok(true)
     }
 
     /// Where a twine upload's file goes while its form is read (see
@@ -300,4 +394,88 @@ fn origin_blocked(key: &PackageKey) -> EndpointError {
          controls block uploads",
         key.name, key.repository
     ))
+}
+
+/// A file an external index lists.
+struct RemoteFile {
+    filename: String,
+    /// From the file name, in PEP 440's normal form.
+    version: String,
+    url: reqwest::Url,
+    sha256: String,
+    requires_python: Option<String>,
+}
+
+/// The files of a simple-API project page (PEP 691 JSON, or PEP 503 HTML
+/// for indexes that serve only that), with links resolved against `page`.
+/// Files whose names are not a wheel's or an sdist's are left out.
+fn remote_files(page: &reqwest::Url, content_type: &str, body: &[u8]) -> Vec<RemoteFile> {
+    let entries: Vec<(String, String, Option<String>)> = if content_type.contains("json") {
+        let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
+        let files = doc.get("files").and_then(|f| f.as_array()).cloned().unwrap_or_default();
+        files
+            .iter()
+            .filter_map(|f| {
+                let url = f.get("url")?.as_str()?.to_string();
+                let sha256 = f.get("hashes").and_then(|h| h.get("sha256")).and_then(|h| h.as_str());
+                let url = match sha256 {
+                    Some(hash) => format!("{url}#sha256={hash}"),
+                    None => url,
+                };
+                let requires =
+                    f.get("requires-python").and_then(|r| r.as_str()).map(str::to_string);
+                Some((f.get("filename")?.as_str()?.to_string(), url, requires))
+            })
+            .collect()
+    } else {
+        html_links(&String::from_utf8_lossy(body))
+    };
+    entries
+        .into_iter()
+        .filter_map(|(filename, href, requires_python)| {
+            let distribution = wire::parse_filename(&filename).ok()?;
+            let mut url = page.join(&href).ok()?;
+            let sha256 = url
+                .fragment()
+                .and_then(|f| f.strip_prefix("sha256="))
+                .map(|h| h.to_ascii_lowercase())
+                .unwrap_or_default();
+            url.set_fragment(None);
+            let version = wire::normalize_version(&distribution.version)
+                .unwrap_or(distribution.version.clone());
+            Some(RemoteFile { filename, version, url, sha256, requires_python })
+        })
+        .collect()
+}
+
+/// The `<a href="...">name</a>` links of a PEP 503 page, with their
+/// `data-requires-python`, entities decoded.
+fn html_links(html: &str) -> Vec<(String, String, Option<String>)> {
+    let attribute = |tag: &str, name: &str| {
+        let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = tag[start..].find('"')? + start;
+        Some(unescape(&tag[start..end]))
+    };
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        rest = &rest[start..];
+        let Some(tag_end) = rest.find('>') else { break };
+        let tag = &rest[..tag_end];
+        let Some(close) = rest.find("</a>") else { break };
+        let text = unescape(rest[tag_end + 1..close].trim());
+        if let Some(href) = attribute(tag, "href") {
+            out.push((text, href, attribute(tag, "data-requires-python")));
+        }
+        rest = &rest[close..];
+    }
+    out
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -365,6 +365,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn set_external_connection(
+        &self,
+        owner: &str,
+        domain: &str,
+        name: &str,
+        connection: Option<&str>,
+        expected: Option<&str>,
+    ) -> Result<RepositoryRecord, StoreError> {
+        let (owner, domain, name) = (owner.to_string(), domain.to_string(), name.to_string());
+        let (connection, expected) = (connection.map(str::to_string), expected.map(str::to_string));
+        self.write(move |tx| {
+            repositories::set_external_connection(
+                tx,
+                &owner,
+                &domain,
+                &name,
+                connection.as_deref(),
+                expected.as_deref(),
+            )
+        })
+        .await
+    }
+
     async fn owned_repositories(
         &self,
         owner: &str,

@@ -5,7 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{domains, tags_from_text, tags_to_text};
 use crate::store::{Page, RepositoryRecord, StoreError};
 
-const COLUMNS: &str = "domain_owner, domain_name, name, description, tags, created_time";
+const COLUMNS: &str =
+    "domain_owner, domain_name, name, description, tags, created_time, external_connection";
 
 /// A repository's row; its upstreams are read separately.
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RepositoryRecord> {
@@ -16,6 +17,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RepositoryRecord> {
         description: row.get(3)?,
         tags: tags_from_text(row.get_ref(4)?.as_str()?)?,
         created_time: row.get(5)?,
+        external_connection: row.get(6)?,
         upstreams: Vec::new(),
     })
 }
@@ -251,4 +253,28 @@ fn reaches(
         stack.extend(upstreams);
     }
     Ok(false)
+}
+
+pub(super) fn set_external_connection(
+    c: &Connection,
+    owner: &str,
+    domain: &str,
+    name: &str,
+    connection: Option<&str>,
+    expected: Option<&str>,
+) -> Result<RepositoryRecord, StoreError> {
+    let repository = get(c, owner, domain, name)?.ok_or(StoreError::RepositoryNotFound)?;
+    match (connection, &repository.external_connection) {
+        (Some(_), Some(taken)) => return Err(StoreError::ExternalConnectionTaken(taken.clone())),
+        (None, current) if current.as_deref() != expected || current.is_none() => {
+            return Err(StoreError::ExternalConnectionNotFound)
+        }
+        _ => {}
+    }
+    c.execute(
+        "UPDATE repositories SET external_connection = ?4
+         WHERE domain_owner = ?1 AND domain_name = ?2 AND name = ?3",
+        params![owner, domain, name, connection],
+    )?;
+    get(c, owner, domain, name)?.ok_or(StoreError::RepositoryNotFound)
 }

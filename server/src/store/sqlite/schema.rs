@@ -122,4 +122,6 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
             ON DELETE CASCADE
     );",
     ),
+    // A repository's external connection (`public:npmjs`, ...): at most one.
+    M::up("ALTER TABLE repositories ADD COLUMN external_connection TEXT;"),
 ];
