@@ -9,6 +9,7 @@ mod domains;
 mod hostile_input;
 mod lifecycle;
 mod package_api;
+mod package_api_more;
 mod packages_npm;
 mod packages_pypi;
 mod registry;

@@ -34,19 +34,19 @@ use crate::registry::{endpoint_as, stored_blobs, token_as, Store};
 
 /// A package as the API names it.
 #[derive(Clone, Copy, Debug)]
-struct Pkg<'a> {
-    domain: &'a str,
-    repo: &'a str,
-    format: PackageFormat,
-    namespace: Option<&'a str>,
-    name: &'a str,
+pub(crate) struct Pkg<'a> {
+    pub(crate) domain: &'a str,
+    pub(crate) repo: &'a str,
+    pub(crate) format: PackageFormat,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) name: &'a str,
 }
 
-fn npm_pkg<'a>(repo: &'a str, namespace: Option<&'a str>, name: &'a str) -> Pkg<'a> {
+pub(crate) fn npm_pkg<'a>(repo: &'a str, namespace: Option<&'a str>, name: &'a str) -> Pkg<'a> {
     Pkg { domain: "demo", repo, format: PackageFormat::Npm, namespace, name }
 }
 
-fn pypi_pkg<'a>(repo: &'a str, name: &'a str) -> Pkg<'a> {
+pub(crate) fn pypi_pkg<'a>(repo: &'a str, name: &'a str) -> Pkg<'a> {
     Pkg { domain: "demo", repo, format: PackageFormat::Pypi, namespace: None, name }
 }
 
@@ -61,6 +61,7 @@ macro_rules! at {
         }
     }};
 }
+pub(crate) use at;
 
 /// The query naming the package, as the wire carries it.
 fn package_query(p: Pkg<'_>) -> String {
@@ -72,7 +73,7 @@ fn package_query(p: Pkg<'_>) -> String {
     q
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -83,7 +84,7 @@ fn sha256(bytes: &[u8]) -> String {
 /// Every package of the repository, following `nextToken` with pages of
 /// `max` (the server's default without), as `format/namespace/name`, and
 /// how many pages it took.
-async fn walk_packages(
+pub(crate) async fn walk_packages(
     client: &Client,
     domain: &str,
     repo: &str,
@@ -119,13 +120,13 @@ async fn listed_ids(call: codeartifact_client::builder::ListPackages<'_>) -> Vec
     page.packages.iter().map(package_id).collect()
 }
 
-fn package_id(p: &types::PackageSummary) -> String {
+pub(crate) fn package_id(p: &types::PackageSummary) -> String {
     let namespace = p.namespace.as_ref().map(|n| n.to_string()).unwrap_or_default();
     format!("{}/{namespace}/{}", p.format, *p.package)
 }
 
 /// One page of versions.
-async fn versions_page(
+pub(crate) async fn versions_page(
     client: &Client,
     p: Pkg<'_>,
     max: Option<u64>,
@@ -151,7 +152,7 @@ async fn versions_page(
 
 /// Every version of the package (of `status`, when given), following
 /// `nextToken` with pages of `max`, and how many pages it took.
-async fn walk_versions(
+pub(crate) async fn walk_versions(
     client: &Client,
     p: Pkg<'_>,
     max: Option<u64>,
@@ -175,18 +176,22 @@ async fn walk_versions(
     (versions, pages)
 }
 
-async fn describe(client: &Client, p: Pkg<'_>, version: &str) -> types::PackageVersionDescription {
+pub(crate) async fn describe(
+    client: &Client,
+    p: Pkg<'_>,
+    version: &str,
+) -> types::PackageVersionDescription {
     let call = at!(client.describe_package_version(), p).version(version);
     call.send().await.unwrap().into_inner().package_version
 }
 
 /// A version's status and revision, as DescribePackageVersion gives them.
-async fn state(client: &Client, p: Pkg<'_>, version: &str) -> (Status, String) {
+pub(crate) async fn state(client: &Client, p: Pkg<'_>, version: &str) -> (Status, String) {
     let d = describe(client, p, version).await;
     (d.status, d.revision.to_string())
 }
 
-async fn assets(
+pub(crate) async fn assets(
     client: &Client,
     p: Pkg<'_>,
     version: &str,
@@ -196,20 +201,20 @@ async fn assets(
 }
 
 /// A downloaded asset: the answer's headers and the bytes.
-struct Download {
-    headers: reqwest::header::HeaderMap,
-    bytes: Vec<u8>,
+pub(crate) struct Download {
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Download {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         let value = self.headers.get(name).unwrap_or_else(|| panic!("no {name} header"));
         value.to_str().unwrap()
     }
 }
 
 /// GetPackageVersionAsset; an error as (status, code, message).
-async fn get_asset(
+pub(crate) async fn get_asset(
     client: &Client,
     p: Pkg<'_>,
     version: &str,
@@ -244,7 +249,7 @@ async fn get_asset(
 }
 
 /// An asset that must download.
-async fn download(client: &Client, p: Pkg<'_>, version: &str, asset: &str) -> Download {
+pub(crate) async fn download(client: &Client, p: Pkg<'_>, version: &str, asset: &str) -> Download {
     match get_asset(client, p, version, asset, None).await {
         Ok(d) => d,
         Err(e) => panic!("{} {version} {asset}: {e:?}", p.name),
@@ -254,7 +259,7 @@ async fn download(client: &Client, p: Pkg<'_>, version: &str, asset: &str) -> Do
 /// What a batch answered, version by version: the status a changed version
 /// has now, or the error code of one that was not. A version is in one of
 /// the two maps, never in both.
-fn outcomes(
+pub(crate) fn outcomes(
     ok: &HashMap<String, types::SuccessfulPackageVersionInfo>,
     failed: &HashMap<String, types::PackageVersionError>,
 ) -> BTreeMap<String, String> {
@@ -270,18 +275,20 @@ fn outcomes(
     all
 }
 
-fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub(crate) fn expect(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(v, o)| (v.to_string(), o.to_string())).collect()
 }
 
-fn versions_of<T: std::str::FromStr>(versions: &[&str]) -> Vec<T>
+pub(crate) fn versions_of<T: std::str::FromStr>(versions: &[&str]) -> Vec<T>
 where
     T::Err: std::fmt::Debug,
 {
     versions.iter().map(|v| v.parse().unwrap()).collect()
 }
 
-fn revisions_of<T: std::str::FromStr>(revisions: &[(&str, &str)]) -> Option<HashMap<String, T>>
+pub(crate) fn revisions_of<T: std::str::FromStr>(
+    revisions: &[(&str, &str)],
+) -> Option<HashMap<String, T>>
 where
     T::Err: std::fmt::Debug,
 {
@@ -361,13 +368,13 @@ async fn publish_described(npm: &str, token: &str, name: &str, version: &str) ->
 }
 
 /// The URL of an npm tarball at the endpoint, as npm asks for it.
-fn tarball_url(npm: &str, name: &str, version: &str) -> String {
+pub(crate) fn tarball_url(npm: &str, name: &str, version: &str) -> String {
     let bare = name.rsplit('/').next().unwrap();
     format!("{npm}{name}/-/{bare}-{version}.tgz")
 }
 
 /// The versions the npm package document lists (none when it is a 404).
-async fn npm_document_versions(npm: &str, token: &str, name: &str) -> Vec<String> {
+pub(crate) async fn npm_document_versions(npm: &str, token: &str, name: &str) -> Vec<String> {
     let url = npm::package_url(npm, name);
     if npm::status_of(&url, token).await == 404 {
         return Vec::new();
@@ -385,7 +392,7 @@ async fn pypi_page_versions(pypi: &str, token: &str, project: &str) -> Vec<Strin
     page["versions"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
 }
 
-fn origin_is_published_here(origin: &types::PackageVersionOrigin, repo: &str) {
+pub(crate) fn origin_is_published_here(origin: &types::PackageVersionOrigin, repo: &str) {
     assert_eq!(origin.origin_type, types::PackageVersionOriginType::Internal);
     let entry = origin.domain_entry_point.as_ref().expect("a domain entry point");
     assert_eq!(entry.repository_name.as_deref().map(|r| r.as_str()), Some(repo));

@@ -389,7 +389,14 @@ impl CodeArtifactApi for ServerImpl {
             let stream = body.into_stream().map(|chunk| chunk.map_err(|e| e.external_message));
             s.publish_package_version(call, input?, stream).await
         })
-        .await?;
+        .await
+        .map_err(|mut e| {
+            // Refused, perhaps before the asset was read: the rest of it is
+            // still on the connection, which cannot serve another request.
+            // Say so, rather than leave the client to find a dead socket.
+            let _ = e.add_header(http::header::CONNECTION, "close");
+            e
+        })?;
         let request_id = rqctx.request_id.clone();
         Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
     }

@@ -920,6 +920,15 @@ impl Service {
             }
         }
         let searched = self.copy_sources(call, &source, input.include_from_upstream).await?;
+        let mut has_package = false;
+        for key in &searched {
+            let record =
+                self.store.package_record(key).await.map_err(|e| internal(&call.log, e))?;
+            has_package |= record.is_some();
+        }
+        if !has_package {
+            return Err(package_not_found(&source));
+        }
         let mode = if input.allow_overwrite { PutMode::Replace } else { PutMode::New };
         let (mut successful_versions, mut failed_versions) = (BTreeMap::new(), BTreeMap::new());
         for (version, revision) in wanted {
@@ -1132,7 +1141,7 @@ fn pypi_dependencies(version: &VersionRecord) -> Vec<PackageDependency> {
             Some(PackageDependency {
                 namespace: None,
                 package,
-                dependency_type: Some("regular".into()),
+                dependency_type: Some("Requires-Dist".into()),
                 version_requirement: Some(rest.trim().to_string()).filter(|r| !r.is_empty()),
             })
         })

@@ -245,7 +245,7 @@ impl Service {
         let prefix = input.repository_prefix.as_ref().map(|p| p.as_str());
         let found = self
             .store
-            .owned_repositories(owner, prefix, page)
+            .owned_repositories(owner, &call.caller.region, prefix, page)
             .await
             .map_err(|e| internal(&call.log, e))?;
         let positions: Vec<String> =

@@ -297,11 +297,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expected: Option<&str>,
     ) -> Result<RepositoryRecord, StoreError>;
 
-    /// Every repository of `owner`'s domains whose name starts with
-    /// `prefix`, by (name, domain), after `page.after` (`<name>/<domain>`).
+    /// Every repository of `owner`'s domains that answer in `region` whose
+    /// name starts with `prefix`, by (name, domain), after `page.after`
+    /// (`<name>/<domain>`).
     async fn owned_repositories(
         &self,
         owner: &str,
+        region: &str,
         prefix: Option<&str>,
         page: Page<'_>,
     ) -> Result<Vec<RepositoryRecord>, StoreError>;

@@ -623,17 +623,17 @@ async fn origins_repositories_and_listings_across_domains() {
 
         let list = async |prefix, after, limit| -> Vec<String> {
             let page = Page { after, limit };
-            let found = store.owned_repositories(OWNER, prefix, page).await.unwrap();
+            let found = store.owned_repositories(OWNER, "us-east-1", prefix, page).await.unwrap();
             found.iter().map(|r| format!("{}/{}", r.name, r.domain_name)).collect()
         };
         assert_eq!(list(None, None, 10).await, ["a/d1", "a/d2", "b/d1"]);
         assert_eq!(list(None, Some("a/d1"), 1).await, ["a/d2"]);
         assert_eq!(list(Some("b"), None, 10).await, ["b/d1"]);
-        assert!(store
-            .owned_repositories("444455556666", None, Page { after: None, limit: 10 })
-            .await
-            .unwrap()
-            .is_empty());
+        let all = Page { after: None, limit: 10 };
+        let other = store.owned_repositories("444455556666", "us-east-1", None, all);
+        assert!(other.await.unwrap().is_empty());
+        let elsewhere = store.owned_repositories(OWNER, "eu-west-1", None, all);
+        assert!(elsewhere.await.unwrap().is_empty(), "d1 and d2 live in us-east-1");
     })
     .await;
 }

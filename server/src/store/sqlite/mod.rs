@@ -391,10 +391,11 @@ impl Store for SqliteStore {
     async fn owned_repositories(
         &self,
         owner: &str,
+        region: &str,
         prefix: Option<&str>,
         page: Page<'_>,
     ) -> Result<Vec<RepositoryRecord>, StoreError> {
-        self.read(|c| repositories::owned(c, owner, prefix, page))
+        self.read(|c| repositories::owned(c, owner, region, prefix, page))
     }
 
     async fn delete_package(

@@ -210,17 +210,24 @@ pub(super) fn update(
 pub(super) fn owned(
     c: &Connection,
     owner: &str,
+    region: &str,
     prefix: Option<&str>,
     page: Page<'_>,
 ) -> rusqlite::Result<Vec<RepositoryRecord>> {
+    // Only the domains that answer in `region` ("no region means every
+    // region", as for the domains' own listing).
+    let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("r.{c}")).collect();
     let mut select = c.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM repositories
-         WHERE domain_owner = ?1 AND substr(name, 1, length(?2)) = ?2
-           AND name || '/' || domain_name > ?3
-         ORDER BY name || '/' || domain_name LIMIT ?4"
+        "SELECT {} FROM repositories r
+         JOIN domains d ON d.owner = r.domain_owner AND d.name = r.domain_name
+         WHERE r.domain_owner = ?1 AND (d.region IS NULL OR d.region = ?2)
+           AND substr(r.name, 1, length(?3)) = ?3
+           AND r.name || '/' || r.domain_name > ?4
+         ORDER BY r.name || '/' || r.domain_name LIMIT ?5",
+        columns.join(", ")
     ))?;
     let rows = select.query_map(
-        params![owner, prefix.unwrap_or(""), page.after.unwrap_or(""), page.limit as i64],
+        params![owner, region, prefix.unwrap_or(""), page.after.unwrap_or(""), page.limit as i64],
         from_row,
     )?;
     rows.collect()
