@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
 /// Query strings built from the pieces that matter, and noise.
-fn query() -> impl Strategy<Value = String> {
+pub(crate) fn query() -> impl Strategy<Value = String> {
     let name = prop_oneof![
         Just("domain".to_string()),
         Just("domain-owner".to_string()),
@@ -59,7 +59,7 @@ fn authorization() -> impl Strategy<Value = String> {
 }
 
 /// JSON bodies near the operations' shapes, and noise.
-fn body() -> impl Strategy<Value = String> {
+pub(crate) fn body() -> impl Strategy<Value = String> {
     let text = prop_oneof![
         "[a-zA-Z0-9 ./:-]{0,40}",
         "\\PC{0,20}",

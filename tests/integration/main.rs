@@ -7,6 +7,7 @@
 mod aws_sdk;
 mod domains;
 mod hostile_input;
+mod hostile_package_api;
 mod lifecycle;
 mod package_api;
 mod package_api_more;
