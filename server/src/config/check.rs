@@ -27,11 +27,13 @@ pub(super) fn check(config: &Config) -> anyhow::Result<()> {
         if !codeartifact_api::EXTERNAL_CONNECTIONS.iter().any(|(known, _)| known == name) {
             bail!("external_connections: '{name}' is not an external connection AWS offers");
         }
+        // The URL may carry credentials: a message shows it without them.
+        let shown = without_userinfo(url);
         let uri: http::Uri = url
             .parse()
-            .with_context(|| format!("external connection {name}: '{url}' is not a URL"))?;
+            .map_err(|_| anyhow::anyhow!("external connection {name}: '{shown}' is not a URL"))?;
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
-            bail!("external connection {name}: '{url}' must be an http:// URL with a host");
+            bail!("external connection {name}: '{shown}' must be an http:// URL with a host");
         }
     }
     let mut domains = HashSet::new();
@@ -114,6 +116,17 @@ pub(super) fn check(config: &Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A URL as an error message may show it: whatever stands between `//`
+/// and an `@` (user and password) replaced by `***`.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("//") else { return url.to_string() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}//***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// An absolute http(s) URL with a host and nothing after the path, which

@@ -106,6 +106,16 @@ fn mistakes_are_named() {
         ),
         (FULL.replace("requests_per_second = 5", "requests_per_second = 0"), "nonzero"),
         (format!("max_asset_size = 0\n{FULL}"), "max_asset_size"),
+        (
+            format!(
+                "external_connections = {{ \"public:npmjs\" = \"ftp://u:secret@h/\" }}\n{FULL}"
+            ),
+            "'ftp://***@h/' must be an http:// URL",
+        ),
+        (
+            format!("external_connections = {{ \"public:nope\" = \"http://h/\" }}\n{FULL}"),
+            "not an external connection",
+        ),
         (format!("max_asset_size = 1099511627777\n{FULL}"), "max_asset_size"),
     ];
     for (text, expected) in cases {

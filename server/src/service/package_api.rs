@@ -237,7 +237,7 @@ impl Service {
         // page does not grow with the package's versions.
         let filter = VersionFilter {
             status: input.status.map(|s| s.as_str().to_string()),
-            published_here: input.origin_type.and_then(|o| match o {
+            internal: input.origin_type.and_then(|o| match o {
                 PackageVersionOriginType::Internal => Some(true),
                 PackageVersionOriginType::External => Some(false),
                 PackageVersionOriginType::Unknown => None,
@@ -270,7 +270,7 @@ impl Service {
     ) -> OpResult<Option<PackageVersion>> {
         let published = VersionFilter {
             status: Some(PackageVersionStatus::Published.as_str().to_string()),
-            published_here: None,
+            internal: None,
             by_publication: true,
         };
         let all = Page { after: None, limit: usize::MAX >> 1 };
@@ -605,12 +605,14 @@ fn origin_configuration(origin: Origin) -> PackageOriginConfiguration {
     }
 }
 
-/// Published here, or retained from an upstream repository.
+/// Published to a repository of the domain (here, or an upstream it was
+/// retained from), or fetched through an external connection (whose names
+/// have a `:`).
 fn origin_type(v: &VersionRecord) -> PackageVersionOriginType {
-    if v.origin == ORIGIN_PUBLISHED {
-        PackageVersionOriginType::Internal
-    } else {
+    if v.origin.contains(':') {
         PackageVersionOriginType::External
+    } else {
+        PackageVersionOriginType::Internal
     }
 }
 

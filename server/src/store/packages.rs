@@ -164,9 +164,10 @@ impl PackageListing {
 #[derive(Debug, Clone, Default)]
 pub struct VersionFilter {
     pub status: Option<String>,
-    /// `Some(true)`: only versions published here; `Some(false)`: only
-    /// those retained from upstream.
-    pub published_here: Option<bool>,
+    /// `Some(true)`: only versions published to a repository of the domain
+    /// (here, or an upstream they were retained from); `Some(false)`: only
+    /// those fetched through an external connection.
+    pub internal: Option<bool>,
     /// By publication (time, then the order they were stored in) rather
     /// than by version.
     pub by_publication: bool,

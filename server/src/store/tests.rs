@@ -440,7 +440,7 @@ async fn listings_filter_and_page_packages_and_versions() {
         assert_eq!(names(&by_version, later).await.len(), 1);
         let archived = VersionFilter { status: Some("Archived".into()), ..Default::default() };
         assert!(names(&archived, page).await.is_empty());
-        let retained = VersionFilter { published_here: Some(false), ..Default::default() };
+        let retained = VersionFilter { internal: Some(false), ..Default::default() };
         assert!(names(&retained, page).await.is_empty());
         // By publication: 2.0.0 was stored first; positions page the same way.
         let by_time = VersionFilter { by_publication: true, ..Default::default() };

@@ -95,6 +95,13 @@ impl Service {
     ) -> EndpointResult<Option<Connection>> {
         let mut walk = Walk::from(&who.repository);
         while let Some(repository) = walk.next() {
+            // A package that takes no upstream versions here takes none from
+            // this repository's connection either, nor from anything below.
+            let here = key.in_repository(&repository.name);
+            let record = self.store.package_record(&here).await.map_err(|e| internal(log, e))?;
+            if record.is_some_and(|p| !p.origin.upstream) {
+                continue;
+            }
             if let Some(name) = &repository.external_connection {
                 let url = self.settings.external_connections.get(name);
                 if let (Some(url), Some(format)) = (url, format_of(name)) {
@@ -102,11 +109,6 @@ impl Service {
                         return Ok(Connection::new(&repository.name, name, url));
                     }
                 }
-            }
-            let here = key.in_repository(&repository.name);
-            let record = self.store.package_record(&here).await.map_err(|e| internal(log, e))?;
-            if record.is_some_and(|p| !p.origin.upstream) {
-                continue;
             }
             walk.descend(self, log, &repository).await?;
         }
@@ -202,33 +204,42 @@ impl Service {
     ) -> EndpointResult<()> {
         let Fetched { display_name, staged, version } = fetched;
         let adding_references = self.blob_gate.read().await;
-        self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
+        let digests = self.blobs.commit(staged).await.map_err(|e| internal(log, e))?;
         let mut repositories = vec![connection.repository.clone()];
         if who.repository.name != connection.repository {
             repositories.push(who.repository.name.clone());
         }
-        for (i, repository) in repositories.iter().enumerate() {
-            // In the connection's repository the version comes from the
-            // connection; in the one asked, from that repository.
-            let origin = if i == 0 { connection.name.clone() } else { repositories[0].clone() };
-            let new = NewVersion {
-                display_name: display_name.clone(),
-                origin: Origin::FROM_UPSTREAM,
-                version: VersionRecord { origin, ..version.clone() },
-                mode: PutMode::AddAssets,
-                dist_tags: Vec::new(),
-            };
+        // In both, the version entered the domain through the connection.
+        let new = NewVersion {
+            display_name,
+            origin: Origin::FROM_UPSTREAM,
+            version: VersionRecord { origin: connection.name.clone(), ..version },
+            mode: PutMode::AddAssets,
+            dist_tags: Vec::new(),
+        };
+        let mut kept = false;
+        for repository in &repositories {
             match self.store.put_version(&key.in_repository(repository), &new).await {
-                Ok(_) => info!(log, "kept a version from an external connection";
-                    "package" => &key.name, "version" => &version.version,
-                    "connection" => &connection.name, "repository" => repository),
+                Ok(_) => {
+                    kept = true;
+                    info!(log, "kept a version from an external connection";
+                        "package" => &key.name, "version" => &new.version.version,
+                        "connection" => &connection.name, "repository" => repository);
+                }
                 // Kept by a read at the same time, or kept out by origin
-                // controls: served all the same.
+                // controls that changed meanwhile.
                 Err(StoreError::AssetConflict(_) | StoreError::OriginBlocked) => {}
                 Err(e) => return Err(internal(log, e)),
             }
         }
         drop(adding_references);
+        if !kept {
+            self.remove_unreferenced_blobs(log, &[digests.sha256]).await;
+            return Err(EndpointError::NotFound(format!(
+                "Version {} of '{}' is not kept here",
+                new.version.version, key.name
+            )));
+        }
         Ok(())
     }
 }

@@ -164,9 +164,20 @@ impl Service {
             }));
         }
         // What the external connection the search reaches has, after
-        // everything kept here: versions this repository has decide alone.
-        let known = versions.clone();
-        for file in remote.into_iter().filter(|f| !known.contains(&f.version)) {
+        // everything kept here: a version published to the domain decides
+        // alone; one partly fetched through the connection gains the files
+        // not fetched yet.
+        let published: Vec<&str> = listed_versions(&found)
+            .into_iter()
+            .filter(|v| !v.origin.contains(':'))
+            .map(|v| v.version.as_str())
+            .collect();
+        let published: Vec<String> = published.into_iter().map(str::to_string).collect();
+        for file in remote {
+            let listed = files.iter().any(|f| f.filename == file.filename);
+            if listed || published.contains(&file.version) {
+                continue;
+            }
             if !versions.contains(&file.version) {
                 versions.push(file.version.clone());
             }
@@ -174,9 +185,9 @@ impl Service {
                 filename: file.filename,
                 version: file.version,
                 sha256: file.sha256,
-                size: 0,
+                size: file.size,
                 requires_python: file.requires_python,
-                upload_time: 0,
+                upload_time: file.upload_time,
             });
         }
         Ok(PypiProject { display_name, files, versions })
@@ -196,7 +207,7 @@ impl Service {
         let key = self.pypi_key(who, project);
         match self.read_asset(log, who, &key, version, filename, now).await {
             Err(EndpointError::NotFound(why)) => {
-                if !self.fetch_pypi_file(log, who, &key, filename, now).await? {
+                if !self.fetch_pypi_file(log, who, &key, version, filename, now).await? {
                     return Err(EndpointError::NotFound(why));
                 }
                 self.read_asset(log, who, &key, version, filename, now).await
@@ -231,14 +242,15 @@ impl Service {
         log: &Logger,
         who: &Admitted,
         key: &PackageKey,
+        version: &str,
         filename: &str,
         now: i64,
     ) -> EndpointResult<bool> {
         let Some(connection) = self.connection(log, who, key).await? else { return Ok(false) };
         let files = self.external_pypi_files(log, who, key).await?;
-        let Some(file) = files.into_iter().find(|f| f.filename == filename) else {
-            return Ok(false);
-        };
+        let asked = wire::normalize_version(version).unwrap_or(version.to_string());
+        let found = files.into_iter().find(|f| f.filename == filename && f.version == asked);
+        let Some(file) = found else { return Ok(false) };
         let (staged, digests) = self.external_download(log, &connection, &file.url).await?;
         if file.sha256.is_empty() || digests.sha256 != file.sha256 {
             slog::warn!(log, "a file from the external connection does not match its sha256";
@@ -404,13 +416,16 @@ struct RemoteFile {
     url: reqwest::Url,
     sha256: String,
     requires_python: Option<String>,
+    /// PEP 700's size and upload time, when the index gives them (JSON).
+    size: u64,
+    upload_time: i64,
 }
 
 /// The files of a simple-API project page (PEP 691 JSON, or PEP 503 HTML
 /// for indexes that serve only that), with links resolved against `page`.
 /// Files whose names are not a wheel's or an sdist's are left out.
 fn remote_files(page: &reqwest::Url, content_type: &str, body: &[u8]) -> Vec<RemoteFile> {
-    let entries: Vec<(String, String, Option<String>)> = if content_type.contains("json") {
+    let entries: Vec<RemoteEntry> = if content_type.contains("json") {
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
         let files = doc.get("files").and_then(|f| f.as_array()).cloned().unwrap_or_default();
         files
@@ -422,9 +437,16 @@ fn remote_files(page: &reqwest::Url, content_type: &str, body: &[u8]) -> Vec<Rem
                     Some(hash) => format!("{url}#sha256={hash}"),
                     None => url,
                 };
-                let requires =
+                let requires_python =
                     f.get("requires-python").and_then(|r| r.as_str()).map(str::to_string);
-                Some((f.get("filename")?.as_str()?.to_string(), url, requires))
+                let size = f.get("size").and_then(|s| s.as_u64()).unwrap_or(0);
+                let upload_time = f
+                    .get("upload-time")
+                    .and_then(|t| t.as_str())
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map_or(0, |t| t.timestamp());
+                let filename = f.get("filename")?.as_str()?.to_string();
+                Some(RemoteEntry { filename, href: url, requires_python, size, upload_time })
             })
             .collect()
     } else {
@@ -432,7 +454,7 @@ fn remote_files(page: &reqwest::Url, content_type: &str, body: &[u8]) -> Vec<Rem
     };
     entries
         .into_iter()
-        .filter_map(|(filename, href, requires_python)| {
+        .filter_map(|RemoteEntry { filename, href, requires_python, size, upload_time }| {
             let distribution = wire::parse_filename(&filename).ok()?;
             let mut url = page.join(&href).ok()?;
             let sha256 = url
@@ -443,14 +465,23 @@ fn remote_files(page: &reqwest::Url, content_type: &str, body: &[u8]) -> Vec<Rem
             url.set_fragment(None);
             let version = wire::normalize_version(&distribution.version)
                 .unwrap_or(distribution.version.clone());
-            Some(RemoteFile { filename, version, url, sha256, requires_python })
+            Some(RemoteFile { filename, version, url, sha256, requires_python, size, upload_time })
         })
         .collect()
 }
 
+/// One file of an index page, as the page gives it.
+struct RemoteEntry {
+    filename: String,
+    href: String,
+    requires_python: Option<String>,
+    size: u64,
+    upload_time: i64,
+}
+
 /// The `<a href="...">name</a>` links of a PEP 503 page, with their
 /// `data-requires-python`, entities decoded.
-fn html_links(html: &str) -> Vec<(String, String, Option<String>)> {
+fn html_links(html: &str) -> Vec<RemoteEntry> {
     let attribute = |tag: &str, name: &str| {
         let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
         let end = tag[start..].find('"')? + start;
@@ -465,7 +496,14 @@ fn html_links(html: &str) -> Vec<(String, String, Option<String>)> {
         let Some(close) = rest.find("</a>") else { break };
         let text = unescape(rest[tag_end + 1..close].trim());
         if let Some(href) = attribute(tag, "href") {
-            out.push((text, href, attribute(tag, "data-requires-python")));
+            let requires_python = attribute(tag, "data-requires-python");
+            out.push(RemoteEntry {
+                filename: text,
+                href,
+                requires_python,
+                size: 0,
+                upload_time: 0,
+            });
         }
         rest = &rest[close..];
     }

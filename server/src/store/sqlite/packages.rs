@@ -351,13 +351,13 @@ pub(super) fn versions(
         "SELECT version, status, revision, published_time, origin, '', {position}
          FROM package_versions
          WHERE {KEY} AND (?7 IS NULL OR status = ?7)
-           AND (?8 IS NULL OR (origin = '') = ?8) AND {position} > ?9
+           AND (?8 IS NULL OR (instr(origin, ':') = 0) = ?8) AND {position} > ?9
          ORDER BY {position} LIMIT ?10"
     ))?;
     let status = filter.status.as_deref();
     let after = page.after.unwrap_or("");
     let limit = page.limit as i64;
-    with(k, &[&status, &filter.published_here, &after, &limit], |p| {
+    with(k, &[&status, &filter.internal, &after, &limit], |p| {
         select
             .query_map(p, |row| Ok((row.get(6)?, version_from_row(row)?)))?
             .collect::<rusqlite::Result<_>>()
