@@ -250,7 +250,7 @@ impl CodeArtifactApi for ServerImpl {
             package_version: asset.version,
             package_version_revision: asset.revision,
         };
-        let body = FreeformBody(super::asset_body(asset.bytes));
+        let body = FreeformBody(super::asset_body(asset.bytes).await);
         Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
     }
 

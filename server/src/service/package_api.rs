@@ -262,30 +262,36 @@ impl Service {
     }
 
     /// What a listing shows as the package's version: npm's `latest` tag
-    /// when it names a Published version, else the newest Published version.
+    /// when it names a Published version, else the newest Published version
+    /// (npm: by semver; others: the last published). Point lookups, except
+    /// for an npm package without a usable `latest` tag.
     async fn default_display_version(
         &self,
         call: &Call,
         key: &PackageKey,
     ) -> OpResult<Option<PackageVersion>> {
-        let published = VersionFilter {
-            status: Some(PackageVersionStatus::Published.as_str().to_string()),
-            internal: None,
-            by_publication: true,
-        };
-        let all = Page { after: None, limit: usize::MAX >> 1 };
-        let versions =
-            self.store.versions(key, &published, all).await.map_err(|e| internal(&call.log, e))?;
+        let published = PackageVersionStatus::Published.as_str();
+        let fail = |e| internal(&call.log, e);
         let chosen = if key.format == PackageFormat::Npm {
-            let tags = self.store.dist_tags(key).await.map_err(|e| internal(&call.log, e))?;
+            let tags = self.store.dist_tags(key).await.map_err(fail)?;
             let latest = tags.into_iter().find(|(tag, _, _)| tag == "latest").map(|(_, v, _)| v);
-            latest.filter(|l| versions.iter().any(|(_, v)| &v.version == l)).or_else(|| {
-                let names = versions.iter().map(|(_, v)| v.version.as_str());
-                codeartifact_packages::npm::newest(names).map(str::to_string)
-            })
+            let latest = match latest {
+                Some(v) => self.store.version(key, &v).await.map_err(fail)?,
+                None => None,
+            };
+            match latest.filter(|v| v.status == published) {
+                Some(v) => Some(v.version),
+                None => {
+                    let filter =
+                        VersionFilter { status: Some(published.to_string()), ..Default::default() };
+                    let all = Page { after: None, limit: usize::MAX >> 1 };
+                    let versions = self.store.versions(key, &filter, all).await.map_err(fail)?;
+                    let names = versions.iter().map(|(_, v)| v.version.as_str());
+                    codeartifact_packages::npm::newest(names).map(str::to_string)
+                }
+            }
         } else {
-            // In publication order: the last one is the newest.
-            versions.last().map(|(_, v)| v.version.clone())
+            self.store.newest_version(key, published).await.map_err(fail)?.map(|v| v.version)
         };
         Ok(chosen.map(PackageVersion::validated))
     }

@@ -249,6 +249,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         page: Page<'_>,
     ) -> Result<Vec<(String, VersionRecord)>, StoreError>;
 
+    /// The most recently published version in `status`, without its
+    /// metadata or assets.
+    async fn newest_version(
+        &self,
+        key: &PackageKey,
+        status: &str,
+    ) -> Result<Option<VersionRecord>, StoreError>;
+
     /// A package's dist-tags: (tag, version, when it was set).
     async fn dist_tags(&self, key: &PackageKey) -> Result<Vec<(String, String, i64)>, StoreError>;
 

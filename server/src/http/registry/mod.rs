@@ -290,9 +290,9 @@ fn respond(
 
 /// An asset's bytes, streamed from storage: a 1 GiB wheel never sits in
 /// memory.
-fn download(bytes: AssetBytes, content_type: &'static str) -> Response<Body> {
+async fn download(bytes: AssetBytes, content_type: &'static str) -> Response<Body> {
     let size = bytes.size;
-    let mut response = Response::new(super::asset_body(bytes));
+    let mut response = Response::new(super::asset_body(bytes).await);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(size));

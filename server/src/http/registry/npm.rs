@@ -48,7 +48,7 @@ pub(super) async fn serve(r: Request<'_>) -> Answer {
         }
         (Method::GET, Route::Tarball { package, version, .. }) => {
             let (_, blob) = service.npm_tarball(log, who, &package, &version, r.now).await?;
-            Ok(download(blob, "application/octet-stream"))
+            Ok(download(blob, "application/octet-stream").await)
         }
         (Method::GET, Route::DistTags(name)) => {
             let tags = service.npm_dist_tags(log, who, &name).await?;

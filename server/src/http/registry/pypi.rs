@@ -61,7 +61,7 @@ pub(super) async fn serve(r: Request<'_>) -> Answer {
         }
         (Method::GET, ["files", project, version, filename]) => {
             let (_, blob) = service.pypi_file(log, who, project, version, filename, r.now).await?;
-            Ok(download(blob, "application/octet-stream"))
+            Ok(download(blob, "application/octet-stream").await)
         }
         (Method::POST, [] | [""]) => {
             let content_type = header(r.headers, CONTENT_TYPE).unwrap_or_default();

@@ -325,6 +325,14 @@ impl Store for SqliteStore {
         self.read(|c| packages::versions(c, key, filter, page))
     }
 
+    async fn newest_version(
+        &self,
+        key: &PackageKey,
+        status: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        self.read(|c| packages::newest(c, key, status))
+    }
+
     async fn dist_tags(&self, key: &PackageKey) -> Result<Vec<(String, String, i64)>, StoreError> {
         self.read(|c| packages::dist_tags(c, key))
     }

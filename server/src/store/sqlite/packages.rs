@@ -340,28 +340,60 @@ pub(super) fn versions(
     filter: &VersionFilter,
     page: Page<'_>,
 ) -> rusqlite::Result<Vec<(String, VersionRecord)>> {
-    // The position a page resumes after, and the order: the same
-    // expression, so that paging follows the order exactly.
-    let position = if filter.by_publication {
-        "printf('%020d/%020d', published_time, rowid)"
-    } else {
-        "version"
-    };
-    let mut select = c.prepare_cached(&format!(
-        "SELECT version, status, revision, published_time, origin, '', {position}
-         FROM package_versions
-         WHERE {KEY} AND (?7 IS NULL OR status = ?7)
-           AND (?8 IS NULL OR (instr(origin, ':') = 0) = ?8) AND {position} > ?9
-         ORDER BY {position} LIMIT ?10"
-    ))?;
     let status = filter.status.as_deref();
-    let after = page.after.unwrap_or("");
     let limit = page.limit as i64;
-    with(k, &[&status, &filter.internal, &after, &limit], |p| {
-        select
-            .query_map(p, |row| Ok((row.get(6)?, version_from_row(row)?)))?
-            .collect::<rusqlite::Result<_>>()
-    })
+    let filters = "(?7 IS NULL OR status = ?7) AND (?8 IS NULL OR (instr(origin, ':') = 0) = ?8)";
+    let columns = "version, status, revision, published_time, origin, '', rowid";
+    if filter.by_publication {
+        // Resumes after (time, row id), with the index on time: a page
+        // costs the same however many versions the package has.
+        let (time, row) = page
+            .after
+            .and_then(|a| a.split_once('/'))
+            .and_then(|(t, r)| Some((t.parse::<i64>().ok()?, r.parse::<i64>().ok()?)))
+            .unwrap_or((i64::MIN, i64::MIN));
+        let mut select = c.prepare_cached(&format!(
+            "SELECT {columns} FROM package_versions
+             WHERE {KEY} AND {filters}
+               AND (published_time > ?9 OR (published_time = ?9 AND rowid > ?10))
+             ORDER BY published_time, rowid LIMIT ?11"
+        ))?;
+        with(k, &[&status, &filter.internal, &time, &row, &limit], |p| {
+            select
+                .query_map(p, |row| {
+                    let v = version_from_row(row)?;
+                    let position =
+                        format!("{:020}/{:020}", v.published_time, row.get::<_, i64>(6)?);
+                    Ok((position, v))
+                })?
+                .collect::<rusqlite::Result<_>>()
+        })
+    } else {
+        let after = page.after.unwrap_or("");
+        let mut select = c.prepare_cached(&format!(
+            "SELECT {columns} FROM package_versions
+             WHERE {KEY} AND {filters} AND version > ?9
+             ORDER BY version LIMIT ?10"
+        ))?;
+        with(k, &[&status, &filter.internal, &after, &limit], |p| {
+            select
+                .query_map(p, |row| Ok((row.get::<_, String>(0)?, version_from_row(row)?)))?
+                .collect::<rusqlite::Result<_>>()
+        })
+    }
+}
+
+/// The most recently published version in `status`, if any: one index probe.
+pub(super) fn newest(
+    c: &Connection,
+    k: &PackageKey,
+    status: &str,
+) -> rusqlite::Result<Option<VersionRecord>> {
+    let mut select = c.prepare_cached(&format!(
+        "SELECT version, status, revision, published_time, origin, '' FROM package_versions
+         WHERE {KEY} AND status = ?7 ORDER BY published_time DESC, rowid DESC LIMIT 1"
+    ))?;
+    with(k, &[&status], |p| select.query_row(p, version_from_row).optional())
 }
 
 pub(super) fn dist_tags(

@@ -124,4 +124,10 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ),
     // A repository's external connection (`public:npmjs`, ...): at most one.
     M::up("ALTER TABLE repositories ADD COLUMN external_connection TEXT;"),
+    // Versions in publication order, for listings sorted by it and for a
+    // package's newest version, without reading the whole package.
+    M::up(
+        "CREATE INDEX package_versions_by_time ON package_versions
+         (domain_owner, domain_name, repository, format, namespace, name, published_time);",
+    ),
 ];
