@@ -1476,6 +1476,27 @@ async fn list_package_versions_pages_through_every_version_once() {
         .iter()
         .all(|v| everything.contains(v) || ["0.0.1", "9.0.0", "1.0.5"].contains(&v.as_str())));
 
+    // Versions deleted between two pages, one already listed and one not
+    // yet: every other version is listed exactly once, the unlisted deleted
+    // one not at all. In both orders.
+    for published_order in [false, true] {
+        let (order, _) = walk_versions(&client, p, None, published_order, None).await;
+        let first = versions_page(&client, p, Some(3), None, published_order, None).await;
+        let listed = first.versions[2].version.to_string();
+        let ahead = order[4].clone();
+        let gone = delete_versions(&client, p, &[&listed, &ahead], None).await;
+        assert_eq!(gone.successful_versions.len(), 2, "{gone:?}");
+        let mut seen: Vec<String> = first.versions.iter().map(|v| v.version.to_string()).collect();
+        let mut next = first.next_token;
+        while let Some(t) = next.take() {
+            let page = versions_page(&client, p, Some(3), Some(&t), published_order, None).await;
+            seen.extend(page.versions.iter().map(|v| v.version.to_string()));
+            next = page.next_token;
+        }
+        let expected: Vec<String> = order.iter().filter(|v| **v != ahead).cloned().collect();
+        assert_eq!(seen, expected, "sortBy=PUBLISHED_TIME: {published_order}");
+    }
+
     let q = format!("/v1/package/versions?{}&next-token=%21%21", package_query(p));
     let (status, code, _) = call_raw(&server, Method::POST, &q, "", *USER).await;
     assert_eq!((status, code.as_str()), (400, "ValidationException"));
