@@ -434,16 +434,20 @@ def test_boto3_round_trip_and_modelled_errors(api_server):
     with pytest.raises(c.exceptions.ValidationException):
         c.update_package_versions_status(**pkg, versions=["1.1.0"], targetStatus="Disposed")
 
+    # READER may read through the npm and PyPI endpoints
+    # (ReadFromRepository), which is not one of the package API's actions:
+    # as on AWS, downloading through the API needs GetPackageVersionAsset.
     reader = client(api_server, READER)
-    assert reader.get_package_version_asset(**pkg, packageVersion="1.1.0", asset="thing-1.1.0.tgz")[
-        "asset"].read() == tarballs["1.1.0"]
-    for call in (lambda: reader.list_packages(domain=DOMAIN, repository="boto"),
-                 lambda: reader.describe_package_version(**pkg, packageVersion="1.1.0"),
-                 lambda: reader.delete_package_versions(**pkg, versions=["1.1.0"]),
-                 lambda: reader.delete_package(**{**pkg, "package": "not-even-there"})):
+    for action, call in (
+            ("GetPackageVersionAsset",
+             lambda: reader.get_package_version_asset(**pkg, packageVersion="1.1.0", asset="thing-1.1.0.tgz")),
+            ("ListPackages", lambda: reader.list_packages(domain=DOMAIN, repository="boto")),
+            ("DescribePackageVersion", lambda: reader.describe_package_version(**pkg, packageVersion="1.1.0")),
+            ("DeletePackageVersions", lambda: reader.delete_package_versions(**pkg, versions=["1.1.0"])),
+            ("DeletePackage", lambda: reader.delete_package(**{**pkg, "package": "not-even-there"}))):
         status, code, message = error_of(call)
         assert (status, code) == (403, "AccessDeniedException"), message
-        assert "user/reader" in message, message
+        assert "user/reader" in message and f"codeartifact:{action} " in message, message
 
     deleted = c.delete_package(**pkg)["deletedPackage"]
     assert (deleted["namespace"], deleted["package"]) == ("b3", "thing"), deleted
