@@ -35,7 +35,7 @@ use codeartifact_api::{
 };
 use slog::info;
 
-use super::packages::{AssetBytes, NpmMetadata};
+use super::packages::{package_arn, AssetBytes, NpmMetadata};
 use super::{
     internal, new_revision, owner_of, page_size, paginate, repository_not_found, resume_after,
     Call, OpResult, Service,
@@ -106,16 +106,7 @@ impl Service {
         action: &'static str,
         key: &PackageKey,
     ) -> OpResult<()> {
-        let region = &call.caller.region;
-        let resource = arn::package(
-            region,
-            &key.owner,
-            &key.domain,
-            &key.repository,
-            key.format.as_str(),
-            &key.namespace,
-            &key.name,
-        );
+        let resource = package_arn(&call.caller.region, key);
         self.access(call, action, &resource, &key.owner, &key.domain).await?;
         self.require_repository(call, &key.owner, &key.domain, &key.repository).await
     }
@@ -896,15 +887,7 @@ impl Service {
         let region = &call.caller.region;
         let (owner, domain) = (source.owner.as_str(), source.domain.as_str());
         let policy = self.domain_policies.policy(owner, domain, region);
-        let target = arn::package(
-            region,
-            owner,
-            domain,
-            &destination.repository,
-            destination.format.as_str(),
-            &destination.namespace,
-            &destination.name,
-        );
+        let target = package_arn(region, &destination);
         self.authorize(call, COPY_PACKAGE_VERSIONS, &target, owner, policy)?;
         let source_arn = arn::repository(region, owner, domain, &source.repository);
         self.authorize(call, READ_FROM_REPOSITORY, &source_arn, owner, policy)?;

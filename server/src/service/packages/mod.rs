@@ -244,16 +244,7 @@ impl Service {
         action: &'static str,
         key: &PackageKey,
     ) -> EndpointResult<()> {
-        let resource = arn::package(
-            &who.region,
-            &key.owner,
-            &key.domain,
-            &key.repository,
-            key.format.as_str(),
-            &key.namespace,
-            &key.name,
-        );
-        self.authorize_endpoint(log, who, action, &resource)
+        self.authorize_endpoint(log, who, action, &package_arn(&who.region, key))
     }
 
     /// The package in each repository a read searches that has it, in
@@ -470,3 +461,16 @@ fn is_installable(v: &VersionRecord) -> bool {
 
 const STATUS_PUBLISHED: &str = "Published";
 const STATUS_UNLISTED: &str = "Unlisted";
+
+/// The ARN of the package `key` names, in `region`.
+pub(crate) fn package_arn(region: &str, key: &PackageKey) -> String {
+    arn::package(
+        region,
+        &key.owner,
+        &key.domain,
+        &key.repository,
+        key.format.as_str(),
+        &key.namespace,
+        &key.name,
+    )
+}
