@@ -22,7 +22,7 @@ use dropshot::{
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::error::AwsError;
+use crate::error::{AwsError, ErrorCode, MISSING_AUTHENTICATION_TOKEN};
 use crate::validation::QueryParams;
 
 /// The query string of a request, described in the spec as `Query<T>` and
@@ -137,15 +137,36 @@ impl ExclusiveExtractor for SignedBody {
     }
 }
 
-/// dropshot refuses a body over the server's size limit; say so in AWS's
-/// shape, like every other error on these routes.
+/// The body, once what the headers alone decide is decided: a request that
+/// carries no signature at all, or declares a body over the route's limit,
+/// is refused before a byte of its body is read (the refusal closes the
+/// connection, so the rest is never read either). dropshot refuses a body
+/// that turns out larger than the limit; that is said in AWS's shape too.
 async fn read_body<Context: ServerContext>(
     rqctx: &RequestContext<Context>,
     request: http::Request<dropshot::Body>,
 ) -> Result<UntypedBody, HttpError> {
+    let refused = |e: AwsError| e.into_http_error(&rqctx.request_id);
+    if !request.headers().contains_key(http::header::AUTHORIZATION) {
+        return Err(refused(AwsError::new(
+            ErrorCode::MissingAuthenticationTokenException,
+            MISSING_AUTHENTICATION_TOKEN,
+        )));
+    }
+    let limit = rqctx.request_body_max_bytes();
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(refused(AwsError::validation(format!(
+            "request body exceeded maximum size of {limit} bytes"
+        ))));
+    }
     UntypedBody::from_request(rqctx, request)
         .await
-        .map_err(|e| AwsError::validation(e.external_message).into_http_error(&rqctx.request_id))
+        .map_err(|e| refused(AwsError::validation(e.external_message)))
 }
 
 /// A JSON request body, described in the spec as `TypedBody<T>` and parsed

@@ -33,7 +33,9 @@ pub use domain::{
     DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainRequest, DomainSummary,
     ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
 };
-pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
+pub use error::{
+    AwsError, ErrorCode, ERROR_TYPE_HEADER, MISSING_AUTHENTICATION_TOKEN, REQUEST_ID_HEADER,
+};
 pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody};
 pub use package::{
     AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
