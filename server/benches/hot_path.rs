@@ -112,7 +112,7 @@ fn service_benches(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let storage = setup::Storage::ephemeral().unwrap();
     let quiet = slog::Logger::root(slog::Discard, slog::o!());
-    let service = runtime.block_on(setup::service(&config, storage, now, &quiet)).unwrap();
+    let service = runtime.block_on(setup::service(&config, storage, None, now, &quiet)).unwrap();
     let headers = development_user_headers(&config, now);
     let caller: Caller = service.admit(&parts(&headers), now).unwrap();
     let principal = Arc::clone(&caller.principal);

@@ -25,13 +25,15 @@ pub mod store;
 pub mod throttle;
 pub mod token_issuer;
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 
 use crate::config::Config;
+use crate::http::gate::{self, Gate};
 use crate::service::Service;
 use crate::token_issuer::TokenIssuer;
 
@@ -56,9 +58,12 @@ pub struct ServerOptions {
     pub storage: Storage,
 }
 
-/// A running server.
+/// A running server: the gate clients connect to, and dropshot behind it.
 pub struct RunningServer {
+    gate: Gate,
     server: HttpServer<Arc<Service>>,
+    shutdown_grace: Duration,
+    log: slog::Logger,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -70,12 +75,30 @@ impl std::fmt::Debug for RunningServer {
 impl RunningServer {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
+        self.gate.local_addr()
     }
 
-    /// Stops accepting connections and waits for requests in flight.
+    /// Stops accepting connections and lets the requests in flight finish,
+    /// for the configured grace period at most; then closes every
+    /// connection still open.
     pub async fn close(self) -> anyhow::Result<()> {
-        self.server.close().await.map_err(|e| anyhow::anyhow!("failed to stop the server: {e}"))
+        let RunningServer { gate, server, shutdown_grace, log } = self;
+        gate.stop_accepting();
+        let closed = server.close();
+        tokio::pin!(closed);
+        let closed = match tokio::time::timeout(shutdown_grace, &mut closed).await {
+            Ok(closed) => closed,
+            Err(_) => {
+                slog::warn!(log, "requests still in flight after the grace period; closing their connections";
+                    "grace_seconds" => shutdown_grace.as_secs());
+                gate.close_all();
+                // Their handlers are dropped with their connections.
+                tokio::time::timeout(Duration::from_secs(5), closed)
+                    .await
+                    .unwrap_or_else(|_| Err("connections did not close".into()))
+            }
+        };
+        closed.map_err(|e| anyhow::anyhow!("failed to stop the server: {e}"))
     }
 
     /// Waits until the server stops on its own.
@@ -84,9 +107,16 @@ impl RunningServer {
     }
 }
 
-/// Starts the server: loads or creates the token key, opens the database,
-/// builds the service from the configuration and binds.
+/// Starts the server: binds, loads or creates the token key, opens the
+/// database, builds the service from the configuration, and starts
+/// dropshot on a loopback port behind the gate ([`http::gate`]).
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
+    let log = http::redact::logger(log);
+    // Bound first: a port in use is reported before anything is opened.
+    let listener = tokio::net::TcpListener::bind(options.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to start the server on {}: {e}", options.bind))?;
+    let listening = listener.local_addr()?;
     let storage = match &options.storage {
         Storage::Dir(dir) => {
             let storage = setup::Storage::in_dir(dir)?;
@@ -98,10 +128,12 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         }
         Storage::Ephemeral => setup::Storage::ephemeral()?,
     };
-    let service = setup::service(&options.config, storage, chrono::Utc::now(), &log).await?;
+    let service =
+        setup::service(&options.config, storage, Some(listening), chrono::Utc::now(), &log).await?;
     let api = http::api_description()?;
     let config = ConfigDropshot {
-        bind_address: options.bind,
+        // Only the gate connects here.
+        bind_address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         default_request_body_max_bytes: 1024 * 1024,
         // A disconnect drops its handler, but a write the handler started
         // runs to its end on the blocking pool (see the store), so nothing
@@ -112,9 +144,41 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         log_headers: Vec::new(),
         ..Default::default()
     };
-    let server = ServerBuilder::new(api, Arc::new(service), log)
+    let server = ServerBuilder::new(api, Arc::new(service), log.clone())
         .config(config)
         .start()
-        .map_err(|e| anyhow::anyhow!("failed to start the server on {}: {e}", options.bind))?;
-    Ok(RunningServer { server })
+        .map_err(|e| anyhow::anyhow!("failed to start the HTTP server behind the gate: {e}"))?;
+    let connections = &options.config.connections;
+    let limits = gate::Limits {
+        max_connections: affordable_connections(connections.max, &log),
+        idle_timeout: Duration::from_secs(connections.idle_timeout_seconds),
+    };
+    let gate = Gate::open(listener, server.local_addr(), limits, log.clone());
+    let shutdown_grace = Duration::from_secs(connections.shutdown_grace_seconds);
+    Ok(RunningServer { gate, server, shutdown_grace, log })
+}
+
+/// Descriptors kept for the database, the assets being read and written,
+/// the listeners and the log.
+const RESERVED_FDS: u64 = 128;
+
+/// `wanted` connections, or as many as the file-descriptor limit allows
+/// once raised to its hard limit (as Go's runtime does): beyond it, accept
+/// fails and everyone waits.
+fn affordable_connections(wanted: usize, log: &slog::Logger) -> usize {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            slog::warn!(log, "could not read the file-descriptor limit"; "error" => %e);
+            return wanted;
+        }
+    };
+    let affordable = limit.saturating_sub(RESERVED_FDS) / gate::FDS_PER_CONNECTION;
+    let affordable = usize::try_from(affordable).unwrap_or(usize::MAX).max(1);
+    if affordable < wanted {
+        slog::warn!(log, "fewer connections than configured: the file-descriptor limit allows no more";
+            "connections" => affordable, "configured" => wanted, "nofile_limit" => limit);
+        return affordable;
+    }
+    wanted
 }

@@ -158,7 +158,13 @@ async fn serve(
         _ = sigint.recv() => {}
     }
     slog::info!(log, "shutting down");
-    server.close().await?;
+    // A second signal means now: nothing is lost that a kill would not lose
+    // (every write is a transaction).
+    tokio::select! {
+        closed = server.close() => closed?,
+        _ = sigterm.recv() => slog::warn!(log, "second signal: exiting now"),
+        _ = sigint.recv() => slog::warn!(log, "second signal: exiting now"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -205,7 +211,7 @@ async fn check_config(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     let config = Config::load(path)?;
     let now = chrono::Utc::now();
     let quiet = slog::Logger::root(slog::Discard, slog::o!());
-    let service = setup::service(&config, setup::Storage::ephemeral()?, now, &quiet).await?;
+    let service = setup::service(&config, setup::Storage::ephemeral()?, None, now, &quiet).await?;
     // ARNs need a region; an unpinned server takes any, so show one.
     let region =
         config.region.clone().unwrap_or_else(|| codeartifact_server::region::EXAMPLE.into());

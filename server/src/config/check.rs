@@ -17,6 +17,13 @@ pub(super) fn check(config: &Config) -> anyhow::Result<()> {
     if !(1..=MAX_ASSET_SIZE).contains(&config.max_asset_size) {
         bail!("max_asset_size must be from 1 to {MAX_ASSET_SIZE} bytes (1 TiB)");
     }
+    let connections = &config.connections;
+    if connections.max == 0 {
+        bail!("connections.max must be at least 1");
+    }
+    if connections.idle_timeout_seconds == 0 {
+        bail!("connections.idle_timeout_seconds must be at least 1");
+    }
     if let Some(region) = &config.region {
         check_region(region)?;
     }

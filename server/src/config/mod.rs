@@ -57,6 +57,9 @@ pub struct Config {
     /// Limits on what the API may create; AWS's defaults when absent.
     #[serde(default)]
     pub quotas: Quotas,
+    /// Limits on client connections and how long they may take.
+    #[serde(default)]
+    pub connections: Connections,
     /// The largest package asset (npm tarball, wheel, sdist) accepted, in
     /// bytes; 1 GiB by default.
     #[serde(default = "default_max_asset_size")]
@@ -96,6 +99,29 @@ pub struct Quotas {
 impl Default for Quotas {
     fn default() -> Self {
         Self { domains_per_account: 10, repositories_per_domain: 1000 }
+    }
+}
+
+/// Limits on client connections (`[connections]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Connections {
+    /// Client connections open at once; one more is answered `503` with
+    /// `Retry-After` and closed. Lowered at start to what the process's
+    /// file-descriptor limit allows.
+    pub max: usize,
+    /// A connection on which no byte moves either way for this long is
+    /// closed: one that never sends, one kept alive unused, or one whose
+    /// request body stopped arriving.
+    pub idle_timeout_seconds: u64,
+    /// On SIGTERM or SIGINT, requests in flight get this long to finish;
+    /// then every connection is closed and the server exits.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self { max: 1024, idle_timeout_seconds: 30, shutdown_grace_seconds: 10 }
     }
 }
 

@@ -4,6 +4,8 @@
 //! requests into service calls and nothing else.
 
 pub mod api;
+pub mod gate;
+pub mod redact;
 pub mod registry;
 
 use std::pin::Pin;
@@ -25,7 +27,8 @@ pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>
 }
 
 /// The host the caller reached this server at: the `Host` header (which
-/// SigV4 signs), or the bound address when that is not a valid authority.
+/// SigV4 signs), or the address the server answers on when that is not a
+/// valid authority.
 fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
     let host = rqctx
         .request
@@ -35,7 +38,7 @@ fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
         .and_then(|h| h.parse::<http::uri::Authority>().ok())
         .filter(|a| !a.as_str().contains('@'))
         .map(|a| a.to_string());
-    host.unwrap_or_else(|| rqctx.server.local_addr.to_string())
+    host.unwrap_or_else(|| rqctx.context().fallback_host())
 }
 
 /// Assets up to this size go out whole, in one write with their headers:

@@ -93,6 +93,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where each external connection reads through to, by name.
     pub external_connections: std::collections::BTreeMap<String, String>,
+    /// The address the server answers on: the host of its URLs when a
+    /// request names none.
+    pub listening: Option<std::net::SocketAddr>,
 }
 
 /// Limits on what the API may create (AWS's defaults: 10 and 1000).
@@ -159,6 +162,14 @@ impl Service {
             Some(url) => url.clone(),
             None if self.settings.secure_transport => format!("https://{host}"),
             None => format!("http://{host}"),
+        }
+    }
+
+    /// The host of this server's URLs for a request that names none.
+    pub fn fallback_host(&self) -> String {
+        match self.settings.listening {
+            Some(addr) => addr.to_string(),
+            None => "localhost".to_string(),
         }
     }
 

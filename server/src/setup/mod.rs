@@ -22,10 +22,12 @@ use crate::throttle::Throttle;
 use crate::token_issuer::TokenIssuer;
 
 /// The service for `config`, over `store`, after creating the configured
-/// domains and repositories the store does not have yet.
+/// domains and repositories the store does not have yet. `listening` is
+/// the address the server answers on, if it has one.
 pub async fn service(
     config: &Config,
     storage: Storage,
+    listening: Option<std::net::SocketAddr>,
     now: DateTime<Utc>,
     log: &slog::Logger,
 ) -> anyhow::Result<Service> {
@@ -49,6 +51,7 @@ pub async fn service(
         secure_transport: config.secure_transport,
         public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         external_connections: config.external_connections.clone(),
+        listening,
     };
     Ok(Service::new(Parts {
         identities,
@@ -292,7 +295,8 @@ mod tests {
         let now = Utc::now();
         let config = development::config(now);
         let log = slog::Logger::root(slog::Discard, slog::o!());
-        let service = service(&config, Storage::ephemeral().unwrap(), now, &log).await.unwrap();
+        let service =
+            service(&config, Storage::ephemeral().unwrap(), None, now, &log).await.unwrap();
         let (identities, _) = iam(&config).unwrap();
         let principals = identities.principals();
         let session = principals.iter().find(|p| p.expiration.is_some()).unwrap();
