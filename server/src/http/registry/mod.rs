@@ -41,6 +41,7 @@ const MAX_BODY: usize = 1 << 40;
 /// Adds the repository endpoints to the server's routes.
 pub fn register(api: &mut ApiDescription<Arc<Service>>) -> Result<(), String> {
     api.register(repository_get).map_err(|e| e.to_string())?;
+    api.register(repository_head).map_err(|e| e.to_string())?;
     api.register(repository_put).map_err(|e| e.to_string())?;
     api.register(repository_post).map_err(|e| e.to_string())?;
     api.register(repository_delete).map_err(|e| e.to_string())?;
@@ -60,6 +61,16 @@ struct EndpointPath {
 
 #[endpoint { method = GET, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
 async fn repository_get(
+    rqctx: RequestContext<Arc<Service>>,
+    path: Path<EndpointPath>,
+) -> Result<Response<Body>, HttpError> {
+    Ok(answer(&rqctx, path.into_inner(), None).await)
+}
+
+/// HEAD, which package managers and proxies use to probe: answered as GET,
+/// with the same status and headers, and no body (hyper leaves it out).
+#[endpoint { method = HEAD, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
+async fn repository_head(
     rqctx: RequestContext<Arc<Service>>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
@@ -140,7 +151,7 @@ async fn answer(
     let request = Request {
         service,
         log: &rqctx.log,
-        method: request.method(),
+        method: if request.method() == Method::HEAD { &Method::GET } else { request.method() },
         headers: request.headers(),
         who,
         base,
