@@ -7,6 +7,7 @@
 mod aws_sdk;
 mod domains;
 mod external_connections;
+mod hostile_connections;
 mod hostile_input;
 mod hostile_package_api;
 mod lifecycle;

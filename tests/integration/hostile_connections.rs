@@ -1,0 +1,251 @@
+//! Hostile and unlucky connections: the server stays up, answers, and
+//! closes what it should. Connections that send nothing, too many at once,
+//! bodies declared too large or never finished, a shutdown with a request
+//! stuck in flight, HEAD on repository endpoints, and credentials in URLs
+//! kept out of the log. Every wait is bounded; all on loopback.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use codeartifact_client::types::PackageFormat;
+use codeartifact_server::{ServerOptions, Storage};
+use codeartifact_tests::{test_config_with, TestServer, USER};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use crate::registry::{endpoint, make_repository, token_for};
+
+/// Settings for a test's connections, at the configuration's top level.
+fn connections(max: usize, idle_seconds: u64, grace_seconds: u64) -> String {
+    format!(
+        "connections = {{ max = {max}, idle_timeout_seconds = {idle_seconds}, \
+         shutdown_grace_seconds = {grace_seconds} }}"
+    )
+}
+
+fn address(server: &TestServer) -> String {
+    server.url.trim_start_matches("http://").to_string()
+}
+
+/// Reads until the server closes the connection, for `limit` at most;
+/// what was read, or `None` if the connection was still open at the end.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(limit, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => out.extend_from_slice(&buffer[..n]),
+            }
+        }
+    });
+    read.await.ok().map(|()| out)
+}
+
+/// The status line and headers of a raw response, lower-cased.
+fn head_of(response: &[u8]) -> String {
+    let text = String::from_utf8_lossy(response);
+    text.split("\r\n\r\n").next().unwrap_or_default().to_ascii_lowercase()
+}
+
+#[tokio::test]
+async fn connections_that_send_nothing_are_closed_after_the_idle_timeout() {
+    let server = TestServer::start_with(&connections(100, 1, 10), Storage::Ephemeral).await;
+    let started = Instant::now();
+    let mut idle = Vec::new();
+    for _ in 0..50 {
+        idle.push(TcpStream::connect(address(&server)).await.unwrap());
+    }
+    for stream in &mut idle {
+        let read = read_until_closed(stream, Duration::from_secs(5)).await;
+        assert_eq!(read.as_deref(), Some(&[][..]), "an idle connection was answered or kept");
+    }
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900), "closed before the timeout: {waited:?}");
+    // The server still answers.
+    server.client(*USER).list_domains().send().await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_idle_ones_close() {
+    let server = TestServer::start_with(&connections(20, 1, 10), Storage::Ephemeral).await;
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(TcpStream::connect(address(&server)).await.unwrap());
+    }
+    // The gate takes them in order: let it see all twenty first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = TcpStream::connect(address(&server)).await.unwrap();
+    extra.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    let answer = read_until_closed(&mut extra, Duration::from_secs(3)).await.unwrap();
+    let head = head_of(&answer);
+    assert!(head.starts_with("http/1.1 503"), "{head}");
+    assert!(head.contains("x-amzn-errortype: serviceunavailableexception"), "{head}");
+    assert!(head.contains("retry-after: 1"), "{head}");
+    // Once the idle ones are closed, legitimate requests get in.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..5 {
+        server.client(*USER).list_domains().send().await.unwrap();
+    }
+    drop(idle);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unsigned_request_declaring_a_huge_body_is_refused_before_its_body() {
+    let server = TestServer::start().await;
+    let cases = [
+        // No signature at all.
+        (
+            "POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\ncontent-length: 53687091200\r\n\r\n",
+            "http/1.1 403",
+            "x-amzn-errortype: missingauthenticationtokenexception",
+            "Missing Authentication Token",
+        ),
+        // Signed or not, more than the operation takes.
+        (
+            "POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\nauthorization: AWS4-HMAC-SHA256 x\r\n\
+             content-length: 53687091200\r\n\r\n",
+            "http/1.1 400",
+            "x-amzn-errortype: validationexception",
+            "exceeded maximum size of 1048576 bytes",
+        ),
+    ];
+    for (request, status, error_type, message) in cases {
+        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        stream.write_all(&[b'{'; 1024]).await.unwrap();
+        let answer = read_until_closed(&mut stream, Duration::from_secs(3))
+            .await
+            .expect("answered and closed without the body");
+        let head = head_of(&answer);
+        assert!(head.starts_with(status), "{head}");
+        assert!(head.contains(error_type), "{head}");
+        assert!(head.contains("x-amzn-requestid"), "{head}");
+        assert!(String::from_utf8_lossy(&answer).contains(message));
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_closed_after_the_idle_timeout() {
+    let server = TestServer::start_with(&connections(100, 1, 10), Storage::Ephemeral).await;
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    let head = "POST /v1/domain?domain=slow HTTP/1.1\r\nhost: x\r\n\
+                authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    assert!(
+        read_until_closed(&mut stream, Duration::from_secs(5)).await.is_some(),
+        "a stalled body held its connection"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_within_its_grace_period_with_a_body_stuck_in_flight() {
+    // A long idle timeout: only the grace period can end this.
+    let server = TestServer::start_with(&connections(100, 600, 1), Storage::Ephemeral).await;
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    let head = "POST /v1/domain?domain=stuck HTTP/1.1\r\nhost: x\r\n\
+                authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), server.stop()).await.expect("shutdown finished");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "the request got no grace: {took:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert!(read_until_closed(&mut stream, Duration::from_secs(2)).await.is_some());
+}
+
+#[tokio::test]
+async fn head_on_repository_endpoints_answers_as_get_without_a_body() {
+    let server = TestServer::start().await;
+    make_repository(&server, "demo", "probe").await;
+    let token = token_for(&server, "demo").await;
+    let pypi = endpoint(&server, "demo", "probe", PackageFormat::Pypi).await;
+    let npm = endpoint(&server, "demo", "probe", PackageFormat::Npm).await;
+    let client = reqwest::Client::new();
+    for url in [format!("{pypi}simple/"), format!("{npm}no-such-package")] {
+        let get = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        let head = client.head(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{url}");
+        assert_ne!(head.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+        for name in ["content-type", "content-length"] {
+            assert_eq!(head.headers().get(name), get.headers().get(name), "{url}: {name}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty());
+        assert!(!get.bytes().await.unwrap().is_empty());
+    }
+    // Without a token, HEAD is refused as GET is.
+    let head = client.head(format!("{pypi}simple/")).send().await.unwrap();
+    assert_eq!(head.status(), reqwest::StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+/// A drain that keeps every record's message and values as text.
+struct Kept(Arc<Mutex<Vec<String>>>);
+
+impl slog::Drain for Kept {
+    type Ok = ();
+    type Err = slog::Never;
+
+    fn log(&self, record: &slog::Record, values: &slog::OwnedKVList) -> Result<(), slog::Never> {
+        struct Text(String);
+        impl slog::Serializer for Text {
+            fn emit_arguments(
+                &mut self,
+                key: slog::Key,
+                val: &std::fmt::Arguments,
+            ) -> slog::Result {
+                self.0 += &format!(" {key}={val}");
+                Ok(())
+            }
+        }
+        let mut text = Text(format!("{}", record.msg()));
+        let _ = slog::KV::serialize(&record.kv(), record, &mut text);
+        let _ = slog::KV::serialize(values, record, &mut text);
+        self.0.lock().unwrap().push(text.0);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn credentials_in_request_urls_never_reach_the_log() {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let log = slog::Logger::root(slog::Drain::fuse(Kept(kept.clone())), slog::o!());
+    let (config, _) = test_config_with("");
+    let options =
+        ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage: Storage::Ephemeral };
+    let server = codeartifact_server::start(options, log).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let secrets = ["tok3nSECRET", "s1gnatureSECRET", "sessionSECRET", "passSECRET"];
+    let urls = [
+        format!("{base}/v1/domains?token={}", secrets[0]),
+        format!(
+            "{base}/v1/authorization-token?domain=demo&X-Amz-Signature={}&X-Amz-Security-Token={}",
+            secrets[1], secrets[2]
+        ),
+        format!("{base}/d/demo-111122223333/pypi/demo-repo/simple/?password={}", secrets[3]),
+    ];
+    let client = reqwest::Client::new();
+    for url in &urls {
+        // Refused (unsigned), which is logged too.
+        let answer = client.post(url).send().await.unwrap();
+        assert!(answer.status().is_client_error());
+        let answer = client.get(url).send().await.unwrap();
+        assert!(answer.status().is_client_error());
+    }
+    server.close().await.unwrap();
+    let kept = kept.lock().unwrap();
+    assert!(kept.iter().any(|line| line.contains("uri=/v1/domains?token=REDACTED")), "{kept:#?}");
+    for line in kept.iter() {
+        for secret in secrets {
+            assert!(!line.contains(secret), "a secret reached the log: {line}");
+        }
+    }
+}
