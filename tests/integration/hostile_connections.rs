@@ -15,6 +15,11 @@ use tokio::net::TcpStream;
 
 use crate::registry::{endpoint, make_repository, token_for};
 
+/// A request whose chunked body stops after its first chunk.
+const STUCK: &str = "POST /v1/domain?domain=stuck HTTP/1.1\r\nhost: x\r\n\
+                     authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n\
+                     5\r\nhello\r\n";
+
 /// Settings for a test's connections, at the configuration's top level.
 fn connections(max: usize, idle_seconds: u64, grace_seconds: u64) -> String {
     format!(
@@ -69,13 +74,37 @@ async fn connections_that_send_nothing_are_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
-async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_idle_ones_close() {
-    let server = TestServer::start_with(&connections(20, 1, 10), Storage::Ephemeral).await;
-    let mut idle = Vec::new();
+async fn when_full_the_oldest_silent_connection_makes_room_for_a_request() {
+    let server = TestServer::start_with(&connections(20, 600, 10), Storage::Ephemeral).await;
+    let mut silent = Vec::new();
     for _ in 0..20 {
-        idle.push(TcpStream::connect(address(&server)).await.unwrap());
+        silent.push(TcpStream::connect(address(&server)).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    // The gate takes them in order: let it see all twenty first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    for _ in 0..5 {
+        server.client(*USER).list_domains().send().await.unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    // The oldest made room; the newest are still open.
+    let oldest = read_until_closed(&mut silent[0], Duration::from_secs(2)).await;
+    assert_eq!(oldest.as_deref(), Some(&[][..]), "the oldest silent connection was kept");
+    let newest = read_until_closed(&mut silent[19], Duration::from_millis(300)).await;
+    assert_eq!(newest, None, "the newest silent connection was closed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn when_full_of_requests_in_flight_a_newcomer_is_told_to_retry() {
+    let server = TestServer::start_with(&connections(10, 600, 1), Storage::Ephemeral).await;
+    // Ten requests whose bodies stopped arriving: busy, not silent.
+    let mut busy = Vec::new();
+    for _ in 0..10 {
+        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+        stream.write_all(STUCK.as_bytes()).await.unwrap();
+        busy.push(stream);
+    }
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut extra = TcpStream::connect(address(&server)).await.unwrap();
     extra.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
@@ -84,12 +113,11 @@ async fn past_the_connection_limit_a_client_is_told_to_retry_and_gets_in_once_id
     assert!(head.starts_with("http/1.1 503"), "{head}");
     assert!(head.contains("x-amzn-errortype: serviceunavailableexception"), "{head}");
     assert!(head.contains("retry-after: 1"), "{head}");
-    // Once the idle ones are closed, legitimate requests get in.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    for _ in 0..5 {
-        server.client(*USER).list_domains().send().await.unwrap();
-    }
-    drop(idle);
+    assert!(String::from_utf8_lossy(&answer).contains("\"message\""));
+    // Room again once one of them is gone.
+    drop(busy.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.client(*USER).list_domains().send().await.unwrap();
     server.stop().await;
 }
 
@@ -133,9 +161,7 @@ async fn an_unsigned_request_declaring_a_huge_body_is_refused_before_its_body() 
 async fn a_body_that_stops_arriving_is_closed_after_the_idle_timeout() {
     let server = TestServer::start_with(&connections(100, 1, 10), Storage::Ephemeral).await;
     let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-    let head = "POST /v1/domain?domain=slow HTTP/1.1\r\nhost: x\r\n\
-                authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
-    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(STUCK.as_bytes()).await.unwrap();
     let started = Instant::now();
     assert!(
         read_until_closed(&mut stream, Duration::from_secs(5)).await.is_some(),
@@ -150,9 +176,7 @@ async fn shutdown_ends_within_its_grace_period_with_a_body_stuck_in_flight() {
     // A long idle timeout: only the grace period can end this.
     let server = TestServer::start_with(&connections(100, 600, 1), Storage::Ephemeral).await;
     let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-    let head = "POST /v1/domain?domain=stuck HTTP/1.1\r\nhost: x\r\n\
-                authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n";
-    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(STUCK.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(10), server.stop()).await.expect("shutdown finished");

@@ -7,8 +7,10 @@
 //! body never ends. So the server listens here, and dropshot listens on a
 //! loopback port of its own that only the gate talks to. The gate:
 //!
-//! - admits at most `max_connections` at once; one more gets a `503` with
-//!   `Retry-After` (which the AWS SDKs, npm and pip retry) and is closed;
+//! - admits at most `max_connections` at once. When full, the connection
+//!   that has waited longest without sending a byte is closed to make room;
+//!   if there is none, the newcomer waits a moment for room, then gets a
+//!   `503` with `Retry-After` (which the AWS SDKs, npm and pip retry);
 //! - closes a connection on which no byte has moved either way for
 //!   `idle_timeout`: one that never sends anything, one kept alive and
 //!   unused, one whose body stopped arriving;
@@ -40,10 +42,6 @@ pub struct Limits {
 /// File descriptors each admitted connection costs: the client's socket
 /// and both ends of the loopback hop to dropshot.
 pub const FDS_PER_CONNECTION: u64 = 3;
-
-/// Refusals being written at once; past this a connection over the limit is
-/// closed without an answer, so a flood cannot exhaust descriptors either.
-const REFUSALS_AT_ONCE: usize = 64;
 
 /// What a connection over the limit is told.
 const OVER_LIMIT: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
@@ -109,7 +107,8 @@ async fn accept_loop(
     close_all: watch::Receiver<bool>,
 ) {
     let open = Arc::new(Semaphore::new(limits.max_connections));
-    let refusing = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+    let waiting = Arc::new(Semaphore::new(WAITING_AT_ONCE));
+    let silent = Arc::new(Silent::default());
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -125,26 +124,106 @@ async fn accept_loop(
                 continue;
             }
         };
-        match Arc::clone(&open).try_acquire_owned() {
-            Ok(permit) => {
-                let log = log.clone();
-                let close_all = close_all.clone();
-                tokio::spawn(async move {
-                    relay(client, peer, upstream, limits.idle_timeout, close_all, &log).await;
-                    drop(permit);
-                });
-            }
-            Err(_) => {
-                info!(log, "connection refused: too many open"; "remote_addr" => %peer,
-                    "max_connections" => limits.max_connections);
-                if let Ok(permit) = Arc::clone(&refusing).try_acquire_owned() {
-                    tokio::spawn(async move {
-                        refuse(client).await;
-                        drop(permit);
-                    });
+        let admitted = match Arc::clone(&open).try_acquire_owned() {
+            Ok(permit) => Admitted::Now(permit),
+            Err(_) => match Arc::clone(&waiting).try_acquire_owned() {
+                Ok(waiting) => {
+                    // Full: the connection that has waited longest without
+                    // sending a byte makes room, if there is one.
+                    silent.evict_oldest();
+                    Admitted::Waiting(waiting)
                 }
-            }
+                Err(_) => {
+                    info!(log, "connection dropped: too many open and waiting";
+                        "remote_addr" => %peer);
+                    continue;
+                }
+            },
+        };
+        let connection = Connection {
+            peer,
+            upstream,
+            idle_timeout: limits.idle_timeout,
+            close_all: close_all.clone(),
+            silent: Arc::clone(&silent),
+            log: log.clone(),
+        };
+        let open = Arc::clone(&open);
+        tokio::spawn(async move {
+            let permit = match admitted {
+                Admitted::Now(permit) => permit,
+                Admitted::Waiting(waiting) => {
+                    let freed = tokio::time::timeout(ROOM_WAIT, open.acquire_owned()).await;
+                    match freed {
+                        Ok(Ok(permit)) => permit,
+                        _ => {
+                            info!(connection.log, "connection refused: too many open";
+                                "remote_addr" => %peer, "max_connections" => limits.max_connections);
+                            refuse(client).await;
+                            drop(waiting);
+                            return;
+                        }
+                    }
+                }
+            };
+            connection.relay(client).await;
+            drop(permit);
+        });
+    }
+}
+
+/// How a connection got past the limit: at once, or waiting for room.
+enum Admitted {
+    Now(tokio::sync::OwnedSemaphorePermit),
+    Waiting(tokio::sync::OwnedSemaphorePermit),
+}
+
+/// Connections over the limit waiting for room (or being refused) at once;
+/// past this one is closed without an answer, so a flood cannot exhaust
+/// descriptors either.
+const WAITING_AT_ONCE: usize = 64;
+
+/// How long a connection over the limit waits for room before its `503`.
+const ROOM_WAIT: Duration = Duration::from_millis(250);
+
+/// The admitted connections that have not sent a byte yet, oldest first:
+/// the first to go when the gate is full. A legitimate client sends its
+/// request as soon as it connects, so to push one out a flood must open
+/// `max` connections in that instant; a connection that connects and
+/// waits is pushed out by the next one that needs its room.
+#[derive(Default)]
+struct Silent {
+    queue: std::sync::Mutex<std::collections::VecDeque<(u64, Arc<tokio::sync::Notify>)>>,
+    next: AtomicU64,
+}
+
+impl Silent {
+    fn enter(&self) -> (u64, Arc<tokio::sync::Notify>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let evicted = Arc::new(tokio::sync::Notify::new());
+        self.lock().push_back((id, Arc::clone(&evicted)));
+        (id, evicted)
+    }
+
+    fn leave(&self, id: u64) {
+        let mut queue = self.lock();
+        // Usually the newest: searched from the back.
+        if let Some(at) = queue.iter().rposition(|(entry, _)| *entry == id) {
+            queue.remove(at);
         }
+    }
+
+    fn evict_oldest(&self) {
+        if let Some((_, evicted)) = self.lock().pop_front() {
+            evicted.notify_one();
+        }
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::VecDeque<(u64, Arc<tokio::sync::Notify>)>>
+    {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -163,7 +242,7 @@ async fn refuse(mut client: TcpStream) {
         }
         std::io::Result::Ok(())
     };
-    let _ = tokio::time::timeout(Duration::from_secs(1), answer).await;
+    let _ = tokio::time::timeout(Duration::from_millis(500), answer).await;
 }
 
 /// When a byte last moved, in milliseconds since `start`.
@@ -182,6 +261,43 @@ impl Activity {
     }
 }
 
+/// One admitted connection, and what its relay needs.
+struct Connection {
+    peer: SocketAddr,
+    upstream: SocketAddr,
+    idle_timeout: Duration,
+    close_all: watch::Receiver<bool>,
+    silent: Arc<Silent>,
+    log: Logger,
+}
+
+impl Connection {
+    async fn relay(mut self, client: TcpStream) {
+        let _ = client.set_nodelay(true);
+        // Nothing is asked of dropshot until the client has said something.
+        let (id, evicted) = self.silent.enter();
+        let mut first = [0u8; 1];
+        let said = tokio::select! {
+            sent = client.peek(&mut first) => matches!(sent, Ok(n) if n > 0),
+            _ = tokio::time::sleep(self.idle_timeout) => {
+                debug!(self.log, "closed a connection that sent nothing"; "remote_addr" => %self.peer);
+                false
+            }
+            _ = evicted.notified() => {
+                debug!(self.log, "closed a connection that sent nothing to make room";
+                    "remote_addr" => %self.peer);
+                false
+            }
+            _ = self.close_all.wait_for(|close| *close) => false,
+        };
+        self.silent.leave(id);
+        if said {
+            relay(client, self.peer, self.upstream, self.idle_timeout, self.close_all, &self.log)
+                .await;
+        }
+    }
+}
+
 async fn relay(
     mut client: TcpStream,
     peer: SocketAddr,
@@ -190,21 +306,7 @@ async fn relay(
     mut close_all: watch::Receiver<bool>,
     log: &Logger,
 ) {
-    let _ = client.set_nodelay(true);
     let activity = Activity { start: Instant::now(), last: AtomicU64::new(0) };
-    // Nothing is asked of dropshot until the client has said something.
-    let mut first = [0u8; 1];
-    tokio::select! {
-        sent = client.peek(&mut first) => match sent {
-            Ok(n) if n > 0 => {}
-            _ => return,
-        },
-        _ = tokio::time::sleep(idle_timeout) => {
-            debug!(log, "closed a connection that sent nothing"; "remote_addr" => %peer);
-            return;
-        }
-        _ = close_all.wait_for(|close| *close) => return,
-    }
     let mut server = match TcpStream::connect(upstream).await {
         Ok(server) => server,
         Err(e) => {
