@@ -164,10 +164,24 @@ async fn read_body<Context: ServerContext>(
             "request body exceeded maximum size of {limit} bytes"
         ))));
     }
-    UntypedBody::from_request(rqctx, request)
-        .await
-        .map_err(|e| refused(AwsError::validation(e.external_message)))
+    match tokio::time::timeout(BODY_DEADLINE, UntypedBody::from_request(rqctx, request)).await {
+        Ok(body) => body.map_err(|e| refused(AwsError::validation(e.external_message))),
+        Err(_) => {
+            let mut error = refused(AwsError::validation(format!(
+                "The request body did not arrive within {} seconds",
+                BODY_DEADLINE.as_secs()
+            )));
+            // The rest of the body may still come: this connection is done.
+            let _ = error.add_header(http::header::CONNECTION, "close");
+            Err(error)
+        }
+    }
 }
+
+/// How long an operation's body (1 MiB at most; publishing streams, and is
+/// not read here) may take to arrive, however it trickles in. A body that
+/// stops altogether is cut off sooner, by the server's idle timeout.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A JSON request body, described in the spec as `TypedBody<T>` and parsed
 /// (by [`crate::FromWire`], with [`crate::json_body`]) only after

@@ -36,7 +36,7 @@ pub use domain::{
 pub use error::{
     AwsError, ErrorCode, ERROR_TYPE_HEADER, MISSING_AUTHENTICATION_TOKEN, REQUEST_ID_HEADER,
 };
-pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody};
+pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody, BODY_DEADLINE};
 pub use package::{
     AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
     CopyPackageVersionsRequest, CopyPackageVersionsResult, DeletePackageResult,

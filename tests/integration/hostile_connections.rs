@@ -273,3 +273,30 @@ async fn credentials_in_request_urls_never_reach_the_log() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_api_body_that_trickles_is_cut_off_at_its_deadline() {
+    let server = TestServer::start().await;
+    let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+    stream.write_all(STUCK.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let deadline = codeartifact_api::BODY_DEADLINE;
+    // A byte every second: never idle, never done.
+    let answer = loop {
+        let mut buffer = [0u8; 4096];
+        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buffer)).await {
+            Ok(Ok(n)) => break buffer[..n].to_vec(),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => {}
+        }
+        assert!(started.elapsed() < deadline + Duration::from_secs(5), "no answer");
+        stream.write_all(b"1\r\na\r\n").await.unwrap();
+    };
+    assert!(started.elapsed() >= deadline - Duration::from_secs(1));
+    let head = head_of(&answer);
+    assert!(head.starts_with("http/1.1 400"), "{head}");
+    assert!(head.contains("x-amzn-errortype: validationexception"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(String::from_utf8_lossy(&answer).contains("did not arrive within"));
+    server.stop().await;
+}
