@@ -10,7 +10,10 @@ pinned to core 0 and load generator to core 1 (taskset):
   * requests/s of signed GetAuthorizationToken and of the baseline, A/B/A/B,
     and their ratio;
   * p50/p99 latency at peak, and at a fixed rate of 50 % of the baseline's peak;
-  * RSS idle and under load, and over a run of one million requests;
+  * RSS idle and under load, and over a run of one million requests, run
+    while a few hundred hostile connections are held open (idle ones, and
+    slow ones trickling headers or a body; each reopened when the server
+    closes it), and latency at 50 % of our peak with and without them;
   * time from process start to the first 200 (development setup);
   * the same throughput with 1, 1 000 and 100 000 configured domains and
     principals (generated configurations).
@@ -126,6 +129,66 @@ def oha(oha_bin, url, duration, connections, rate=None, count=None, signed=True)
     }
 
 
+class Hostile:
+    """Holds `idle` connections that send nothing and `slow` ones that send a
+    request a line or a byte every few seconds (half slow headers, half a
+    slow body), reopening each one the server closes; bounded by `stop()`."""
+
+    SLOW_HEAD = b"POST /v1/domains HTTP/1.1\r\nhost: x\r\n"
+    SLOW_BODY = (b"POST /v1/domain?domain=slow HTTP/1.1\r\nhost: x\r\nauthorization: AWS4-HMAC-SHA256 x\r\n"
+                 b"transfer-encoding: chunked\r\n\r\n")
+
+    def __init__(self, url: str, idle: int, slow: int):
+        host, port = url.split("//")[1].split(":")
+        self.address = (host, int(port))
+        self.kinds = ["idle"] * idle + ["head"] * (slow // 2) + ["body"] * (slow - slow // 2)
+        self.reopened = 0
+        self.running = True
+        self.sockets = [self._open(kind) for kind in self.kinds]
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _open(self, kind):
+        s = socket.create_connection(self.address, timeout=5)
+        if kind == "head":
+            s.sendall(self.SLOW_HEAD)
+        elif kind == "body":
+            s.sendall(self.SLOW_BODY)
+        s.setblocking(False)
+        return s
+
+    def _closed(self, s) -> bool:
+        try:
+            return s.recv(65536) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def _run(self):
+        tick = 0
+        while self.running:
+            time.sleep(1)
+            tick += 1
+            for i, kind in enumerate(self.kinds):
+                s = self.sockets[i]
+                if self._closed(s):
+                    s.close()
+                    self.sockets[i] = self._open(kind)
+                    self.reopened += 1
+                elif tick % 5 == 0 and kind != "idle":
+                    try:
+                        s.send(b"x-slow: 1\r\n" if kind == "head" else b"1\r\na\r\n")
+                    except OSError:
+                        pass
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        for s in self.sockets:
+            s.close()
+
+
 def config_of_size(n: int, directory: Path) -> Path:
     """n domains and n principals (one IAM user each, with a policy); the
     benchmark's own user and domain come first."""
@@ -194,6 +257,8 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--sizes", default="1,1000,100000", help="configured domains/principals to compare")
     parser.add_argument("--million", type=int, default=1_000_000, help="requests of the RSS soak run")
+    parser.add_argument("--idle", type=int, default=200, help="idle connections held during the soak")
+    parser.add_argument("--slow", type=int, default=100, help="slow connections held during the soak")
     a = parser.parse_args()
     oha_bin = build()
     work = Path(tempfile.mkdtemp(prefix="codeartifact-bench-"))
@@ -241,6 +306,14 @@ def main():
                f"| p50 / p99 at {own_half:,} req/s, 50 % of our peak (ms) | {fixed_own['p50']:.3f} / "
                f"{fixed_own['p99']:.3f} | | |"]
 
+    # The same, and the soak below, with hostile connections held open.
+    hostile = Hostile(server.url, a.idle, a.slow)
+    time.sleep(1)
+    hostile_own = oha(oha_bin, token_url, a.duration, a.connections, rate=own_half)
+    assert set(hostile_own["status"]) == {"200"}, hostile_own["status"]
+    report += [f"| the same with {a.idle} idle and {a.slow} slow connections held open (ms) | "
+               f"{hostile_own['p50']:.3f} / {hostile_own['p99']:.3f} | | |"]
+
     # RSS over a million requests, sampled every second from another thread.
     before = server.rss_kib()
     samples, soak = [], {}
@@ -253,10 +326,13 @@ def main():
     runner.join()
     assert set(soak["r"]["status"]) == {"200"}, soak["r"]["status"]
     after = server.rss_kib()
+    hostile.stop()
     server.stop()
     report += [f"| RSS idle / under load (MiB) | {idle_rss / 1024:.1f} / {under_load_rss / 1024:.1f} | | |",
-               f"| RSS over {a.million:,} requests: before / max / after (MiB) | {before / 1024:.1f} / "
-               f"{max(samples or [0]) / 1024:.1f} / {after / 1024:.1f} | | |",
+               f"| RSS over {a.million:,} requests with the hostile connections held: before / max / after "
+               f"(MiB) | {before / 1024:.1f} / {max(samples or [0]) / 1024:.1f} / {after / 1024:.1f} | | |",
+               f"| that soak: requests/s, p99 (ms), hostile connections closed by the server and reopened | "
+               f"{soak['r']['rps']:,.0f}, {soak['r']['p99']:.2f}, {hostile.reopened:,} | | |",
                f"| start to first 200, development setup (median of 10, ms) | "
                f"{start_to_first_200(work / 'data-start'):.1f} | | |", ""]
 
