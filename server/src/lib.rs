@@ -153,7 +153,7 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         max_connections: affordable_connections(connections.max, &log),
         idle_timeout: Duration::from_secs(connections.idle_timeout_seconds),
     };
-    let gate = Gate::open(listener, server.local_addr(), limits, log.clone());
+    let gate = Gate::open(listener, server.local_addr(), limits, log.clone())?;
     let shutdown_grace = Duration::from_secs(connections.shutdown_grace_seconds);
     Ok(RunningServer { gate, server, shutdown_grace, log })
 }

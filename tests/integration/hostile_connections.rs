@@ -113,7 +113,11 @@ async fn when_full_of_requests_in_flight_a_newcomer_is_told_to_retry() {
     assert!(head.starts_with("http/1.1 503"), "{head}");
     assert!(head.contains("x-amzn-errortype: serviceunavailableexception"), "{head}");
     assert!(head.contains("retry-after: 1"), "{head}");
-    assert!(String::from_utf8_lossy(&answer).contains("\"message\""));
+    let text = String::from_utf8_lossy(&answer);
+    let body = text.split_once("\r\n\r\n").unwrap().1;
+    assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+    let body: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("too many open connections"));
     // Room again once one of them is gone.
     drop(busy.pop());
     tokio::time::sleep(Duration::from_millis(200)).await;

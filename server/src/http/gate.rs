@@ -43,15 +43,20 @@ pub struct Limits {
 /// and both ends of the loopback hop to dropshot.
 pub const FDS_PER_CONNECTION: u64 = 3;
 
-/// What a connection over the limit is told.
-const OVER_LIMIT: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
-content-type: application/json\r\n\
-x-amzn-errortype: ServiceUnavailableException\r\n\
-retry-after: 1\r\n\
-connection: close\r\n\
-content-length: 76\r\n\
-\r\n\
-{\"message\":\"The server has too many open connections; retry in a moment.\"}\n";
+/// What a connection over the limit is told, in AWS's error shape.
+static OVER_LIMIT: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+    let body = r#"{"message":"The server has too many open connections; retry in a moment."}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\n\
+         content-type: application/json\r\n\
+         x-amzn-errortype: ServiceUnavailableException\r\n\
+         retry-after: 1\r\n\
+         connection: close\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+});
 
 /// Per direction and connection: big enough for few system calls per
 /// tarball, small enough that hundreds of connections cost little.
@@ -68,12 +73,17 @@ pub struct Gate {
 impl Gate {
     /// Starts accepting on `listener`, relaying each admitted connection to
     /// `upstream` (dropshot, on loopback).
-    pub fn open(listener: TcpListener, upstream: SocketAddr, limits: Limits, log: Logger) -> Self {
-        let local_addr = listener.local_addr().expect("a bound listener has an address");
+    pub fn open(
+        listener: TcpListener,
+        upstream: SocketAddr,
+        limits: Limits,
+        log: Logger,
+    ) -> std::io::Result<Self> {
+        let local_addr = listener.local_addr()?;
         let (stop_accepting, stop_rx) = watch::channel(false);
         let (close_all, close_rx) = watch::channel(false);
         tokio::spawn(accept_loop(listener, upstream, limits, log, stop_rx, close_rx));
-        Self { local_addr, stop_accepting, close_all }
+        Ok(Self { local_addr, stop_accepting, close_all })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -232,7 +242,7 @@ impl Silent {
 /// client would see the reset rather than the answer.
 async fn refuse(mut client: TcpStream) {
     let answer = async {
-        client.write_all(OVER_LIMIT).await?;
+        client.write_all(&OVER_LIMIT).await?;
         client.shutdown().await?;
         let mut sink = [0u8; 4096];
         for _ in 0..16 {
@@ -315,6 +325,10 @@ async fn relay(
         }
     };
     let _ = server.set_nodelay(true);
+    // dropshot's log names the hop's address: this line ties it to the client.
+    if let Ok(hop) = server.local_addr() {
+        debug!(log, "relaying a connection"; "remote_addr" => %peer, "hop_addr" => %hop);
+    }
     let (mut from_client, mut to_client) = client.split();
     let (mut from_server, mut to_server) = server.split();
     // The client gone ends the connection. A client that has sent
