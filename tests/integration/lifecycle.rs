@@ -110,3 +110,24 @@ async fn configured_items_are_created_once_and_stay_deleted() {
     client.describe_repository().domain("seeded").repository("a2").send().await.unwrap();
     second.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TestServer::start_in("", dir.path()).await;
+    let (config, _) = codeartifact_tests::test_config_with("");
+    let options = codeartifact_server::ServerOptions {
+        config,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        storage: codeartifact_server::Storage::Dir(dir.path().to_path_buf()),
+    };
+    let quiet = slog::Logger::root(slog::Discard, slog::o!());
+    let refused = codeartifact_server::start(options, quiet).await.expect_err("refused");
+    let message = format!("{refused:#}");
+    assert!(message.contains("another codeartifact-local is using the data directory"), "{message}");
+    assert!(message.contains(&dir.path().display().to_string()), "{message}");
+    // The first is unharmed, and once it stops the directory is free.
+    first.client(*USER).list_domains().send().await.unwrap();
+    first.stop().await;
+    TestServer::start_in("", dir.path()).await.stop().await;
+}
