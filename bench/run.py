@@ -257,6 +257,8 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--sizes", default="1,1000,100000", help="configured domains/principals to compare")
     parser.add_argument("--million", type=int, default=1_000_000, help="requests of the RSS soak run")
+    parser.add_argument("--before", help="another build of codeartifact-local to measure beside ours "
+                        "(peak requests/s, A/B/A/B), e.g. the previous commit's")
     parser.add_argument("--idle", type=int, default=200, help="idle connections held during the soak")
     parser.add_argument("--slow", type=int, default=100, help="slow connections held during the soak")
     a = parser.parse_args()
@@ -276,6 +278,11 @@ def main():
     base_url = f"{baseline.url}/v1/authorization-token?{QUERY}"
     idle_rss = server.rss_kib()
     runs = {"ours": [], "baseline": []}
+    if a.before:
+        before_server = Process([a.before, "serve", "--bind", "127.0.0.1:0", "--data-dir", str(work / "data-before"),
+                                 "--config", str(config1)], "listening on ")
+        before_url = f"{before_server.url}/v1/authorization-token?{QUERY}"
+        runs["before"] = []
     under_load_rss = 0
     for _ in range(2):
         r = oha(oha_bin, token_url, a.duration, a.connections)
@@ -283,6 +290,8 @@ def main():
         assert set(r["status"]) == {"200"}, r["status"]
         runs["ours"].append(r)
         runs["baseline"].append(oha(oha_bin, base_url, a.duration, a.connections, signed=False))
+        if a.before:
+            runs["before"].append(oha(oha_bin, before_url, a.duration, a.connections))
     peak = {k: statistics.mean(r["rps"] for r in v) for k, v in runs.items()}
     each = lambda rs: " / ".join(f"{r['rps']:,.0f}" for r in rs)
     half = int(peak["baseline"] / 2)
@@ -293,11 +302,16 @@ def main():
     own_half = int(peak["ours"] / 2)
     fixed_own = oha(oha_bin, token_url, a.duration, a.connections, rate=own_half)
     baseline.stop()
+    if a.before:
+        before_server.stop()
 
     report += ["| measure | codeartifact-local | baseline (bare hyper) | ratio |", "|---|---|---|---|",
                f"| requests/s at peak (A/B/A/B mean) | {peak['ours']:,.0f} | {peak['baseline']:,.0f} | "
                f"{peak['ours'] / peak['baseline']:.1%} |",
                f"| runs (requests/s) | {each(runs['ours'])} | {each(runs['baseline'])} | |",
+               *([f"| `--before` build: requests/s at peak, runs, p99 at peak (ms) | {peak['before']:,.0f} "
+                  f"({each(runs['before'])}), {runs['before'][0]['p99']:.2f} | | "
+                  f"{peak['ours'] / peak['before']:.1%} of it |"] if a.before else []),
                f"| p50 / p99 at peak (ms) | {runs['ours'][0]['p50']:.2f} / {runs['ours'][0]['p99']:.2f} | "
                f"{runs['baseline'][0]['p50']:.2f} / {runs['baseline'][0]['p99']:.2f} | |",
                f"| p50 / p99 at {half:,} req/s, 50 % of baseline peak (ms) | {fixed_ours['p50']:.3f} / "
