@@ -217,6 +217,12 @@ impl TokenIssuer {
 
     /// Decrypts and authenticates a token, and reads its claims.
     fn decrypt(&self, token: &str) -> Result<TokenClaims, TokenError> {
+        // `v4.local.<payload>` exactly: this server never makes a footer, so
+        // a token with one, even empty (a trailing `.`), is not one of ours,
+        // though pasetors would parse it and authenticate an empty one.
+        if token.split('.').count() != 3 {
+            return Err(TokenError::Invalid);
+        }
         let untrusted =
             UntrustedToken::<Local, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
         // Decrypting authenticates the token; its claims are checked here,
@@ -297,6 +303,27 @@ mod tests {
 
         let expired = issuer.mint(&claims(TimeDelta::seconds(-1))).unwrap();
         assert!(matches!(issuer.verify(&expired), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn a_token_with_a_footer_is_refused_even_an_empty_one() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        assert_eq!(token.matches('.').count(), 2, "minted without a footer: {token}");
+        for footered in [format!("{token}."), format!("{token}.e30"), format!("{token}..")] {
+            assert!(
+                matches!(issuer.verify(&footered), Err(TokenError::Invalid)),
+                "accepted the token with the footer {:?}",
+                &footered[token.len()..]
+            );
+        }
+        // The same claims under a footer the key authenticates: not ours.
+        let untrusted = UntrustedToken::<Local, V4>::try_from(token.as_str()).unwrap();
+        let trusted = LocalToken::decrypt(&issuer.key, &untrusted, None, None).unwrap();
+        let payload = trusted.payload().as_bytes();
+        let with_footer = LocalToken::encrypt(&issuer.key, payload, Some(b"kid"), None).unwrap();
+        assert!(matches!(issuer.verify(&with_footer), Err(TokenError::Invalid)));
+        assert!(issuer.verify(&token).is_ok(), "the token itself still verifies");
     }
 
     #[test]

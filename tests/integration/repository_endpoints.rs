@@ -68,6 +68,8 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
     let forged = String::from_utf8(forged).unwrap();
     assert_unauthorized(get(&url, |r| bearer(r, &forged)).await).await;
     assert_unauthorized(get(&url, |r| bearer(r, "v4.local.nonsense")).await).await;
+    // The server never makes a footer: an empty one (a trailing `.`) is refused.
+    assert_unauthorized(get(&url, |r| bearer(r, &format!("{token}."))).await).await;
     assert_unauthorized(get(&url, |r| r.basic_auth("admin", Some(&token))).await).await;
 
     // A token for the team domain opens the team domain, not demo.
