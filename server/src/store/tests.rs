@@ -13,6 +13,7 @@ fn domain(name: &str) -> DomainRecord {
         created_time: 1_700_000_000,
         encryption_key: Some("alias/key".into()),
         tags: vec![("team".into(), "build".into())],
+        instance: format!("instance-of-{name}"),
         repository_count: 0,
         asset_size_bytes: 0,
     }
@@ -56,8 +57,62 @@ async fn domains_are_created_once_and_read_back() {
         assert!(store.domain_is_in(OWNER, "d1", "us-east-1").await.unwrap());
         assert!(!store.domain_is_in(OWNER, "d1", "eu-west-1").await.unwrap());
         assert!(!store.domain_is_in(OWNER, "d9", "us-east-1").await.unwrap());
+        let instance = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap();
+        assert_eq!(instance.as_deref(), Some("instance-of-d1"));
+        assert_eq!(store.domain_instance(OWNER, "d1", "eu-west-1").await.unwrap(), None);
+        assert_eq!(store.domain_instance(OWNER, "d9", "us-east-1").await.unwrap(), None);
     })
     .await;
+}
+
+/// A domain deleted and created again under its name is another instance:
+/// the old one's identity is gone with it.
+#[tokio::test]
+async fn a_domain_created_again_is_another_instance() {
+    each_store(async |store| {
+        let first = DomainRecord { instance: new_domain_instance(), ..domain("d1") };
+        store.create_domain(&first, 100).await.unwrap();
+        store.delete_domain(OWNER, "d1").await.unwrap();
+        assert_eq!(store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap(), None);
+        let second = DomainRecord { instance: new_domain_instance(), ..domain("d1") };
+        store.create_domain(&second, 100).await.unwrap();
+        let now = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap().unwrap();
+        assert_eq!(now, second.instance);
+        assert_ne!(now, first.instance);
+        assert!(now.len() == 32 && now.bytes().all(|b| b.is_ascii_hexdigit()), "{now}");
+    })
+    .await;
+}
+
+/// A database from before domains had instances gives each existing domain
+/// its own random one.
+#[test]
+fn the_migration_gives_existing_domains_distinct_instances() {
+    let all = sqlite::schema_migrations();
+    let mut c = rusqlite::Connection::open_in_memory().unwrap();
+    let before = rusqlite_migration::Migrations::from_slice(&all[..all.len() - 1]);
+    before.to_latest(&mut c).unwrap();
+    for name in ["d1", "d2", "d3"] {
+        c.execute(
+            "INSERT INTO domains (owner, name, region, created_time, tags)
+             VALUES (?1, ?2, NULL, 0, '[]')",
+            [OWNER, name],
+        )
+        .unwrap();
+    }
+    rusqlite_migration::Migrations::from_slice(all).to_latest(&mut c).unwrap();
+    let mut select = c.prepare("SELECT instance FROM domains").unwrap();
+    let instances: Vec<String> =
+        select.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(instances.len(), 3);
+    for i in &instances {
+        assert!(i.len() == 32 && i.bytes().all(|b| b.is_ascii_hexdigit()), "{i}");
+    }
+    assert!(
+        instances[0] != instances[1]
+            && instances[1] != instances[2]
+            && instances[0] != instances[2]
+    );
 }
 
 #[tokio::test]
@@ -185,6 +240,7 @@ async fn seeding_creates_each_configured_item_once() {
     each_store(async |store| {
         let mut made_by_api = domain("d1");
         made_by_api.created_time = 1;
+        made_by_api.instance = "made-by-the-api".into();
         store.create_domain(&made_by_api, 100).await.unwrap();
         let repos = [repo("d1", "r1", &[]), repo("d2", "r2", &[])];
         store.seed(&[domain("d1"), domain("d2")], &repos).await.unwrap();
@@ -193,6 +249,8 @@ async fn seeding_creates_each_configured_item_once() {
             1,
             "left as it was"
         );
+        let instance = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap();
+        assert_eq!(instance.as_deref(), Some("made-by-the-api"), "its identity too");
         assert!(store.domain(OWNER, "d2").await.unwrap().is_some());
         assert!(store.repository(OWNER, "d2", "r2").await.unwrap().is_some());
 

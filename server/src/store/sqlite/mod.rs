@@ -35,6 +35,13 @@ use super::{
     VersionFilter, VersionRecord, VersionSelection,
 };
 
+/// Every migration, in order, for tests of a database made by an older
+/// version.
+#[cfg(test)]
+pub(crate) fn schema_migrations() -> &'static [rusqlite_migration::M<'static>] {
+    schema::MIGRATIONS
+}
+
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "codeartifact.db";
 
@@ -196,6 +203,15 @@ impl Store for SqliteStore {
         region: &str,
     ) -> Result<bool, StoreError> {
         self.read(|c| domains::is_in(c, owner, name, region))
+    }
+
+    async fn domain_instance(
+        &self,
+        owner: &str,
+        name: &str,
+        region: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.read(|c| domains::instance(c, owner, name, region))
     }
 
     async fn domains(
