@@ -231,8 +231,102 @@ async fn a_reopened_database_has_everything_and_migrates_once() {
 async fn a_file_that_is_not_a_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(sqlite::DATABASE_FILE), b"not a database, just text").unwrap();
-    let err = SqliteStore::open(dir.path()).unwrap_err();
-    assert!(format!("{err:#}").contains(sqlite::DATABASE_FILE), "{err:#}");
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(sqlite::DATABASE_FILE), "{err}");
+    assert!(err.contains("is damaged") && err.contains("restore it from a backup"), "{err}");
+}
+
+/// Overwrites page `page` (from 1) of the database in `dir` with bytes that
+/// look random and are the same at every run.
+fn scramble_page(dir: &std::path::Path, page: u64) {
+    let path = dir.join(sqlite::DATABASE_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page_size = u64::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(page_size >= 512, "page size {page_size}");
+    let start = ((page - 1) * page_size) as usize;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for b in &mut bytes[start..start + page_size as usize] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// A database with one domain and one repository, closed (so that its
+/// write-ahead log is folded into the file), and the root page of
+/// `domains`.
+async fn closed_database(dir: &std::path::Path) -> u64 {
+    let store = SqliteStore::open(dir).unwrap();
+    store.create_domain(&domain("d1"), 100).await.unwrap();
+    store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+    drop(store);
+    let c = rusqlite::Connection::open(dir.join(sqlite::DATABASE_FILE)).unwrap();
+    let root: i64 = c
+        .query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'domains'", [], |r| r.get(0))
+        .unwrap();
+    drop(c);
+    let wal = dir.join(format!("{}-wal", sqlite::DATABASE_FILE));
+    assert!(!wal.exists(), "the log is folded into the file at close");
+    root as u64
+}
+
+#[tokio::test]
+async fn a_damaged_page_is_found_at_open_naming_the_file_and_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = closed_database(dir.path()).await;
+    scramble_page(dir.path(), root);
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    let path = dir.path().join(sqlite::DATABASE_FILE);
+    assert!(err.contains(&format!("the database {} is damaged", path.display())), "{err}");
+    assert!(err.contains("quick_check"), "what SQLite found: {err}");
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert!(err.contains(sqlite::DATABASE_MARKER), "how to start afresh: {err}");
+}
+
+#[tokio::test]
+async fn a_lost_or_emptied_database_is_refused_where_there_was_one() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_database(dir.path()).await;
+    assert!(dir.path().join(sqlite::DATABASE_MARKER).exists());
+    let path = dir.path().join(sqlite::DATABASE_FILE);
+    std::fs::File::create(&path).unwrap(); // truncated to 0 bytes
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(&format!("{} is empty (0 bytes)", path.display())), "{err}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "nothing was created in its place");
+
+    std::fs::remove_file(&path).unwrap();
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(&format!("{} is missing", path.display())), "{err}");
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert!(!path.exists(), "nothing was created in its place");
+
+    // Removing the marker, as the message says, starts afresh.
+    std::fs::remove_file(dir.path().join(sqlite::DATABASE_MARKER)).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.domain(OWNER, "d1").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_fresh_directory_and_a_database_from_before_the_marker_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join(sqlite::DATABASE_MARKER);
+    // A database made before the marker existed, with data.
+    closed_database(dir.path()).await;
+    std::fs::remove_file(&marker).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(marker.exists(), "an intact database is adopted");
+    assert!(store.domain(OWNER, "d1").await.unwrap().is_some());
+
+    let fresh = tempfile::tempdir().unwrap();
+    let marker = fresh.path().join(sqlite::DATABASE_MARKER);
+    // A zero-byte file with no marker beside it is a database SQLite had
+    // only begun to create: fresh, like no file at all.
+    std::fs::File::create(fresh.path().join(sqlite::DATABASE_FILE)).unwrap();
+    SqliteStore::open(fresh.path()).unwrap();
+    let text = std::fs::read_to_string(&marker).unwrap();
+    assert!(text.contains("Remove this file only to start afresh"), "{text}");
 }
 
 #[tokio::test]

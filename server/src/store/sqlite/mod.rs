@@ -10,10 +10,15 @@
 //! which WAL lets run beside a commit). In memory (for `--ephemeral`) the
 //! same schema and queries run on one connection.
 //!
+//! Opening refuses a damaged database, and a missing or emptied one where
+//! the data directory had one ([`guard`]), with a message that names the
+//! file and says what to do.
+//!
 //! The SQL lives beside the records it reads and writes: [`domains`],
 //! [`repositories`], [`packages`], and [`seed`] for the configured ones.
 
 mod domains;
+mod guard;
 mod packages;
 mod repositories;
 mod schema;
@@ -44,6 +49,7 @@ pub(crate) fn schema_migrations() -> &'static [rusqlite_migration::M<'static>] {
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "codeartifact.db";
+pub use guard::DATABASE_MARKER;
 
 /// A SQLite database: a connection for writes and, on disk, one for reads,
 /// each used by one request at a time.
@@ -67,11 +73,17 @@ impl From<rusqlite::Error> for StoreError {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and brings its
-    /// schema up to date.
+    /// schema up to date. Refuses, saying why and what to do, a damaged
+    /// database, and a missing or empty one where `data_dir` had one
+    /// ([`guard`]).
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
+        let marker = data_dir.join(DATABASE_MARKER);
+        guard::refuse_lost(&path, &marker)?;
+        let writer = Connection::open(&path)
+            .with_context(|| format!("failed to open the database {}", path.display()))?;
+        guard::check_intact(&writer, &path, &marker)?;
         let open = || -> anyhow::Result<Self> {
-            let writer = Connection::open(&path)?;
             writer
                 .pragma_update(None, "journal_mode", "WAL")
                 .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
@@ -85,7 +97,10 @@ impl SqliteStore {
             let connections = Connections { writer, reader: Some(Mutex::new(reader)) };
             Ok(Self { connections: Arc::new(connections) })
         };
-        open().with_context(|| format!("failed to open the database {}", path.display()))
+        let store =
+            open().with_context(|| format!("failed to open the database {}", path.display()))?;
+        guard::remember(data_dir, &marker)?;
+        Ok(store)
     }
 
     /// A database that lives in memory and dies with the process.
