@@ -12,7 +12,7 @@
 //!
 //! Opening refuses a damaged database, and a missing or emptied one where
 //! the data directory had one ([`guard`]), with a message that names the
-//! file and says what to do.
+//! file and says what to do; errors at run time name the file too.
 //!
 //! The SQL lives beside the records it reads and writes: [`domains`],
 //! [`repositories`], [`packages`], and [`seed`] for the configured ones.
@@ -63,6 +63,8 @@ struct Connections {
     writer: Mutex<Connection>,
     /// `None` in memory, where a second connection would be another database.
     reader: Option<Mutex<Connection>>,
+    /// The database file, which errors name; `None` in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -94,7 +96,8 @@ impl SqliteStore {
                 .pragma_update(None, "query_only", "ON")
                 .and_then(|()| reader.busy_timeout(std::time::Duration::from_secs(5)))
                 .context("failed to configure the database")?;
-            let connections = Connections { writer, reader: Some(Mutex::new(reader)) };
+            let connections =
+                Connections { writer, reader: Some(Mutex::new(reader)), file: Some(path.clone()) };
             Ok(Self { connections: Arc::new(connections) })
         };
         let store =
@@ -106,7 +109,8 @@ impl SqliteStore {
     /// A database that lives in memory and dies with the process.
     pub fn in_memory() -> anyhow::Result<Self> {
         let connection = Connection::open_in_memory().context("failed to open a database")?;
-        let connections = Connections { writer: Self::prepare(connection)?, reader: None };
+        let connections =
+            Connections { writer: Self::prepare(connection)?, reader: None, file: None };
         Ok(Self { connections: Arc::new(connections) })
     }
 
@@ -145,7 +149,7 @@ impl SqliteStore {
             Ok(out)
         };
         match tokio::task::spawn_blocking(run).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| self.connections.name_file(e)),
             // A panic in the work is the caller's panic, as if it ran inline.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(StoreError::Backend(anyhow::anyhow!("the write was cancelled: {e}"))),
@@ -157,11 +161,22 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        Ok(work(&self.connections.read())?)
+        work(&self.connections.read()).map_err(|e| self.connections.name_file(e.into()))
     }
 }
 
 impl Connections {
+    /// A backend failure, with the database file it happened in: what the
+    /// log of a 500 needs to point at the file.
+    fn name_file(&self, e: StoreError) -> StoreError {
+        match (e, &self.file) {
+            (StoreError::Backend(e), Some(file)) => {
+                StoreError::Backend(e.context(format!("database {}", file.display())))
+            }
+            (e, _) => e,
+        }
+    }
+
     /// The write connection. A request that panicked while holding it has
     /// had its transaction rolled back when the transaction was dropped, so
     /// the connection is still good.
@@ -449,6 +464,20 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A failure at run time names the database file, for the log of the 500.
+    #[test]
+    fn errors_name_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let err = store.read(|c| c.query_row("SELECT * FROM nowhere", [], |_| Ok(()))).unwrap_err();
+        let path = dir.path().join(DATABASE_FILE);
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        let memory = SqliteStore::in_memory().unwrap();
+        let err =
+            memory.read(|c| c.query_row("SELECT * FROM nowhere", [], |_| Ok(()))).unwrap_err();
+        assert!(err.to_string().contains("no such table"), "{err}");
+    }
 
     /// What makes an answered write durable: WAL, and a sync at each commit.
     #[test]
