@@ -96,6 +96,7 @@ fn token_benches(c: &mut Criterion) {
     let claims = TokenClaims {
         domain: "demo".into(),
         domain_owner: "111122223333".into(),
+        domain_instance: "0123456789abcdef0123456789abcdef".into(),
         principal: "arn:aws:iam::111122223333:user/demo".into(),
         region: "us-east-1".into(),
         issued_at: now,

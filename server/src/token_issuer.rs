@@ -34,6 +34,12 @@ const ISSUER: &str = "codeartifact-local";
 pub struct TokenClaims {
     pub domain: String,
     pub domain_owner: String,
+    /// The instance of the domain the token was issued for
+    /// ([`crate::store::DomainRecord::instance`]): a domain created again
+    /// under the same name is another instance, which the token does not
+    /// open. Whether that instance still exists is the caller's question,
+    /// asked on every use; it is never remembered here.
+    pub domain_instance: String,
     /// ARN of the principal the token was issued to.
     pub principal: String,
     /// The region the token was requested in: the principal acts there when
@@ -55,6 +61,8 @@ struct Payload<'a> {
     domain: &'a str,
     #[serde(rename = "domainOwner")]
     domain_owner: &'a str,
+    #[serde(rename = "domainInstance")]
+    domain_instance: &'a str,
     region: &'a str,
 }
 
@@ -177,6 +185,7 @@ impl TokenIssuer {
             jti: &uuid::Uuid::new_v4().to_string(),
             domain: &claims.domain,
             domain_owner: &claims.domain_owner,
+            domain_instance: &claims.domain_instance,
             region: &claims.region,
         };
         let payload = serde_json::to_vec(&payload).context("failed to serialize token claims")?;
@@ -217,6 +226,12 @@ impl TokenIssuer {
 
     /// Decrypts and authenticates a token, and reads its claims.
     fn decrypt(&self, token: &str) -> Result<TokenClaims, TokenError> {
+        // `v4.local.<payload>` exactly: this server never makes a footer, so
+        // a token with one, even empty (a trailing `.`), is not one of ours,
+        // though pasetors would parse it and authenticate an empty one.
+        if token.split('.').count() != 3 {
+            return Err(TokenError::Invalid);
+        }
         let untrusted =
             UntrustedToken::<Local, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
         // Decrypting authenticates the token; its claims are checked here,
@@ -237,6 +252,11 @@ impl TokenIssuer {
         let parsed = TokenClaims {
             domain: text("domain").ok_or(TokenError::Invalid)?,
             domain_owner: text("domainOwner").ok_or(TokenError::Invalid)?,
+            // Tokens from before domains had instances lack it: they name
+            // a domain by name only, and are refused.
+            domain_instance: text("domainInstance")
+                .filter(|i| !i.is_empty())
+                .ok_or(TokenError::Invalid)?,
             principal: text("sub").ok_or(TokenError::Invalid)?,
             region: text("region").ok_or(TokenError::Invalid)?,
             issued_at: time("iat").ok_or(TokenError::Invalid)?,
@@ -257,6 +277,7 @@ mod tests {
         TokenClaims {
             domain: "demo".into(),
             domain_owner: "111122223333".into(),
+            domain_instance: "0123456789abcdef0123456789abcdef".into(),
             principal: "arn:aws:iam::111122223333:user/demo".into(),
             region: "us-east-1".into(),
             issued_at: now,
@@ -297,6 +318,52 @@ mod tests {
 
         let expired = issuer.mint(&claims(TimeDelta::seconds(-1))).unwrap();
         assert!(matches!(issuer.verify(&expired), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn a_token_with_a_footer_is_refused_even_an_empty_one() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        assert_eq!(token.matches('.').count(), 2, "minted without a footer: {token}");
+        for footered in [format!("{token}."), format!("{token}.e30"), format!("{token}..")] {
+            assert!(
+                matches!(issuer.verify(&footered), Err(TokenError::Invalid)),
+                "accepted the token with the footer {:?}",
+                &footered[token.len()..]
+            );
+        }
+        // The same claims under a footer the key authenticates: not ours.
+        let untrusted = UntrustedToken::<Local, V4>::try_from(token.as_str()).unwrap();
+        let trusted = LocalToken::decrypt(&issuer.key, &untrusted, None, None).unwrap();
+        let payload = trusted.payload().as_bytes();
+        let with_footer = LocalToken::encrypt(&issuer.key, payload, Some(b"kid"), None).unwrap();
+        assert!(matches!(issuer.verify(&with_footer), Err(TokenError::Invalid)));
+        assert!(issuer.verify(&token).is_ok(), "the token itself still verifies");
+    }
+
+    /// A token this key made, whose payload `change` rewrote.
+    fn remade(issuer: &TokenIssuer, change: impl FnOnce(&mut serde_json::Value)) -> String {
+        let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        let untrusted = UntrustedToken::<Local, V4>::try_from(token.as_str()).unwrap();
+        let trusted = LocalToken::decrypt(&issuer.key, &untrusted, None, None).unwrap();
+        let mut payload: serde_json::Value = serde_json::from_str(trusted.payload()).unwrap();
+        change(&mut payload);
+        let payload = serde_json::to_vec(&payload).unwrap();
+        LocalToken::encrypt(&issuer.key, &payload, None, None).unwrap()
+    }
+
+    #[test]
+    fn a_token_without_its_domain_instance_is_refused() {
+        let issuer = TokenIssuer::ephemeral().unwrap();
+        let unchanged = remade(&issuer, |_| {});
+        assert_eq!(issuer.verify(&unchanged).unwrap(), claims(TimeDelta::hours(1)));
+        // As a token minted before domains had instances.
+        let without = remade(&issuer, |p| {
+            p.as_object_mut().unwrap().remove("domainInstance").unwrap();
+        });
+        assert!(matches!(issuer.verify(&without), Err(TokenError::Invalid)));
+        let empty = remade(&issuer, |p| p["domainInstance"] = "".into());
+        assert!(matches!(issuer.verify(&empty), Err(TokenError::Invalid)));
     }
 
     #[test]

@@ -68,6 +68,8 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
     let forged = String::from_utf8(forged).unwrap();
     assert_unauthorized(get(&url, |r| bearer(r, &forged)).await).await;
     assert_unauthorized(get(&url, |r| bearer(r, "v4.local.nonsense")).await).await;
+    // The server never makes a footer: an empty one (a trailing `.`) is refused.
+    assert_unauthorized(get(&url, |r| bearer(r, &format!("{token}."))).await).await;
     assert_unauthorized(get(&url, |r| r.basic_auth("admin", Some(&token))).await).await;
 
     // A token for the team domain opens the team domain, not demo.
@@ -76,13 +78,15 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
     let team = endpoint(&server, "team", "store", PackageFormat::Npm).await;
     assert_eq!(get(&format!("{team}-/ping"), |r| bearer(r, &team_token)).await.status(), 200);
 
-    // A token that has expired, made with the server's own key.
+    // A token that has expired, made with the server's own key, for the
+    // domain instance the good token names.
     let issuer = TokenIssuer::load_or_create(dir.path()).unwrap();
     let now = Utc::now();
     let expired = issuer
         .mint(&TokenClaims {
             domain: "demo".into(),
             domain_owner: ACCOUNT.into(),
+            domain_instance: issuer.verify(&token).unwrap().domain_instance,
             principal: USER.arn.into(),
             region: "us-east-1".into(),
             issued_at: now - TimeDelta::hours(2),
@@ -92,6 +96,50 @@ async fn every_bad_token_is_a_401_with_a_challenge() {
     assert_unauthorized(get(&url, |r| bearer(r, &expired)).await).await;
     // The same request with the good token gets past authentication.
     assert_eq!(get(&url, |r| bearer(r, &token)).await.status(), 404);
+    server.stop().await;
+}
+
+/// A token names the domain instance it was issued for: once the domain
+/// is deleted its tokens are refused (401, not the repository's 404), and
+/// a domain created again under the same name is another domain, which
+/// they do not open. Tokens the server has verified and remembered too.
+#[tokio::test]
+async fn a_deleted_domains_tokens_stay_refused_when_it_is_created_again() {
+    let server = TestServer::start().await;
+    let client = server.client(*USER);
+    let create_again = async || {
+        client.create_domain().domain("tmpd").send().await.unwrap();
+        make_repository(&server, "tmpd", "store").await;
+    };
+    create_again().await;
+    let old = token_for(&server, "tmpd").await;
+    let npm = endpoint(&server, "tmpd", "store", PackageFormat::Npm).await;
+    let pypi = endpoint(&server, "tmpd", "store", PackageFormat::Pypi).await;
+    let ping = format!("{npm}-/ping");
+    // Verified, and so remembered by the server, before the deletion.
+    assert_eq!(get(&ping, |r| bearer(r, &old)).await.status(), 200);
+
+    client.delete_repository().domain("tmpd").repository("store").send().await.unwrap();
+    client.delete_domain().domain("tmpd").send().await.unwrap();
+    let refused = async |url: &str, token: &str| {
+        let response = get(url, |r| bearer(r, token)).await;
+        assert_eq!(response.status().as_u16(), 401, "{url}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let error = body["error"].as_str().unwrap_or_default().to_string();
+        assert!(error.contains("domain that no longer exists"), "{url}: {body}");
+    };
+    refused(&ping, &old).await;
+    // Nothing about which repositories existed: any name is the same 401.
+    let missing = format!("{}/d/tmpd-{ACCOUNT}/npm/never-was/left-pad", server.url);
+    refused(&missing, &old).await;
+    assert_eq!(get(&format!("{pypi}simple/"), |r| basic(r, &old)).await.status(), 401);
+
+    create_again().await;
+    refused(&ping, &old).await;
+    assert_eq!(get(&format!("{pypi}simple/"), |r| basic(r, &old)).await.status(), 401);
+    let new = token_for(&server, "tmpd").await;
+    assert_eq!(get(&ping, |r| bearer(r, &new)).await.status(), 200);
+    assert_eq!(get(&format!("{pypi}simple/"), |r| basic(r, &new)).await.status(), 200);
     server.stop().await;
 }
 

@@ -7,7 +7,7 @@ use codeartifact_api::{
 };
 use slog::info;
 
-use super::{internal, log_outcome, owner_of, Call, OpResult, Service};
+use super::{domain_not_found, internal, log_outcome, owner_of, Call, OpResult, Service};
 use crate::iam::access::{authorize, Outcome, Question};
 use crate::iam::actions::{
     BEARER_TOKEN_SERVICE, GET_AUTHORIZATION_TOKEN, GET_SERVICE_BEARER_TOKEN,
@@ -40,7 +40,12 @@ impl Service {
         {
             log_outcome(log, &principal.arn, action, &resource, outcome)?;
         }
-        self.require_domain(call, owner, name).await?;
+        // The token names this instance of the domain, not only its name.
+        let instance = match self.store.domain_instance(owner, name, &caller.region).await {
+            Ok(Some(instance)) => instance,
+            Ok(None) => return Err(domain_not_found(owner, name)),
+            Err(e) => return Err(internal(log, e)),
+        };
 
         // Tokens carry whole seconds, like the wire's `expiration`.
         let now = now - TimeDelta::nanoseconds(now.timestamp_subsec_nanos().into());
@@ -59,6 +64,7 @@ impl Service {
         let claims = TokenClaims {
             domain: name.to_string(),
             domain_owner: owner.to_string(),
+            domain_instance: instance,
             principal: principal.arn.clone(),
             region: caller.region.clone(),
             issued_at: now,

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::iam::actions::{CREATE_DOMAIN, DELETE_DOMAIN, DESCRIBE_DOMAIN, LIST_DOMAINS};
 use crate::iam::arn;
-use crate::store::{DomainRecord, Page, StoreError};
+use crate::store::{new_domain_instance, DomainRecord, Page, StoreError};
 
 impl Service {
     /// Creates a domain owned by the caller's account, in the region the
@@ -37,6 +37,7 @@ impl Service {
             created_time: call.now.timestamp(),
             encryption_key: input.encryption_key.map(|k| k.as_str().to_string()),
             tags: tag_pairs(&input.tags),
+            instance: new_domain_instance(),
             repository_count: 0,
             asset_size_bytes: 0,
         };

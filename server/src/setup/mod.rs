@@ -248,6 +248,8 @@ async fn seed(store: &dyn Store, config: &Config, now: DateTime<Utc>) -> anyhow:
             created_time: now.timestamp(),
             encryption_key: None,
             tags: Vec::new(),
+            // Kept only the first time the domain is seeded.
+            instance: crate::store::new_domain_instance(),
             repository_count: 0,
             asset_size_bytes: 0,
         })

@@ -36,10 +36,21 @@ pub struct DomainRecord {
     pub created_time: i64,
     pub encryption_key: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// This domain's identity, beyond its name: random (see
+    /// [`new_domain_instance`]) and given when the domain is created, so a
+    /// domain created again under a deleted one's name is another instance.
+    /// Tokens name it, and open only the instance they were issued for.
+    pub instance: String,
     /// How many repositories the domain has (computed on read).
     pub repository_count: i64,
     /// The total size of its package assets (computed on read).
     pub asset_size_bytes: i64,
+}
+
+/// A fresh [`DomainRecord::instance`]: 128 random bits as 32 lowercase hex
+/// digits (a v4 UUID's), the shape the migration gives existing domains.
+pub fn new_domain_instance() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// A repository as stored.
@@ -132,6 +143,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// cheaper than [`Store::domain`], for every request that names one.
     async fn domain_is_in(&self, owner: &str, name: &str, region: &str)
         -> Result<bool, StoreError>;
+
+    /// The [`DomainRecord::instance`] of the domain, if it exists and lives
+    /// in `region`: a point lookup, for minting a token and for checking
+    /// one on every repository request.
+    async fn domain_instance(
+        &self,
+        owner: &str,
+        name: &str,
+        region: &str,
+    ) -> Result<Option<String>, StoreError>;
 
     /// `owner`'s domains that live in `region`, by name.
     async fn domains(

@@ -13,6 +13,7 @@ fn domain(name: &str) -> DomainRecord {
         created_time: 1_700_000_000,
         encryption_key: Some("alias/key".into()),
         tags: vec![("team".into(), "build".into())],
+        instance: format!("instance-of-{name}"),
         repository_count: 0,
         asset_size_bytes: 0,
     }
@@ -56,8 +57,62 @@ async fn domains_are_created_once_and_read_back() {
         assert!(store.domain_is_in(OWNER, "d1", "us-east-1").await.unwrap());
         assert!(!store.domain_is_in(OWNER, "d1", "eu-west-1").await.unwrap());
         assert!(!store.domain_is_in(OWNER, "d9", "us-east-1").await.unwrap());
+        let instance = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap();
+        assert_eq!(instance.as_deref(), Some("instance-of-d1"));
+        assert_eq!(store.domain_instance(OWNER, "d1", "eu-west-1").await.unwrap(), None);
+        assert_eq!(store.domain_instance(OWNER, "d9", "us-east-1").await.unwrap(), None);
     })
     .await;
+}
+
+/// A domain deleted and created again under its name is another instance:
+/// the old one's identity is gone with it.
+#[tokio::test]
+async fn a_domain_created_again_is_another_instance() {
+    each_store(async |store| {
+        let first = DomainRecord { instance: new_domain_instance(), ..domain("d1") };
+        store.create_domain(&first, 100).await.unwrap();
+        store.delete_domain(OWNER, "d1").await.unwrap();
+        assert_eq!(store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap(), None);
+        let second = DomainRecord { instance: new_domain_instance(), ..domain("d1") };
+        store.create_domain(&second, 100).await.unwrap();
+        let now = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap().unwrap();
+        assert_eq!(now, second.instance);
+        assert_ne!(now, first.instance);
+        assert!(now.len() == 32 && now.bytes().all(|b| b.is_ascii_hexdigit()), "{now}");
+    })
+    .await;
+}
+
+/// A database from before domains had instances gives each existing domain
+/// its own random one.
+#[test]
+fn the_migration_gives_existing_domains_distinct_instances() {
+    let all = sqlite::schema_migrations();
+    let mut c = rusqlite::Connection::open_in_memory().unwrap();
+    let before = rusqlite_migration::Migrations::from_slice(&all[..all.len() - 1]);
+    before.to_latest(&mut c).unwrap();
+    for name in ["d1", "d2", "d3"] {
+        c.execute(
+            "INSERT INTO domains (owner, name, region, created_time, tags)
+             VALUES (?1, ?2, NULL, 0, '[]')",
+            [OWNER, name],
+        )
+        .unwrap();
+    }
+    rusqlite_migration::Migrations::from_slice(all).to_latest(&mut c).unwrap();
+    let mut select = c.prepare("SELECT instance FROM domains").unwrap();
+    let instances: Vec<String> =
+        select.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(instances.len(), 3);
+    for i in &instances {
+        assert!(i.len() == 32 && i.bytes().all(|b| b.is_ascii_hexdigit()), "{i}");
+    }
+    assert!(
+        instances[0] != instances[1]
+            && instances[1] != instances[2]
+            && instances[0] != instances[2]
+    );
 }
 
 #[tokio::test]
@@ -176,8 +231,102 @@ async fn a_reopened_database_has_everything_and_migrates_once() {
 async fn a_file_that_is_not_a_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(sqlite::DATABASE_FILE), b"not a database, just text").unwrap();
-    let err = SqliteStore::open(dir.path()).unwrap_err();
-    assert!(format!("{err:#}").contains(sqlite::DATABASE_FILE), "{err:#}");
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(sqlite::DATABASE_FILE), "{err}");
+    assert!(err.contains("is damaged") && err.contains("restore it from a backup"), "{err}");
+}
+
+/// Overwrites page `page` (from 1) of the database in `dir` with bytes that
+/// look random and are the same at every run.
+fn scramble_page(dir: &std::path::Path, page: u64) {
+    let path = dir.join(sqlite::DATABASE_FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page_size = u64::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(page_size >= 512, "page size {page_size}");
+    let start = ((page - 1) * page_size) as usize;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for b in &mut bytes[start..start + page_size as usize] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// A database with one domain and one repository, closed (so that its
+/// write-ahead log is folded into the file), and the root page of
+/// `domains`.
+async fn closed_database(dir: &std::path::Path) -> u64 {
+    let store = SqliteStore::open(dir).unwrap();
+    store.create_domain(&domain("d1"), 100).await.unwrap();
+    store.create_repository(&repo("d1", "r1", &[]), 100).await.unwrap();
+    drop(store);
+    let c = rusqlite::Connection::open(dir.join(sqlite::DATABASE_FILE)).unwrap();
+    let root: i64 = c
+        .query_row("SELECT rootpage FROM sqlite_schema WHERE name = 'domains'", [], |r| r.get(0))
+        .unwrap();
+    drop(c);
+    let wal = dir.join(format!("{}-wal", sqlite::DATABASE_FILE));
+    assert!(!wal.exists(), "the log is folded into the file at close");
+    root as u64
+}
+
+#[tokio::test]
+async fn a_damaged_page_is_found_at_open_naming_the_file_and_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = closed_database(dir.path()).await;
+    scramble_page(dir.path(), root);
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    let path = dir.path().join(sqlite::DATABASE_FILE);
+    assert!(err.contains(&format!("the database {} is damaged", path.display())), "{err}");
+    assert!(err.contains("quick_check"), "what SQLite found: {err}");
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert!(err.contains(sqlite::DATABASE_MARKER), "how to start afresh: {err}");
+}
+
+#[tokio::test]
+async fn a_lost_or_emptied_database_is_refused_where_there_was_one() {
+    let dir = tempfile::tempdir().unwrap();
+    closed_database(dir.path()).await;
+    assert!(dir.path().join(sqlite::DATABASE_MARKER).exists());
+    let path = dir.path().join(sqlite::DATABASE_FILE);
+    std::fs::File::create(&path).unwrap(); // truncated to 0 bytes
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(&format!("{} is empty (0 bytes)", path.display())), "{err}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "nothing was created in its place");
+
+    std::fs::remove_file(&path).unwrap();
+    let err = format!("{:#}", SqliteStore::open(dir.path()).unwrap_err());
+    assert!(err.contains(&format!("{} is missing", path.display())), "{err}");
+    assert!(err.contains("restore it from a backup"), "{err}");
+    assert!(!path.exists(), "nothing was created in its place");
+
+    // Removing the marker, as the message says, starts afresh.
+    std::fs::remove_file(dir.path().join(sqlite::DATABASE_MARKER)).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.domain(OWNER, "d1").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_fresh_directory_and_a_database_from_before_the_marker_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join(sqlite::DATABASE_MARKER);
+    // A database made before the marker existed, with data.
+    closed_database(dir.path()).await;
+    std::fs::remove_file(&marker).unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert!(marker.exists(), "an intact database is adopted");
+    assert!(store.domain(OWNER, "d1").await.unwrap().is_some());
+
+    let fresh = tempfile::tempdir().unwrap();
+    let marker = fresh.path().join(sqlite::DATABASE_MARKER);
+    // A zero-byte file with no marker beside it is a database SQLite had
+    // only begun to create: fresh, like no file at all.
+    std::fs::File::create(fresh.path().join(sqlite::DATABASE_FILE)).unwrap();
+    SqliteStore::open(fresh.path()).unwrap();
+    let text = std::fs::read_to_string(&marker).unwrap();
+    assert!(text.contains("Remove this file only to start afresh"), "{text}");
 }
 
 #[tokio::test]
@@ -185,6 +334,7 @@ async fn seeding_creates_each_configured_item_once() {
     each_store(async |store| {
         let mut made_by_api = domain("d1");
         made_by_api.created_time = 1;
+        made_by_api.instance = "made-by-the-api".into();
         store.create_domain(&made_by_api, 100).await.unwrap();
         let repos = [repo("d1", "r1", &[]), repo("d2", "r2", &[])];
         store.seed(&[domain("d1"), domain("d2")], &repos).await.unwrap();
@@ -193,6 +343,8 @@ async fn seeding_creates_each_configured_item_once() {
             1,
             "left as it was"
         );
+        let instance = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap();
+        assert_eq!(instance.as_deref(), Some("made-by-the-api"), "its identity too");
         assert!(store.domain(OWNER, "d2").await.unwrap().is_some());
         assert!(store.repository(OWNER, "d2", "r2").await.unwrap().is_some());
 

@@ -156,6 +156,9 @@ impl Service {
     /// repository exists. The token comes first: without one, a caller
     /// learns nothing about which repositories exist; and a principal that
     /// may not read the repository learns that, not whether it exists.
+    /// A token opens only the domain instance it was issued for: once that
+    /// domain is deleted, its tokens are refused, even after a domain of the
+    /// same name is created again.
     pub async fn admit_to_repository(
         &self,
         log: &Logger,
@@ -178,6 +181,16 @@ impl Service {
                 "reason" => "the token is for another domain", "principal" => &claims.principal);
             return Err(EndpointError::Unauthorized(
                 "The authorization token is for another domain".into(),
+            ));
+        }
+        // Asked of the store on every request, never remembered with the
+        // verified token: a deletion takes effect at once.
+        let instance = self.store.domain_instance(endpoint.owner, endpoint.domain, &claims.region);
+        if instance.await.map_err(|e| internal(log, e))?.as_ref() != Some(&claims.domain_instance) {
+            info!(log, "repository request refused"; "domain" => endpoint.domain,
+                "reason" => "the token's domain was deleted", "principal" => &claims.principal);
+            return Err(EndpointError::Unauthorized(
+                "The authorization token is for a domain that no longer exists".into(),
             ));
         }
         let Some(principal) = self.identities.principal(&claims.principal) else {

@@ -5,7 +5,7 @@ use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
 use super::{tags_from_text, tags_to_text};
 use crate::store::{DomainRecord, Page, StoreError};
 
-const COLUMNS: &str = "owner, name, region, created_time, encryption_key, tags,
+const COLUMNS: &str = "owner, name, region, created_time, encryption_key, tags, instance,
     (SELECT count(*) FROM repositories r WHERE r.domain_owner = d.owner AND r.domain_name = d.name),
     (SELECT coalesce(sum(size), 0) FROM package_assets a
      WHERE a.domain_owner = d.owner AND a.domain_name = d.name)";
@@ -22,8 +22,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<DomainRecord> {
         created_time: row.get(3)?,
         encryption_key: row.get(4)?,
         tags: tags_from_text(row.get_ref(5)?.as_str()?)?,
-        repository_count: row.get(6)?,
-        asset_size_bytes: row.get(7)?,
+        instance: row.get(6)?,
+        repository_count: row.get(7)?,
+        asset_size_bytes: row.get(8)?,
     })
 }
 
@@ -55,6 +56,21 @@ pub(super) fn is_in(
     .exists(named_params! { ":owner": owner, ":name": name, ":region": region })
 }
 
+pub(super) fn instance(
+    c: &Connection,
+    owner: &str,
+    name: &str,
+    region: &str,
+) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached(&format!(
+        "SELECT instance FROM domains WHERE owner = :owner AND name = :name AND {ANSWERS_IN_REGION}"
+    ))?
+    .query_row(named_params! { ":owner": owner, ":name": name, ":region": region }, |row| {
+        row.get(0)
+    })
+    .optional()
+}
+
 pub(super) fn list(
     c: &Connection,
     owner: &str,
@@ -79,9 +95,11 @@ pub(super) fn list(
 }
 
 pub(super) fn insert(c: &Connection, d: &DomainRecord) -> rusqlite::Result<usize> {
+    // An empty instance would be one every instance-less token matches.
+    debug_assert!(!d.instance.is_empty(), "a domain is created with an instance");
     c.prepare_cached(
-        "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        "INSERT INTO domains (owner, name, region, created_time, encryption_key, tags, instance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         d.owner,
@@ -89,7 +107,8 @@ pub(super) fn insert(c: &Connection, d: &DomainRecord) -> rusqlite::Result<usize
         d.region,
         d.created_time,
         d.encryption_key,
-        tags_to_text(&d.tags)
+        tags_to_text(&d.tags),
+        d.instance
     ])
 }
 

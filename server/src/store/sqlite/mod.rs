@@ -10,10 +10,15 @@
 //! which WAL lets run beside a commit). In memory (for `--ephemeral`) the
 //! same schema and queries run on one connection.
 //!
+//! Opening refuses a damaged database, and a missing or emptied one where
+//! the data directory had one ([`guard`]), with a message that names the
+//! file and says what to do; errors at run time name the file too.
+//!
 //! The SQL lives beside the records it reads and writes: [`domains`],
 //! [`repositories`], [`packages`], and [`seed`] for the configured ones.
 
 mod domains;
+mod guard;
 mod packages;
 mod repositories;
 mod schema;
@@ -35,8 +40,16 @@ use super::{
     VersionFilter, VersionRecord, VersionSelection,
 };
 
+/// Every migration, in order, for tests of a database made by an older
+/// version.
+#[cfg(test)]
+pub(crate) fn schema_migrations() -> &'static [rusqlite_migration::M<'static>] {
+    schema::MIGRATIONS
+}
+
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "codeartifact.db";
+pub use guard::DATABASE_MARKER;
 
 /// A SQLite database: a connection for writes and, on disk, one for reads,
 /// each used by one request at a time.
@@ -50,6 +63,8 @@ struct Connections {
     writer: Mutex<Connection>,
     /// `None` in memory, where a second connection would be another database.
     reader: Option<Mutex<Connection>>,
+    /// The database file, which errors name; `None` in memory.
+    file: Option<std::path::PathBuf>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -60,11 +75,17 @@ impl From<rusqlite::Error> for StoreError {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and brings its
-    /// schema up to date.
+    /// schema up to date. Refuses, saying why and what to do, a damaged
+    /// database, and a missing or empty one where `data_dir` had one
+    /// ([`guard`]).
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
         let path = data_dir.join(DATABASE_FILE);
+        let marker = data_dir.join(DATABASE_MARKER);
+        guard::refuse_lost(&path, &marker)?;
+        let writer = Connection::open(&path)
+            .with_context(|| format!("failed to open the database {}", path.display()))?;
+        guard::check_intact(&writer, &path, &marker)?;
         let open = || -> anyhow::Result<Self> {
-            let writer = Connection::open(&path)?;
             writer
                 .pragma_update(None, "journal_mode", "WAL")
                 .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
@@ -75,16 +96,21 @@ impl SqliteStore {
                 .pragma_update(None, "query_only", "ON")
                 .and_then(|()| reader.busy_timeout(std::time::Duration::from_secs(5)))
                 .context("failed to configure the database")?;
-            let connections = Connections { writer, reader: Some(Mutex::new(reader)) };
+            let connections =
+                Connections { writer, reader: Some(Mutex::new(reader)), file: Some(path.clone()) };
             Ok(Self { connections: Arc::new(connections) })
         };
-        open().with_context(|| format!("failed to open the database {}", path.display()))
+        let store =
+            open().with_context(|| format!("failed to open the database {}", path.display()))?;
+        guard::remember(data_dir, &marker)?;
+        Ok(store)
     }
 
     /// A database that lives in memory and dies with the process.
     pub fn in_memory() -> anyhow::Result<Self> {
         let connection = Connection::open_in_memory().context("failed to open a database")?;
-        let connections = Connections { writer: Self::prepare(connection)?, reader: None };
+        let connections =
+            Connections { writer: Self::prepare(connection)?, reader: None, file: None };
         Ok(Self { connections: Arc::new(connections) })
     }
 
@@ -123,7 +149,7 @@ impl SqliteStore {
             Ok(out)
         };
         match tokio::task::spawn_blocking(run).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| self.connections.name_file(e)),
             // A panic in the work is the caller's panic, as if it ran inline.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(StoreError::Backend(anyhow::anyhow!("the write was cancelled: {e}"))),
@@ -135,11 +161,22 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        Ok(work(&self.connections.read())?)
+        work(&self.connections.read()).map_err(|e| self.connections.name_file(e.into()))
     }
 }
 
 impl Connections {
+    /// A backend failure, with the database file it happened in: what the
+    /// log of a 500 needs to point at the file.
+    fn name_file(&self, e: StoreError) -> StoreError {
+        match (e, &self.file) {
+            (StoreError::Backend(e), Some(file)) => {
+                StoreError::Backend(e.context(format!("database {}", file.display())))
+            }
+            (e, _) => e,
+        }
+    }
+
     /// The write connection. A request that panicked while holding it has
     /// had its transaction rolled back when the transaction was dropped, so
     /// the connection is still good.
@@ -196,6 +233,15 @@ impl Store for SqliteStore {
         region: &str,
     ) -> Result<bool, StoreError> {
         self.read(|c| domains::is_in(c, owner, name, region))
+    }
+
+    async fn domain_instance(
+        &self,
+        owner: &str,
+        name: &str,
+        region: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.read(|c| domains::instance(c, owner, name, region))
     }
 
     async fn domains(
@@ -418,6 +464,20 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A failure at run time names the database file, for the log of the 500.
+    #[test]
+    fn errors_name_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let err = store.read(|c| c.query_row("SELECT * FROM nowhere", [], |_| Ok(()))).unwrap_err();
+        let path = dir.path().join(DATABASE_FILE);
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+        let memory = SqliteStore::in_memory().unwrap();
+        let err =
+            memory.read(|c| c.query_row("SELECT * FROM nowhere", [], |_| Ok(()))).unwrap_err();
+        assert!(err.to_string().contains("no such table"), "{err}");
+    }
 
     /// What makes an answered write durable: WAL, and a sync at each commit.
     #[test]

@@ -130,4 +130,12 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
         "CREATE INDEX package_versions_by_time ON package_versions
          (domain_owner, domain_name, repository, format, namespace, name, published_time);",
     ),
+    // Which domain a token was issued for, beyond its name: a random
+    // identity given at creation, so a domain deleted and created again
+    // under the same name is another domain, and the old tokens do not
+    // open it. Existing domains get one each (randomblob runs per row).
+    M::up(
+        "ALTER TABLE domains ADD COLUMN instance TEXT NOT NULL DEFAULT '';
+         UPDATE domains SET instance = lower(hex(randomblob(16)));",
+    ),
 ];
