@@ -15,9 +15,6 @@ pub const ERROR_TYPE_HEADER: &str = "x-amzn-ErrorType";
 /// Response header that carries the request id, on success and on error.
 pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
 
-/// The message of a request that carries no signature, as AWS words it.
-pub const MISSING_AUTHENTICATION_TOKEN: &str = "Missing Authentication Token";
-
 /// Every error code this service sends, with the HTTP status AWS sends it with.
 ///
 /// The first group is modelled in CodeArtifact's API; the second is what AWS's

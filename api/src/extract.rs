@@ -6,23 +6,27 @@
 //! describes itself to the spec exactly as `Query<T>` does but keeps the query
 //! raw until the handler makes its input from it ([`crate::FromWire`]),
 //! after authentication. [`SignedBody`]
-//! hands the handler the body bytes, which SigV4 signs, without adding a
-//! request body to the spec; [`AwsBody`] does the same for operations that
-//! take a JSON body, which it describes to the spec as `TypedBody<T>` and
-//! leaves unparsed. [`AwsHeaders`] does for request headers what
+//! hands the handler the body, which SigV4 signs, unread ([`UnreadBody`]),
+//! without adding a request body to the spec; [`AwsBody`] does the same for
+//! operations that take a JSON body, which it describes to the spec as
+//! `TypedBody<T>`. [`AwsHeaders`] does for request headers what
 //! [`AwsQuery`] does for the query: described as `Header<T>`, read raw.
 
 use std::marker::PhantomData;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt as _;
 
 use async_trait::async_trait;
 use dropshot::{
     ApiEndpointBodyContentType, ExclusiveExtractor, ExtensionMode, ExtractorMetadata, Header,
-    HttpError, Query, RequestContext, ServerContext, SharedExtractor, TypedBody, UntypedBody,
+    HttpError, Query, RequestContext, ServerContext, SharedExtractor, StreamingBody, TypedBody,
 };
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use crate::error::{AwsError, ErrorCode, MISSING_AUTHENTICATION_TOKEN};
+use crate::error::AwsError;
 use crate::validation::QueryParams;
 
 /// The query string of a request, described in the spec as `Query<T>` and
@@ -109,17 +113,17 @@ where
     }
 }
 
-/// The request body as bytes, for the SigV4 payload hash.
+/// The request body, unread, for the SigV4 payload hash.
 ///
 /// CodeArtifact's query-only operations carry no body; clients send none, and
 /// a body that is sent anyway is signed like any other and otherwise ignored,
 /// as AWS does. It adds nothing to the spec.
 #[derive(Debug)]
-pub struct SignedBody(UntypedBody);
+pub struct SignedBody(UnreadBody);
 
-impl SignedBody {
-    pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+impl From<SignedBody> for UnreadBody {
+    fn from(body: SignedBody) -> Self {
+        body.0
     }
 }
 
@@ -129,7 +133,7 @@ impl ExclusiveExtractor for SignedBody {
         rqctx: &RequestContext<Context>,
         request: http::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        read_body(rqctx, request).await.map(SignedBody)
+        UnreadBody::from_request(rqctx, request).await.map(SignedBody)
     }
 
     fn metadata(_body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -137,64 +141,18 @@ impl ExclusiveExtractor for SignedBody {
     }
 }
 
-/// The body, once what the headers alone decide is decided: a request that
-/// carries no signature at all, or declares a body over the route's limit,
-/// is refused before a byte of its body is read (the refusal closes the
-/// connection, so the rest is never read either). dropshot refuses a body
-/// that turns out larger than the limit; that is said in AWS's shape too.
-async fn read_body<Context: ServerContext>(
-    rqctx: &RequestContext<Context>,
-    request: http::Request<dropshot::Body>,
-) -> Result<UntypedBody, HttpError> {
-    let refused = |e: AwsError| e.into_http_error(&rqctx.request_id);
-    if !request.headers().contains_key(http::header::AUTHORIZATION) {
-        return Err(refused(AwsError::new(
-            ErrorCode::MissingAuthenticationTokenException,
-            MISSING_AUTHENTICATION_TOKEN,
-        )));
-    }
-    let limit = rqctx.request_body_max_bytes();
-    let declared = request
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(refused(AwsError::validation(format!(
-            "request body exceeded maximum size of {limit} bytes"
-        ))));
-    }
-    match tokio::time::timeout(BODY_DEADLINE, UntypedBody::from_request(rqctx, request)).await {
-        Ok(body) => body.map_err(|e| refused(AwsError::validation(e.external_message))),
-        Err(_) => {
-            let mut error = refused(AwsError::validation(format!(
-                "The request body did not arrive within {} seconds",
-                BODY_DEADLINE.as_secs()
-            )));
-            // The rest of the body may still come: this connection is done.
-            let _ = error.add_header(http::header::CONNECTION, "close");
-            Err(error)
-        }
-    }
-}
-
-/// How long an operation's body (1 MiB at most; publishing streams, and is
-/// not read here) may take to arrive, however it trickles in. A body that
-/// stops altogether is cut off sooner, by the server's idle timeout.
-pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// A JSON request body, described in the spec as `TypedBody<T>` and parsed
 /// (by [`crate::FromWire`], with [`crate::json_body`]) only after
 /// authentication. Its bytes are signed like any other body's.
 #[derive(Debug)]
 pub struct AwsBody<T> {
-    body: UntypedBody,
+    body: UnreadBody,
     _request: PhantomData<fn() -> T>,
 }
 
-impl<T> AwsBody<T> {
-    pub fn as_bytes(&self) -> &[u8] {
-        self.body.as_bytes()
+impl<T> From<AwsBody<T>> for UnreadBody {
+    fn from(body: AwsBody<T>) -> Self {
+        body.body
     }
 }
 
@@ -207,12 +165,81 @@ where
         rqctx: &RequestContext<Context>,
         request: http::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        let body = read_body(rqctx, request).await?;
+        let body = UnreadBody::from_request(rqctx, request).await?;
         Ok(Self { body, _request: PhantomData })
     }
 
     fn metadata(body_content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
         <TypedBody<T> as ExclusiveExtractor>::metadata(body_content_type)
+    }
+}
+
+/// A request body not read yet. The handler reads it ([`UnreadBody::read`])
+/// once what the headers alone decide is decided (the signature's form and
+/// scope, the access key), so that a request refused from its headers is
+/// refused before a byte of its body is read.
+#[derive(Debug)]
+pub struct UnreadBody {
+    body: StreamingBody,
+    /// The operation's limit, in bytes.
+    limit: usize,
+    /// What `Content-Length` says, if anything.
+    declared: Option<u64>,
+    /// Whether the request says it has no body (`Content-Length: 0`, or
+    /// neither a length nor chunks).
+    empty: bool,
+}
+
+impl UnreadBody {
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: http::Request<dropshot::Body>,
+    ) -> Result<Self, HttpError> {
+        let declared = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let chunked = request.headers().contains_key(http::header::TRANSFER_ENCODING);
+        let empty = declared.map_or(!chunked, |length| length == 0);
+        let limit = rqctx.request_body_max_bytes();
+        let body = StreamingBody::from_request(rqctx, request).await?;
+        Ok(Self { body, limit, declared, empty })
+    }
+
+    /// Whether the request says it carries no body.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// The whole body: refused at once if `Content-Length` is over the
+    /// operation's limit, and refused if it grows past the limit or takes
+    /// longer than `deadline` to arrive, however it trickles in.
+    pub async fn read(self, deadline: Duration) -> Result<Bytes, AwsError> {
+        let too_large = || {
+            AwsError::validation(format!(
+                "request body exceeded maximum size of {} bytes",
+                self.limit
+            ))
+        };
+        if self.declared.is_some_and(|length| length > self.limit as u64) {
+            return Err(too_large());
+        }
+        let collect = async {
+            let mut whole = BytesMut::new();
+            let mut stream = std::pin::pin!(self.body.into_stream());
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| AwsError::validation(e.external_message))?;
+                whole.extend_from_slice(&chunk);
+            }
+            Ok(whole.freeze())
+        };
+        tokio::time::timeout(deadline, collect).await.unwrap_or_else(|_| {
+            Err(AwsError::validation(format!(
+                "The request body did not arrive within {} seconds",
+                deadline.as_secs()
+            )))
+        })
     }
 }
 

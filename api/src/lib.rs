@@ -33,10 +33,8 @@ pub use domain::{
     DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainRequest, DomainSummary,
     ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
 };
-pub use error::{
-    AwsError, ErrorCode, ERROR_TYPE_HEADER, MISSING_AUTHENTICATION_TOKEN, REQUEST_ID_HEADER,
-};
-pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody, BODY_DEADLINE};
+pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
+pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody, UnreadBody};
 pub use package::{
     AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
     CopyPackageVersionsRequest, CopyPackageVersionsResult, DeletePackageResult,

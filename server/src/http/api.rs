@@ -9,6 +9,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::Utc;
 use codeartifact_api::{
     AssetHeaders, AssetResponse, DeletePackageResult, DeletePackageVersionsBody,
@@ -33,7 +34,7 @@ use codeartifact_api::{
     DomainRequest, FromWire, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
     GetRepositoryEndpointRequest, GetRepositoryEndpointResult, ListDomainsRequest,
     ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
-    RepositoryRequest, SignedBody,
+    RepositoryRequest, SignedBody, UnreadBody,
 };
 use codeartifact_api::{
     AwsHeaders, CopyPackageVersionsBody, CopyPackageVersionsQuery, CopyPackageVersionsRequest,
@@ -67,8 +68,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetAuthorizationTokenRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError> {
-        let input = GetAuthorizationTokenRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| GetAuthorizationTokenRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.get_authorization_token(call, input?).await
         })
         .await
@@ -79,8 +80,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<CreateDomainQuery>,
         body: AwsBody<CreateDomainBody>,
     ) -> Result<AwsResponse<CreateDomainResult>, HttpError> {
-        let input = CreateDomainRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.create_domain(call, input?).await)
+        let input = |body: &[u8]| CreateDomainRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.create_domain(call, input?).await)
             .await
     }
 
@@ -89,8 +90,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeDomainResult>, HttpError> {
-        let input = DomainRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.describe_domain(call, input?).await)
+        let input = |body: &[u8]| DomainRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.describe_domain(call, input?).await)
             .await
     }
 
@@ -98,8 +99,9 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         body: AwsBody<ListDomainsRequest>,
     ) -> Result<AwsResponse<ListDomainsResult>, HttpError> {
-        let input = ListDomainsRequest::from_wire(&Default::default(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.list_domains(call, input?).await).await
+        let input = |body: &[u8]| ListDomainsRequest::from_wire(&Default::default(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.list_domains(call, input?).await)
+            .await
     }
 
     async fn delete_domain(
@@ -107,8 +109,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteDomainResult>, HttpError> {
-        let input = DomainRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_domain(call, input?).await)
+        let input = |body: &[u8]| DomainRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.delete_domain(call, input?).await)
             .await
     }
 
@@ -117,9 +119,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<CreateRepositoryQuery>,
         body: AwsBody<CreateRepositoryBody>,
     ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError> {
-        let input = CreateRepositoryRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.create_repository(call, input?).await)
-            .await
+        let input = |body: &[u8]| CreateRepositoryRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
+            s.create_repository(call, input?).await
+        })
+        .await
     }
 
     async fn describe_repository(
@@ -127,8 +131,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError> {
-        let input = RepositoryRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| RepositoryRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.describe_repository(call, input?).await
         })
         .await
@@ -139,8 +143,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListRepositoriesInDomainRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError> {
-        let input = ListRepositoriesInDomainRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| ListRepositoriesInDomainRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.list_repositories_in_domain(call, input?).await
         })
         .await
@@ -151,9 +155,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError> {
-        let input = RepositoryRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_repository(call, input?).await)
-            .await
+        let input = |body: &[u8]| RepositoryRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
+            s.delete_repository(call, input?).await
+        })
+        .await
     }
 
     async fn get_repository_endpoint(
@@ -161,8 +167,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetRepositoryEndpointRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError> {
-        let input = GetRepositoryEndpointRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| GetRepositoryEndpointRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.get_repository_endpoint(call, input?).await
         })
         .await
@@ -173,8 +179,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListPackagesRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListPackagesResult>, HttpError> {
-        let input = ListPackagesRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.list_packages(call, input?).await)
+        let input = |body: &[u8]| ListPackagesRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.list_packages(call, input?).await)
             .await
     }
 
@@ -183,9 +189,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribePackageResult>, HttpError> {
-        let input = PackageRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.describe_package(call, input?).await)
-            .await
+        let input = |body: &[u8]| PackageRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
+            s.describe_package(call, input?).await
+        })
+        .await
     }
 
     async fn delete_package(
@@ -193,8 +201,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DeletePackageResult>, HttpError> {
-        let input = PackageRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.delete_package(call, input?).await)
+        let input = |body: &[u8]| PackageRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| s.delete_package(call, input?).await)
             .await
     }
 
@@ -203,8 +211,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListPackageVersionsRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListPackageVersionsResult>, HttpError> {
-        let input = ListPackageVersionsRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| ListPackageVersionsRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.list_package_versions(call, input?).await
         })
         .await
@@ -215,8 +223,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<DescribePackageVersionResult>, HttpError> {
-        let input = PackageVersionRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| PackageVersionRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.describe_package_version(call, input?).await
         })
         .await
@@ -227,8 +235,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListPackageVersionAssetsRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, HttpError> {
-        let input = ListPackageVersionAssetsRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| ListPackageVersionAssetsRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.list_package_version_assets(call, input?).await
         })
         .await
@@ -239,8 +247,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetPackageVersionAssetRequest>,
         body: SignedBody,
     ) -> Result<AssetResponse, HttpError> {
-        let input = GetPackageVersionAssetRequest::from_wire(query.params(), body.as_bytes());
-        let asset = admitted(&rqctx, Signed::Body(body.as_bytes()), async |s, call| {
+        let body = read(&rqctx, body.into()).await?;
+        let input = GetPackageVersionAssetRequest::from_wire(query.params(), &body);
+        let asset = admitted(&rqctx, Signed::Body(&body), async |s, call| {
             s.get_package_version_asset(call, input?).await
         })
         .await?;
@@ -259,8 +268,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError> {
-        let input = PackageVersionRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| PackageVersionRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.get_package_version_readme(call, input?).await
         })
         .await
@@ -271,8 +280,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<UpdatePackageVersionsStatusQuery>,
         body: AwsBody<UpdatePackageVersionsStatusBody>,
     ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, HttpError> {
-        let input = UpdatePackageVersionsStatusRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input =
+            |body: &[u8]| UpdatePackageVersionsStatusRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.update_package_versions_status(call, input?).await
         })
         .await
@@ -283,8 +293,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DeletePackageVersionsQuery>,
         body: AwsBody<DeletePackageVersionsBody>,
     ) -> Result<AwsResponse<DeletePackageVersionsResult>, HttpError> {
-        let input = DeletePackageVersionsRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| DeletePackageVersionsRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.delete_package_versions(call, input?).await
         })
         .await
@@ -295,8 +305,8 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<DisposePackageVersionsQuery>,
         body: AwsBody<DisposePackageVersionsBody>,
     ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError> {
-        let input = DisposePackageVersionsRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| DisposePackageVersionsRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.dispose_package_versions(call, input?).await
         })
         .await
@@ -307,9 +317,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<UpdateRepositoryQuery>,
         body: AwsBody<UpdateRepositoryBody>,
     ) -> Result<AwsResponse<UpdateRepositoryResult>, HttpError> {
-        let input = UpdateRepositoryRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.update_repository(call, input?).await)
-            .await
+        let input = |body: &[u8]| UpdateRepositoryRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
+            s.update_repository(call, input?).await
+        })
+        .await
     }
 
     async fn associate_external_connection(
@@ -317,8 +329,9 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<AssociateExternalConnectionRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<AssociateExternalConnectionResult>, HttpError> {
-        let input = AssociateExternalConnectionRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input =
+            |body: &[u8]| AssociateExternalConnectionRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.associate_external_connection(call, input?).await
         })
         .await
@@ -330,8 +343,8 @@ impl CodeArtifactApi for ServerImpl {
         body: SignedBody,
     ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, HttpError> {
         let input =
-            DisassociateExternalConnectionRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+            |body: &[u8]| DisassociateExternalConnectionRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.disassociate_external_connection(call, input?).await
         })
         .await
@@ -342,9 +355,11 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<ListRepositoriesRequest>,
         body: SignedBody,
     ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError> {
-        let input = ListRepositoriesRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| s.list_repositories(call, input?).await)
-            .await
+        let input = |body: &[u8]| ListRepositoriesRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
+            s.list_repositories(call, input?).await
+        })
+        .await
     }
 
     async fn put_package_origin_configuration(
@@ -353,8 +368,8 @@ impl CodeArtifactApi for ServerImpl {
         body: AwsBody<PutPackageOriginConfigurationBody>,
     ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, HttpError> {
         let input =
-            PutPackageOriginConfigurationRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+            |body: &[u8]| PutPackageOriginConfigurationRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.put_package_origin_configuration(call, input?).await
         })
         .await
@@ -366,8 +381,8 @@ impl CodeArtifactApi for ServerImpl {
         body: SignedBody,
     ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, HttpError> {
         let input =
-            ListPackageVersionDependenciesRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+            |body: &[u8]| ListPackageVersionDependenciesRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.list_package_version_dependencies(call, input?).await
         })
         .await
@@ -406,27 +421,70 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<CopyPackageVersionsQuery>,
         body: AwsBody<CopyPackageVersionsBody>,
     ) -> Result<AwsResponse<CopyPackageVersionsResult>, HttpError> {
-        let input = CopyPackageVersionsRequest::from_wire(query.params(), body.as_bytes());
-        operation(&rqctx, body.as_bytes(), async |s, call| {
+        let input = |body: &[u8]| CopyPackageVersionsRequest::from_wire(query.params(), body);
+        operation(&rqctx, body, input, async |s, call, input| {
             s.copy_package_versions(call, input?).await
         })
         .await
     }
 }
 
-/// Runs one operation the AWS way (see [`admitted`]) and answers its result
-/// as JSON with the request id.
-async fn operation<T>(
+/// Runs one operation the AWS way: reads the body once the headers pass
+/// ([`read`]), makes the input from it, then runs `op` once the caller is
+/// admitted ([`admitted`]), and answers its result as JSON with the request
+/// id.
+async fn operation<I, T>(
     rqctx: &Rq,
-    body: &[u8],
-    op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
+    body: impl Into<UnreadBody>,
+    input: impl FnOnce(&[u8]) -> Result<I, AwsError>,
+    op: impl AsyncFnOnce(&Service, &Call, Result<I, AwsError>) -> OpResult<T>,
 ) -> Result<AwsResponse<T>, HttpError>
 where
     T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
-    let output = admitted(rqctx, Signed::Body(body), op).await?;
+    let body = read(rqctx, body.into()).await?;
+    let input = input(&body);
+    let output =
+        admitted(rqctx, Signed::Body(&body), async |s, call| op(s, call, input).await).await?;
     let request_id = rqctx.request_id.clone();
     Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+}
+
+/// The request's body, read only once what the headers alone decide is
+/// decided (the signature's form, scope and date, and its access key: see
+/// [`Service::screen`]), so that a request refused from its headers is
+/// refused before a byte of its body is read; within the configured
+/// deadline, however it trickles in. A body not read to its end leaves the
+/// connection unusable, so those refusals close it.
+async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, HttpError> {
+    let service = rqctx.context().as_ref();
+    if !body.is_empty() {
+        let request = &rqctx.request;
+        let headers_only = RequestParts {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query().unwrap_or(""),
+            headers: request.headers(),
+            body: &[],
+            payload_hash: None,
+        };
+        let screened = service.screen(&headers_only, Utc::now());
+        screened.map_err(|e| closing(failure(rqctx, e)))?;
+    }
+    body.read(service.body_deadline()).await.map_err(|e| closing(failure(rqctx, e)))
+}
+
+fn closing(mut error: HttpError) -> HttpError {
+    let _ = error.add_header(http::header::CONNECTION, "close");
+    error
+}
+
+/// Logs why a request failed, and answers it in AWS's shape.
+fn failure(rqctx: &Rq, e: AwsError) -> HttpError {
+    // Messages never hold secrets: SigV4 errors do not echo the
+    // signature, and no token is ever part of an error.
+    info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
+    e.into_http_error(&rqctx.request_id)
 }
 
 /// What the signature covers: the body read whole, or the SHA-256 a
@@ -468,12 +526,7 @@ async fn admitted<T>(
         op(service, &call).await
     })
     .await;
-    result.map_err(|e| {
-        // Messages never hold secrets: SigV4 errors do not echo the
-        // signature, and no token is ever part of an error.
-        info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
-        e.into_http_error(&rqctx.request_id)
-    })
+    result.map_err(|e| failure(rqctx, e))
 }
 
 /// The operation's result, or an InternalServerException if it panicked:

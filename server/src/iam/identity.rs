@@ -166,6 +166,19 @@ impl Identities {
     }
 
     /// The caller of a signed request, or the error AWS would send.
+    /// What the headers alone decide, before the body is read: the
+    /// `Authorization` header is there and parses, its scope and date are
+    /// acceptable, and its access key is known. [`Self::authenticate`]
+    /// decides the rest, in the same order, so a request gets the same
+    /// answer whether this ran first or not.
+    pub fn screen(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> Result<(), AwsError> {
+        let parsed = Parsed::from_request(request, &self.rules, now).map_err(sigv4_error)?;
+        if !self.by_access_key.contains_key(parsed.access_key_id()) {
+            return Err(AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN));
+        }
+        Ok(())
+    }
+
     pub fn authenticate(
         &self,
         request: &RequestParts<'_>,

@@ -96,6 +96,8 @@ pub struct Settings {
     /// The address the server answers on: the host of its URLs when a
     /// request names none.
     pub listening: Option<std::net::SocketAddr>,
+    /// How long an operation's body may take to arrive.
+    pub body_deadline: std::time::Duration,
 }
 
 /// Limits on what the API may create (AWS's defaults: 10 and 1000).
@@ -148,6 +150,17 @@ impl Service {
 
     /// AWS's front door for a signed request: the caller, once the
     /// signature checks out and the rate limit lets it through.
+    /// What the request's headers alone decide about its caller (see
+    /// [`crate::iam::identity::Identities::screen`]), before its body is read.
+    pub fn screen(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> OpResult<()> {
+        self.identities.screen(request, now)
+    }
+
+    /// How long an operation's body may take to arrive.
+    pub fn body_deadline(&self) -> std::time::Duration {
+        self.settings.body_deadline
+    }
+
     pub fn admit(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> OpResult<Caller> {
         let caller = self.identities.authenticate(request, now)?;
         self.throttle.check(&caller.principal.arn)?;

@@ -52,6 +52,7 @@ pub async fn service(
         public_url: config.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         external_connections: config.external_connections.clone(),
         listening,
+        body_deadline: std::time::Duration::from_secs(config.connections.body_timeout_seconds),
     };
     Ok(Service::new(Parts {
         identities,
