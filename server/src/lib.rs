@@ -152,6 +152,7 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
     let limits = gate::Limits {
         max_connections: affordable_connections(connections.max, &log),
         idle_timeout: Duration::from_secs(connections.idle_timeout_seconds),
+        request_timeout: Duration::from_secs(connections.request_timeout_seconds),
     };
     let gate = Gate::open(listener, server.local_addr(), limits, log.clone())?;
     let shutdown_grace = Duration::from_secs(connections.shutdown_grace_seconds);
@@ -173,7 +174,8 @@ fn affordable_connections(wanted: usize, log: &slog::Logger) -> usize {
             return wanted;
         }
     };
-    let affordable = limit.saturating_sub(RESERVED_FDS) / gate::FDS_PER_CONNECTION;
+    let reserved = RESERVED_FDS + gate::WAITING_AT_ONCE as u64;
+    let affordable = limit.saturating_sub(reserved) / gate::FDS_PER_CONNECTION;
     let affordable = usize::try_from(affordable).unwrap_or(usize::MAX).max(1);
     if affordable < wanted {
         slog::warn!(log, "fewer connections than configured: the file-descriptor limit allows no more";

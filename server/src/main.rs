@@ -160,12 +160,17 @@ async fn serve(
     slog::info!(log, "shutting down");
     // A second signal means now: nothing is lost that a kill would not lose
     // (every write is a transaction).
-    tokio::select! {
-        closed = server.close() => closed?,
-        _ = sigterm.recv() => slog::warn!(log, "second signal: exiting now"),
-        _ = sigint.recv() => slog::warn!(log, "second signal: exiting now"),
-    }
-    Ok(ExitCode::SUCCESS)
+    // Its status is the shell's for death by that signal (128 + its number).
+    let second = tokio::select! {
+        closed = server.close() => {
+            closed?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ = sigterm.recv() => 128 + 15,
+        _ = sigint.recv() => 128 + 2,
+    };
+    slog::warn!(log, "second signal: exiting now, abandoning the requests in flight");
+    Ok(ExitCode::from(second))
 }
 
 /// What `serve` prints when it runs the development setup: the domain and

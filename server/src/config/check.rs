@@ -18,11 +18,17 @@ pub(super) fn check(config: &Config) -> anyhow::Result<()> {
         bail!("max_asset_size must be from 1 to {MAX_ASSET_SIZE} bytes (1 TiB)");
     }
     let connections = &config.connections;
-    if connections.max == 0 {
-        bail!("connections.max must be at least 1");
+    if !(1..=1_000_000).contains(&connections.max) {
+        bail!("connections.max must be from 1 to 1000000");
     }
-    if connections.idle_timeout_seconds == 0 {
-        bail!("connections.idle_timeout_seconds must be at least 1");
+    for (name, seconds) in [
+        ("idle_timeout_seconds", connections.idle_timeout_seconds),
+        ("request_timeout_seconds", connections.request_timeout_seconds),
+        ("body_timeout_seconds", connections.body_timeout_seconds),
+    ] {
+        if !(1..=86_400).contains(&seconds) {
+            bail!("connections.{name} must be from 1 to 86400");
+        }
     }
     if let Some(region) = &config.region {
         check_region(region)?;

@@ -110,10 +110,17 @@ pub struct Connections {
     /// `Retry-After` and closed. Lowered at start to what the process's
     /// file-descriptor limit allows.
     pub max: usize,
-    /// A connection on which no byte moves either way for this long is
-    /// closed: one that never sends, one kept alive unused, or one whose
-    /// request body stopped arriving.
+    /// A connection on which no byte moves either way for this long, while
+    /// it is not waiting for an answer, is closed: one that never sends, one
+    /// kept alive unused, one whose client stopped reading its answer.
     pub idle_timeout_seconds: u64,
+    /// The same for a connection waiting for its answer (its request, or
+    /// part of it, sent): the server may be working on it, reading through
+    /// to an external connection say.
+    pub request_timeout_seconds: u64,
+    /// An operation's body (1 MiB at most) must arrive within this long,
+    /// however it trickles in.
+    pub body_timeout_seconds: u64,
     /// On SIGTERM or SIGINT, requests in flight get this long to finish;
     /// then every connection is closed and the server exits.
     pub shutdown_grace_seconds: u64,
@@ -121,7 +128,13 @@ pub struct Connections {
 
 impl Default for Connections {
     fn default() -> Self {
-        Self { max: 1024, idle_timeout_seconds: 30, shutdown_grace_seconds: 10 }
+        Self {
+            max: 1024,
+            idle_timeout_seconds: 30,
+            request_timeout_seconds: 600,
+            body_timeout_seconds: 30,
+            shutdown_grace_seconds: 10,
+        }
     }
 }
 

@@ -7,29 +7,37 @@
 //! body never ends. So the server listens here, and dropshot listens on a
 //! loopback port of its own that only the gate talks to. The gate:
 //!
-//! - admits at most `max_connections` at once. When full, the connection
-//!   that has waited longest without sending a byte is closed to make room;
-//!   if there is none, the newcomer waits a moment for room, then gets a
-//!   `503` with `Retry-After` (which the AWS SDKs, npm and pip retry);
+//! - admits at most `max_connections` at once. When full, a connection
+//!   makes room: the one that has waited longest without sending a byte,
+//!   else the one kept alive unused the longest (for a second at least).
+//!   One waiting for its answer is never pushed out. If none can go, the
+//!   newcomer waits a moment for room, then gets a `503` with `Retry-After`
+//!   (which the AWS SDKs, npm and pip retry);
 //! - closes a connection on which no byte has moved either way for
-//!   `idle_timeout`: one that never sends anything, one kept alive and
-//!   unused, one whose body stopped arriving;
-//! - on [`Gate::close_all`], drops every connection still open, which is
-//!   how shutdown ends after its grace period.
+//!   `idle_timeout` while it is not waiting for an answer: one that never
+//!   sends anything, one kept alive unused, one whose client stopped
+//!   reading its answer. A connection waiting for its answer (its request,
+//!   or part of it, sent; nothing back yet) has `request_timeout` instead:
+//!   the server may be working (reading through to an external
+//!   connection, say), and an operation's body has its own deadline;
+//! - on [`Gate::stop_accepting`], closes the connections that have not
+//!   sent anything; on [`Gate::close_all`], every connection, which is how
+//!   shutdown ends after its grace period.
 //!
 //! Bytes are relayed as they come, unparsed: the request reaches dropshot
 //! exactly as the client sent it (SigV4 signs the `Host` header, which
 //! passes through untouched).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use slog::{debug, info, warn, Logger};
+use slog::{debug, warn, Logger};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 /// What the gate allows.
@@ -37,11 +45,29 @@ use tokio::time::Instant;
 pub struct Limits {
     pub max_connections: usize,
     pub idle_timeout: Duration,
+    pub request_timeout: Duration,
 }
 
-/// File descriptors each admitted connection costs: the client's socket
-/// and both ends of the loopback hop to dropshot.
-pub const FDS_PER_CONNECTION: u64 = 3;
+/// File descriptors each admitted connection may cost: the client's
+/// socket, both ends of the loopback hop to dropshot, and a file its
+/// request reads or writes.
+pub const FDS_PER_CONNECTION: u64 = 4;
+
+/// Connections over the limit waiting for room (or being refused) at once;
+/// past this one is closed without an answer, so a flood cannot exhaust
+/// descriptors either.
+pub const WAITING_AT_ONCE: usize = 64;
+
+/// How long a connection over the limit waits for room before its `503`.
+const ROOM_WAIT: Duration = Duration::from_millis(250);
+
+/// How long a connection kept alive must have been unused before it may
+/// be closed to make room.
+const UNUSED_BEFORE_EVICTION: Duration = Duration::from_secs(1);
+
+/// Per direction and connection: big enough for few system calls per
+/// tarball, small enough that hundreds of connections cost little.
+const RELAY_BUFFER: usize = 32 * 1024;
 
 /// What a connection over the limit is told, in AWS's error shape.
 static OVER_LIMIT: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
@@ -58,14 +84,9 @@ static OVER_LIMIT: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
     .into_bytes()
 });
 
-/// Per direction and connection: big enough for few system calls per
-/// tarball, small enough that hundreds of connections cost little.
-const RELAY_BUFFER: usize = 32 * 1024;
-
 /// The running front door.
 pub struct Gate {
     local_addr: SocketAddr,
-    /// Stops the accept loop (`true`), then every connection (`close_all`).
     stop_accepting: watch::Sender<bool>,
     close_all: watch::Sender<bool>,
 }
@@ -80,9 +101,10 @@ impl Gate {
         log: Logger,
     ) -> std::io::Result<Self> {
         let local_addr = listener.local_addr()?;
-        let (stop_accepting, stop_rx) = watch::channel(false);
-        let (close_all, close_rx) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, upstream, limits, log, stop_rx, close_rx));
+        let (stop_accepting, stopped) = watch::channel(false);
+        let (close_all, closing) = watch::channel(false);
+        let signals = Signals { stopped, closing };
+        tokio::spawn(accept_loop(listener, upstream, limits, log, signals));
         Ok(Self { local_addr, stop_accepting, close_all })
     }
 
@@ -90,12 +112,13 @@ impl Gate {
         self.local_addr
     }
 
-    /// Stops accepting: new connections are refused by the system.
+    /// Stops accepting (new connections are refused by the system) and
+    /// closes the connections that have not sent anything.
     pub fn stop_accepting(&self) {
         let _ = self.stop_accepting.send(true);
     }
 
-    /// Drops every connection still open.
+    /// Closes every connection still open.
     pub fn close_all(&self) {
         let _ = self.close_all.send(true);
     }
@@ -108,43 +131,48 @@ impl Drop for Gate {
     }
 }
 
+/// The gate's two signals, as each connection watches them.
+#[derive(Clone)]
+struct Signals {
+    stopped: watch::Receiver<bool>,
+    closing: watch::Receiver<bool>,
+}
+
 async fn accept_loop(
     listener: TcpListener,
     upstream: SocketAddr,
     limits: Limits,
     log: Logger,
-    mut stop: watch::Receiver<bool>,
-    close_all: watch::Receiver<bool>,
+    mut signals: Signals,
 ) {
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let waiting = Arc::new(Semaphore::new(WAITING_AT_ONCE));
-    let silent = Arc::new(Silent::default());
+    let admitted = Arc::new(Registry::default());
+    let mut last_accept_warning: Option<Instant> = None;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = stop.wait_for(|stop| *stop) => return,
+            _ = signals.stopped.wait_for(|stopped| *stopped) => return,
         };
         let (client, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of descriptors (EMFILE) or memory: wait for some to be
-                // released rather than spin.
-                warn!(log, "accept failed"; "error" => %e);
+                // released rather than spin, and say so once a second.
+                if last_accept_warning.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    warn!(log, "accept failed"; "error" => %e);
+                    last_accept_warning = Some(Instant::now());
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
-        let admitted = match Arc::clone(&open).try_acquire_owned() {
-            Ok(permit) => Admitted::Now(permit),
+        let permit = match Arc::clone(&open).try_acquire_owned() {
+            Ok(permit) => Ok(permit),
             Err(_) => match Arc::clone(&waiting).try_acquire_owned() {
-                Ok(waiting) => {
-                    // Full: the connection that has waited longest without
-                    // sending a byte makes room, if there is one.
-                    silent.evict_oldest();
-                    Admitted::Waiting(waiting)
-                }
+                Ok(waiting) => Err(waiting),
                 Err(_) => {
-                    info!(log, "connection dropped: too many open and waiting";
+                    debug!(log, "connection dropped: too many open and waiting";
                         "remote_addr" => %peer);
                     continue;
                 }
@@ -153,87 +181,30 @@ async fn accept_loop(
         let connection = Connection {
             peer,
             upstream,
-            idle_timeout: limits.idle_timeout,
-            close_all: close_all.clone(),
-            silent: Arc::clone(&silent),
+            limits,
+            signals: signals.clone(),
+            registry: Arc::clone(&admitted),
             log: log.clone(),
         };
         let open = Arc::clone(&open);
         tokio::spawn(async move {
-            let permit = match admitted {
-                Admitted::Now(permit) => permit,
-                Admitted::Waiting(waiting) => {
-                    let freed = tokio::time::timeout(ROOM_WAIT, open.acquire_owned()).await;
-                    match freed {
-                        Ok(Ok(permit)) => permit,
-                        _ => {
-                            info!(connection.log, "connection refused: too many open";
-                                "remote_addr" => %peer, "max_connections" => limits.max_connections);
-                            refuse(client).await;
-                            drop(waiting);
-                            return;
-                        }
+            let permit = match permit {
+                Ok(permit) => permit,
+                Err(waiting) => match connection.room(open).await {
+                    Some(permit) => permit,
+                    None => {
+                        debug!(connection.log, "connection refused: too many open";
+                            "remote_addr" => %peer,
+                            "max_connections" => connection.limits.max_connections);
+                        refuse(client).await;
+                        drop(waiting);
+                        return;
                     }
-                }
+                },
             };
-            connection.relay(client).await;
+            connection.serve(client).await;
             drop(permit);
         });
-    }
-}
-
-/// How a connection got past the limit: at once, or waiting for room.
-enum Admitted {
-    Now(tokio::sync::OwnedSemaphorePermit),
-    Waiting(tokio::sync::OwnedSemaphorePermit),
-}
-
-/// Connections over the limit waiting for room (or being refused) at once;
-/// past this one is closed without an answer, so a flood cannot exhaust
-/// descriptors either.
-const WAITING_AT_ONCE: usize = 64;
-
-/// How long a connection over the limit waits for room before its `503`.
-const ROOM_WAIT: Duration = Duration::from_millis(250);
-
-/// The admitted connections that have not sent a byte yet, oldest first:
-/// the first to go when the gate is full. A legitimate client sends its
-/// request as soon as it connects, so to push one out a flood must open
-/// `max` connections in that instant; a connection that connects and
-/// waits is pushed out by the next one that needs its room.
-#[derive(Default)]
-struct Silent {
-    queue: std::sync::Mutex<std::collections::VecDeque<(u64, Arc<tokio::sync::Notify>)>>,
-    next: AtomicU64,
-}
-
-impl Silent {
-    fn enter(&self) -> (u64, Arc<tokio::sync::Notify>) {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let evicted = Arc::new(tokio::sync::Notify::new());
-        self.lock().push_back((id, Arc::clone(&evicted)));
-        (id, evicted)
-    }
-
-    fn leave(&self, id: u64) {
-        let mut queue = self.lock();
-        // Usually the newest: searched from the back.
-        if let Some(at) = queue.iter().rposition(|(entry, _)| *entry == id) {
-            queue.remove(at);
-        }
-    }
-
-    fn evict_oldest(&self) {
-        if let Some((_, evicted)) = self.lock().pop_front() {
-            evicted.notify_one();
-        }
-    }
-
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::VecDeque<(u64, Arc<tokio::sync::Notify>)>>
-    {
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -255,121 +226,239 @@ async fn refuse(mut client: TcpStream) {
     let _ = tokio::time::timeout(Duration::from_millis(500), answer).await;
 }
 
-/// When a byte last moved, in milliseconds since `start`.
+/// Where a connection is in its exchange, for the timeouts and eviction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Phase {
+    /// Connected; not a byte yet.
+    Silent = 0,
+    /// The client's bytes went last: its request is on the way or being
+    /// answered.
+    Waiting = 1,
+    /// The server's bytes went last: answered, or answering.
+    Answered = 2,
+}
+
+/// When a byte last moved on a connection, and which way.
 struct Activity {
     start: Instant,
+    /// Milliseconds after `start`.
     last: AtomicU64,
+    phase: AtomicU8,
 }
 
 impl Activity {
-    fn touch(&self) {
-        self.last.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+    fn new() -> Self {
+        Self { start: Instant::now(), last: AtomicU64::new(0), phase: AtomicU8::new(0) }
     }
 
-    fn idle_until(&self, timeout: Duration) -> Instant {
-        self.start + Duration::from_millis(self.last.load(Ordering::Relaxed)) + timeout
+    fn touch(&self, phase: Phase) {
+        self.last.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            0 => Phase::Silent,
+            1 => Phase::Waiting,
+            _ => Phase::Answered,
+        }
+    }
+
+    fn last_moved(&self) -> Instant {
+        self.start + Duration::from_millis(self.last.load(Ordering::Relaxed))
+    }
+
+    /// When the connection is closed if nothing moves before.
+    fn deadline(&self, limits: &Limits) -> Instant {
+        let timeout = match self.phase() {
+            Phase::Waiting => limits.request_timeout,
+            Phase::Silent | Phase::Answered => limits.idle_timeout,
+        };
+        self.last_moved() + timeout
     }
 }
 
-/// One admitted connection, and what its relay needs.
+/// The admitted connections, for making room.
+#[derive(Default)]
+struct Registry {
+    connections: Mutex<HashMap<u64, Admitted>>,
+    next: AtomicU64,
+}
+
+/// An admitted connection as the registry knows it: how it moves, and how
+/// to tell it to make room.
+struct Admitted {
+    activity: Arc<Activity>,
+    evicted: Arc<Notify>,
+}
+
+impl Registry {
+    fn enter(&self, activity: Arc<Activity>) -> (u64, Arc<Notify>) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let evicted = Arc::new(Notify::new());
+        self.lock().insert(id, Admitted { activity, evicted: Arc::clone(&evicted) });
+        (id, evicted)
+    }
+
+    fn leave(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    /// Closes the connection that has waited longest without sending a
+    /// byte, else the one kept alive unused longest (for a second at
+    /// least); one waiting for its answer never. Whether one was closed.
+    ///
+    /// A legitimate client sends its request as soon as it connects, so to
+    /// push one out a flood must fill the gate in that instant.
+    fn evict(&self) -> bool {
+        let now = Instant::now();
+        let mut connections = self.lock();
+        let candidate = connections
+            .iter()
+            .filter_map(|(id, Admitted { activity, .. })| {
+                let quiet = now.saturating_duration_since(activity.last_moved());
+                match activity.phase() {
+                    Phase::Silent => Some(((0, quiet), *id)),
+                    Phase::Answered if quiet >= UNUSED_BEFORE_EVICTION => Some(((1, quiet), *id)),
+                    _ => None,
+                }
+            })
+            // The silent first, then the longest quiet.
+            .max_by_key(|((kind, quiet), _)| (std::cmp::Reverse(*kind), *quiet))
+            .map(|(_, id)| id);
+        match candidate.and_then(|id| connections.remove(&id)) {
+            Some(Admitted { evicted, .. }) => {
+                evicted.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Admitted>> {
+        self.connections.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One accepted connection, and what serving it needs.
 struct Connection {
     peer: SocketAddr,
     upstream: SocketAddr,
-    idle_timeout: Duration,
-    close_all: watch::Receiver<bool>,
-    silent: Arc<Silent>,
+    limits: Limits,
+    signals: Signals,
+    registry: Arc<Registry>,
     log: Logger,
 }
 
 impl Connection {
-    async fn relay(mut self, client: TcpStream) {
+    /// Room for a connection that found the gate full: another makes room
+    /// if one can, for [`ROOM_WAIT`] at most.
+    async fn room(&self, open: Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+        let until = Instant::now() + ROOM_WAIT;
+        // Another newcomer may take the room made: make room again.
+        while Instant::now() < until {
+            self.registry.evict();
+            let wait = (until - Instant::now()).min(ROOM_WAIT / 4);
+            let acquired = tokio::time::timeout(wait, Arc::clone(&open).acquire_owned()).await;
+            if let Ok(Ok(permit)) = acquired {
+                return Some(permit);
+            }
+        }
+        None
+    }
+
+    async fn serve(mut self, client: TcpStream) {
         let _ = client.set_nodelay(true);
+        let activity = Arc::new(Activity::new());
+        let (id, evicted) = self.registry.enter(Arc::clone(&activity));
         // Nothing is asked of dropshot until the client has said something.
-        let (id, evicted) = self.silent.enter();
         let mut first = [0u8; 1];
         let said = tokio::select! {
             sent = client.peek(&mut first) => matches!(sent, Ok(n) if n > 0),
-            _ = tokio::time::sleep(self.idle_timeout) => {
+            _ = tokio::time::sleep(self.limits.idle_timeout) => {
                 debug!(self.log, "closed a connection that sent nothing"; "remote_addr" => %self.peer);
                 false
             }
             _ = evicted.notified() => {
-                debug!(self.log, "closed a connection that sent nothing to make room";
+                debug!(self.log, "closed a connection that sent nothing, to make room";
                     "remote_addr" => %self.peer);
                 false
             }
-            _ = self.close_all.wait_for(|close| *close) => false,
+            _ = self.signals.stopped.wait_for(|stopped| *stopped) => false,
+            _ = self.signals.closing.wait_for(|closing| *closing) => false,
         };
-        self.silent.leave(id);
         if said {
-            relay(client, self.peer, self.upstream, self.idle_timeout, self.close_all, &self.log)
-                .await;
+            activity.touch(Phase::Waiting);
+            self.relay(client, &activity, &evicted).await;
         }
+        self.registry.leave(id);
     }
-}
 
-async fn relay(
-    mut client: TcpStream,
-    peer: SocketAddr,
-    upstream: SocketAddr,
-    idle_timeout: Duration,
-    mut close_all: watch::Receiver<bool>,
-    log: &Logger,
-) {
-    let activity = Activity { start: Instant::now(), last: AtomicU64::new(0) };
-    let mut server = match TcpStream::connect(upstream).await {
-        Ok(server) => server,
-        Err(e) => {
-            warn!(log, "could not reach the HTTP server behind the gate"; "error" => %e);
-            return;
-        }
-    };
-    let _ = server.set_nodelay(true);
-    // dropshot's log names the hop's address: this line ties it to the client.
-    if let Ok(hop) = server.local_addr() {
-        debug!(log, "relaying a connection"; "remote_addr" => %peer, "hop_addr" => %hop);
-    }
-    let (mut from_client, mut to_client) = client.split();
-    let (mut from_server, mut to_server) = server.split();
-    // The client gone ends the connection. A client that has sent
-    // everything may close its side and still wait for the answer; and
-    // when the server stops reading (it answered early, say), its answer is
-    // still on the way.
-    let requests = async {
-        if let Err(Failed::Reading) = pump(&mut from_client, &mut to_server, &activity).await {
-            return;
-        }
-        std::future::pending::<()>().await;
-    };
-    let responses = pump(&mut from_server, &mut to_client, &activity);
-    let idle = async {
-        loop {
-            let until = activity.idle_until(idle_timeout);
-            if until <= Instant::now() {
+    async fn relay(&mut self, mut client: TcpStream, activity: &Activity, evicted: &Notify) {
+        let mut server = match TcpStream::connect(self.upstream).await {
+            Ok(server) => server,
+            Err(e) => {
+                warn!(self.log, "could not reach the HTTP server behind the gate"; "error" => %e);
                 return;
             }
-            tokio::time::sleep_until(until).await;
+        };
+        let _ = server.set_nodelay(true);
+        // dropshot's log names the hop's address: this line ties it to the client.
+        if let Ok(hop) = server.local_addr() {
+            debug!(self.log, "relaying a connection"; "remote_addr" => %self.peer, "hop_addr" => %hop);
         }
-    };
-    let answered = tokio::select! {
-        _ = requests => false,
-        ended = responses => ended.is_ok(),
-        _ = idle => {
-            debug!(log, "closed an idle connection"; "remote_addr" => %peer);
-            false
+        let (mut from_client, mut to_client) = client.split();
+        let (mut from_server, mut to_server) = server.split();
+        // The client gone ends the connection. A client that has sent
+        // everything may close its side and still wait for the answer; and
+        // when the server stops reading (it answered early, say), its answer
+        // is still on the way.
+        let requests = async {
+            let pumped = pump(&mut from_client, &mut to_server, activity, Phase::Waiting).await;
+            if let Err(Failed::Reading) = pumped {
+                return;
+            }
+            std::future::pending::<()>().await;
+        };
+        let responses = pump(&mut from_server, &mut to_client, activity, Phase::Answered);
+        let limits = self.limits;
+        let idle = async {
+            loop {
+                let deadline = activity.deadline(&limits);
+                if deadline <= Instant::now() {
+                    return;
+                }
+                tokio::time::sleep_until(deadline).await;
+            }
+        };
+        let closing = &mut self.signals.closing;
+        // Whether the server is done with the connection, and the client
+        // may still be sending.
+        let server_done = tokio::select! {
+            _ = requests => false,
+            ended = responses => !matches!(ended, Err(Failed::Writing)),
+            _ = idle => {
+                debug!(self.log, "closed an idle connection"; "remote_addr" => %self.peer);
+                false
+            }
+            _ = evicted.notified() => {
+                debug!(self.log, "closed an unused connection to make room"; "remote_addr" => %self.peer);
+                false
+            }
+            _ = closing.wait_for(|closing| *closing) => false,
+        };
+        if server_done {
+            let _ = to_client.shutdown().await;
+            linger(&mut from_client).await;
         }
-        _ = close_all.wait_for(|close| *close) => false,
-    };
-    if answered {
-        linger(&mut from_client).await;
     }
 }
 
-/// Reads (and drops) what the client is still sending after the server has
-/// answered and closed, for a little while: a request refused before its
-/// body was read still has its body coming, and closing on unread bytes
-/// resets the connection, which can destroy the answer before the client
-/// reads it.
+/// Reads (and drops) what the client is still sending after the server is
+/// done, for a little while: a request refused before its body was read
+/// still has its body coming, and closing on unread bytes resets the
+/// connection, which can destroy the answer before the client reads it.
 async fn linger(from_client: &mut (impl AsyncReadExt + Unpin)) {
     const LINGER_TIME: Duration = Duration::from_secs(2);
     const LINGER_BYTES: usize = 16 << 20;
@@ -392,11 +481,13 @@ enum Failed {
     Writing,
 }
 
-/// Copies one direction until its end, which it passes on.
+/// Copies one direction until its end, which it passes on, noting each
+/// move as `phase`.
 async fn pump(
     from: &mut (impl AsyncReadExt + Unpin),
     to: &mut (impl AsyncWriteExt + Unpin),
     activity: &Activity,
+    phase: Phase,
 ) -> Result<(), Failed> {
     let mut buffer = vec![0u8; RELAY_BUFFER];
     loop {
@@ -404,8 +495,8 @@ async fn pump(
         if n == 0 {
             return to.shutdown().await.map_err(|_| Failed::Writing);
         }
-        activity.touch();
+        activity.touch(phase);
         to.write_all(&buffer[..n]).await.map_err(|_| Failed::Writing)?;
-        activity.touch();
+        activity.touch(phase);
     }
 }

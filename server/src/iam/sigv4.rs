@@ -40,7 +40,7 @@ const PATH: &AsciiSet = &UNRESERVED.remove(b'/');
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SigV4Error {
     /// No `Authorization` header at all.
-    #[error("{}", codeartifact_api::MISSING_AUTHENTICATION_TOKEN)]
+    #[error("Missing Authentication Token")]
     Missing,
     /// The `Authorization` header or the date is malformed or incomplete.
     #[error("{0}")]
