@@ -4,8 +4,9 @@
 //! may put a credential there: a presigned request's `X-Amz-Signature` and
 //! `X-Amz-Security-Token`, a `?token=`, a password. [`Redacting`] wraps the
 //! server's logger: in the values of the keys that hold URLs (`uri`,
-//! `url`), the value of every query parameter whose name can carry a
-//! credential becomes `REDACTED`. Other records pass through untouched, at
+//! `url`), a password in the authority and the value of every query
+//! parameter whose name can carry a credential become `REDACTED`. Errors
+//! that would carry a URL under another key are logged without it. Other records pass through untouched, at
 //! the cost of comparing their keys.
 
 use std::fmt;
@@ -30,6 +31,10 @@ impl Drain for Redacting {
     type Err = slog::Never;
 
     fn log(&self, record: &Record, values: &OwnedKVList) -> Result<(), slog::Never> {
+        // What the logger below would drop costs nothing here either.
+        if !Drain::is_enabled(&self.0, record.level()) {
+            return Ok(());
+        }
         let mut finder = Finder { found: false };
         let _ = record.kv().serialize(record, &mut finder);
         let _ = values.serialize(record, &mut finder);
@@ -49,10 +54,15 @@ impl Drain for Redacting {
     }
 }
 
-/// The URL with the values of credential-carrying query parameters
-/// replaced, or `None` when it has none.
+/// The URL with the password of its authority (`user:password@host`) and
+/// the values of credential-carrying query parameters replaced, or `None`
+/// when it has neither.
 pub fn redacted(url: &str) -> Option<String> {
-    let (before, query) = url.split_once('?')?;
+    let without_password = redacted_password(url);
+    let url = without_password.as_deref().unwrap_or(url);
+    let Some((before, query)) = url.split_once('?') else {
+        return without_password;
+    };
     let (query, fragment) = match query.split_once('#') {
         Some((query, fragment)) => (query, Some(fragment)),
         None => (query, None),
@@ -69,7 +79,7 @@ pub fn redacted(url: &str) -> Option<String> {
         })
         .collect();
     if !changed {
-        return None;
+        return without_password;
     }
     let mut out = format!("{before}?{}", pairs.join("&"));
     if let Some(fragment) = fragment {
@@ -79,13 +89,24 @@ pub fn redacted(url: &str) -> Option<String> {
     Some(out)
 }
 
+/// `scheme://user:password@host...` with the password replaced.
+fn redacted_password(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+    Some(format!("{scheme}://{user}:{REDACTED}@{host}{path}"))
+}
+
 /// Whether a query parameter's name (percent-encoded or not, any case)
-/// can carry a credential: SigV4's query parameters (`X-Amz-*`), and any
-/// name that says token, secret, password, signature, credential, auth or
-/// key.
+/// can carry a credential: SigV4's query parameters (`X-Amz-*`), an
+/// Azure SAS signature (`sig`), and any name that says token, secret,
+/// password, signature, credential, auth or key.
 fn carries_credential(name: &str) -> bool {
     let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy().to_ascii_lowercase();
     name.starts_with("x-amz-")
+        || name == "sig"
         || ["token", "secret", "passw", "signature", "credential", "auth", "key"]
             .iter()
             .any(|word| name.contains(word))
@@ -156,6 +177,15 @@ mod tests {
         assert_eq!(redacted("/p?PASSWORD=x#frag").as_deref(), Some("/p?PASSWORD=REDACTED#frag"));
         assert_eq!(redacted("/p?%74oken=x").as_deref(), Some("/p?%74oken=REDACTED"));
         assert_eq!(redacted("/v1/domains?domain=demo&duration=900"), None);
+        assert_eq!(
+            redacted("http://aws:t0k3n@registry.example/simple/?q=1").as_deref(),
+            Some("http://aws:REDACTED@registry.example/simple/?q=1")
+        );
+        assert_eq!(
+            redacted("http://svc.example/x?sv=1&sig=abc").as_deref(),
+            Some("http://svc.example/x?sv=1&sig=REDACTED")
+        );
+        assert_eq!(redacted("http://registry.example/simple/"), None);
         assert_eq!(redacted("/v1/domains"), None);
     }
 

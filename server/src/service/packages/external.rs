@@ -130,7 +130,7 @@ impl Service {
             Ok(response) => response,
             Err(e) => {
                 warn!(log, "external connection unreachable"; "connection" => &connection.name,
-                    "url" => url.as_str(), "error" => e.to_string());
+                    "url" => url.as_str(), "error" => e.without_url().to_string());
                 return None;
             }
         };
@@ -175,8 +175,9 @@ impl Service {
                 connection.name
             ))
         };
-        let response =
-            connection.get(&self.http, url).send().await.map_err(|e| unavailable(e.to_string()))?;
+        let response = connection.get(&self.http, url).send().await;
+        // Without the URL: after a redirect it may be a presigned one.
+        let response = response.map_err(|e| unavailable(e.without_url().to_string()))?;
         if !response.status().is_success() {
             return Err(unavailable(format!("status {}", response.status())));
         }
@@ -184,7 +185,7 @@ impl Service {
         let mut staged = self.blobs.stage(limit).await.map_err(|e| internal(log, e))?;
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| unavailable(e.to_string()))?;
+            let chunk = chunk.map_err(|e| unavailable(e.without_url().to_string()))?;
             staged.write(&chunk).await.map_err(|e| unavailable(e.to_string()))?;
         }
         let digests = staged.digests();
