@@ -135,12 +135,11 @@ class Hostile:
     slow body), reopening each one the server closes; bounded by `stop()`."""
 
     SLOW_HEAD = b"POST /v1/domains HTTP/1.1\r\nhost: x\r\n"
-    SLOW_BODY = (b"POST /v1/domain?domain=slow HTTP/1.1\r\nhost: x\r\nauthorization: AWS4-HMAC-SHA256 x\r\n"
-                 b"transfer-encoding: chunked\r\n\r\n")
 
     def __init__(self, url: str, idle: int, slow: int):
         host, port = url.split("//")[1].split(":")
         self.address = (host, int(port))
+        self.url, self.signed_at = url, 0.0
         self.kinds = ["idle"] * idle + ["head"] * (slow // 2) + ["body"] * (slow - slow // 2)
         self.reopened = 0
         self.running = True
@@ -148,12 +147,23 @@ class Hostile:
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
 
+    def _slow_body(self) -> bytes:
+        """Signed by a known key (so that the server goes on to read the
+        body), signed again each minute (signatures are good for 15)."""
+        if time.monotonic() - self.signed_at > 60:
+            signed = signed_headers(f"{self.url}/v1/domain?domain=slow")
+            head = "".join(f"{k}: {v}\r\n" for k, v in signed.items() if k != "host")
+            self.body_head = (f"POST /v1/domain?domain=slow HTTP/1.1\r\nhost: {self.address[0]}:"
+                              f"{self.address[1]}\r\n{head}transfer-encoding: chunked\r\n\r\n").encode()
+            self.signed_at = time.monotonic()
+        return self.body_head
+
     def _open(self, kind):
         s = socket.create_connection(self.address, timeout=5)
         if kind == "head":
             s.sendall(self.SLOW_HEAD)
         elif kind == "body":
-            s.sendall(self.SLOW_BODY)
+            s.sendall(self._slow_body())
         s.setblocking(False)
         return s
 

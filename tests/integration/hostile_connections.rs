@@ -15,17 +15,30 @@ use tokio::net::TcpStream;
 
 use crate::registry::{endpoint, make_repository, token_for};
 
-/// A request whose chunked body stops after its first chunk.
-const STUCK: &str = "POST /v1/domain?domain=stuck HTTP/1.1\r\nhost: x\r\n\
-                     authorization: AWS4-HMAC-SHA256 x\r\ntransfer-encoding: chunked\r\n\r\n\
-                     5\r\nhello\r\n";
-
-/// Settings for a test's connections, at the configuration's top level.
-fn connections(max: usize, idle_seconds: u64, grace_seconds: u64) -> String {
+/// A request whose chunked body stops after its first chunk, with a
+/// signature of the right form, scope and date by a known key: what the
+/// headers alone decide passes, so the server goes on to read the body.
+fn stuck(server: &TestServer) -> String {
+    let path = "/v1/domain?domain=stuck";
+    let signed = codeartifact_tests::signed(
+        reqwest::Method::POST,
+        &format!("{}{path}", server.url),
+        b"",
+        &USER.signer(),
+    );
+    let header = |name: &str| signed.headers()[name].to_str().unwrap().to_string();
     format!(
-        "connections = {{ max = {max}, idle_timeout_seconds = {idle_seconds}, \
-         shutdown_grace_seconds = {grace_seconds} }}"
+        "POST {path} HTTP/1.1\r\nhost: {}\r\nauthorization: {}\r\nx-amz-date: {}\r\n\
+         transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        address(server),
+        header("authorization"),
+        header("x-amz-date")
     )
+}
+
+/// `[connections]` settings for a test, at the configuration's top level.
+fn connections(settings: &str) -> String {
+    format!("connections = {{ {settings} }}")
 }
 
 fn address(server: &TestServer) -> String {
@@ -56,7 +69,8 @@ fn head_of(response: &[u8]) -> String {
 
 #[tokio::test]
 async fn connections_that_send_nothing_are_closed_after_the_idle_timeout() {
-    let server = TestServer::start_with(&connections(100, 1, 10), Storage::Ephemeral).await;
+    let server =
+        TestServer::start_with(&connections("idle_timeout_seconds = 1"), Storage::Ephemeral).await;
     let started = Instant::now();
     let mut idle = Vec::new();
     for _ in 0..50 {
@@ -75,7 +89,7 @@ async fn connections_that_send_nothing_are_closed_after_the_idle_timeout() {
 
 #[tokio::test]
 async fn when_full_the_oldest_silent_connection_makes_room_for_a_request() {
-    let server = TestServer::start_with(&connections(20, 600, 10), Storage::Ephemeral).await;
+    let server = TestServer::start_with(&connections("max = 20"), Storage::Ephemeral).await;
     let mut silent = Vec::new();
     for _ in 0..20 {
         silent.push(TcpStream::connect(address(&server)).await.unwrap());
@@ -97,12 +111,12 @@ async fn when_full_the_oldest_silent_connection_makes_room_for_a_request() {
 
 #[tokio::test]
 async fn when_full_of_requests_in_flight_a_newcomer_is_told_to_retry() {
-    let server = TestServer::start_with(&connections(10, 600, 1), Storage::Ephemeral).await;
+    let server = TestServer::start_with(&connections("max = 10"), Storage::Ephemeral).await;
     // Ten requests whose bodies stopped arriving: busy, not silent.
     let mut busy = Vec::new();
     for _ in 0..10 {
         let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-        stream.write_all(STUCK.as_bytes()).await.unwrap();
+        stream.write_all(stuck(&server).as_bytes()).await.unwrap();
         busy.push(stream);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -126,46 +140,72 @@ async fn when_full_of_requests_in_flight_a_newcomer_is_told_to_retry() {
 }
 
 #[tokio::test]
-async fn an_unsigned_request_declaring_a_huge_body_is_refused_before_its_body() {
+async fn what_the_headers_decide_is_answered_before_the_body_even_while_it_keeps_coming() {
     let server = TestServer::start().await;
+    let big = "content-length: 53687091200\r\n";
+    // A signature of the right form by a known key, over a body too big.
+    let signed = stuck(&server).replace("transfer-encoding: chunked\r\n", big);
+    let signed = signed.split("\r\n\r\n").next().unwrap().to_string() + "\r\n\r\n";
+    let unknown_key = signed.replace(USER.access_key_id, "AKIAUNKNOWNKEY000000");
     let cases = [
-        // No signature at all.
         (
-            "POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\ncontent-length: 53687091200\r\n\r\n",
+            format!("POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\n{big}\r\n"),
             "http/1.1 403",
-            "x-amzn-errortype: missingauthenticationtokenexception",
+            "missingauthenticationtokenexception",
             "Missing Authentication Token",
         ),
-        // Signed or not, more than the operation takes.
         (
-            "POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\nauthorization: AWS4-HMAC-SHA256 x\r\n\
-             content-length: 53687091200\r\n\r\n",
+            format!(
+                "POST /v1/domain?domain=big HTTP/1.1\r\nhost: x\r\n\
+                 authorization: AWS4-HMAC-SHA256 x\r\n{big}\r\n"
+            ),
             "http/1.1 400",
-            "x-amzn-errortype: validationexception",
-            "exceeded maximum size of 1048576 bytes",
+            "incompletesignatureexception",
+            "",
         ),
+        (unknown_key, "http/1.1 403", "unrecognizedclientexception", ""),
+        (signed, "http/1.1 400", "validationexception", "exceeded maximum size of 1048576 bytes"),
     ];
     for (request, status, error_type, message) in cases {
-        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-        stream.write_all(request.as_bytes()).await.unwrap();
-        stream.write_all(&[b'{'; 1024]).await.unwrap();
-        let answer = read_until_closed(&mut stream, Duration::from_secs(3))
-            .await
-            .expect("answered and closed without the body");
+        let (mut reader, mut writer) =
+            TcpStream::connect(address(&server)).await.unwrap().into_split();
+        // The client keeps sending its body, as a real upload would.
+        let sending = tokio::spawn(async move {
+            writer.write_all(request.as_bytes()).await.unwrap();
+            let started = Instant::now();
+            let chunk = vec![b'{'; 64 * 1024];
+            let mut sent = 0usize;
+            while started.elapsed() < Duration::from_secs(4) {
+                match writer.write_all(&chunk).await {
+                    Ok(()) => sent += chunk.len(),
+                    Err(_) => break,
+                }
+            }
+            sent
+        });
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), reader.read_to_end(&mut answer));
+        let _ = read.await;
+        let sent = sending.await.unwrap();
         let head = head_of(&answer);
-        assert!(head.starts_with(status), "{head}");
-        assert!(head.contains(error_type), "{head}");
+        assert!(head.starts_with(status), "{error_type}: {head}");
+        assert!(head.contains(&format!("x-amzn-errortype: {error_type}")), "{head}");
         assert!(head.contains("x-amzn-requestid"), "{head}");
+        assert!(head.contains("connection: close"), "{head}");
         assert!(String::from_utf8_lossy(&answer).contains(message));
+        // The gate read (and dropped) a little after the answer, no more.
+        assert!(sent < 64 << 20, "{error_type}: {sent} bytes were taken");
     }
     server.stop().await;
 }
 
 #[tokio::test]
-async fn a_body_that_stops_arriving_is_closed_after_the_idle_timeout() {
-    let server = TestServer::start_with(&connections(100, 1, 10), Storage::Ephemeral).await;
+async fn a_request_left_unfinished_is_closed_after_the_request_timeout() {
+    let server =
+        TestServer::start_with(&connections("request_timeout_seconds = 1"), Storage::Ephemeral)
+            .await;
     let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-    stream.write_all(STUCK.as_bytes()).await.unwrap();
+    stream.write_all(stuck(&server).as_bytes()).await.unwrap();
     let started = Instant::now();
     assert!(
         read_until_closed(&mut stream, Duration::from_secs(5)).await.is_some(),
@@ -178,9 +218,11 @@ async fn a_body_that_stops_arriving_is_closed_after_the_idle_timeout() {
 #[tokio::test]
 async fn shutdown_ends_within_its_grace_period_with_a_body_stuck_in_flight() {
     // A long idle timeout: only the grace period can end this.
-    let server = TestServer::start_with(&connections(100, 600, 1), Storage::Ephemeral).await;
+    let server =
+        TestServer::start_with(&connections("shutdown_grace_seconds = 1"), Storage::Ephemeral)
+            .await;
     let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-    stream.write_all(STUCK.as_bytes()).await.unwrap();
+    stream.write_all(stuck(&server).as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     tokio::time::timeout(Duration::from_secs(10), server.stop()).await.expect("shutdown finished");
@@ -280,11 +322,12 @@ async fn credentials_in_request_urls_never_reach_the_log() {
 
 #[tokio::test]
 async fn an_api_body_that_trickles_is_cut_off_at_its_deadline() {
-    let server = TestServer::start().await;
+    let server =
+        TestServer::start_with(&connections("body_timeout_seconds = 3"), Storage::Ephemeral).await;
     let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-    stream.write_all(STUCK.as_bytes()).await.unwrap();
+    stream.write_all(stuck(&server).as_bytes()).await.unwrap();
     let started = Instant::now();
-    let deadline = codeartifact_api::BODY_DEADLINE;
+    let deadline = Duration::from_secs(3);
     // A byte every second: never idle, never done.
     let answer = loop {
         let mut buffer = [0u8; 4096];
@@ -303,4 +346,84 @@ async fn an_api_body_that_trickles_is_cut_off_at_its_deadline() {
     assert!(head.contains("connection: close"), "{head}");
     assert!(String::from_utf8_lossy(&answer).contains("did not arrive within"));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_the_server_takes_long_over_outlives_the_idle_timeout() {
+    // An npm registry that takes 2.5 s to say it has no such package.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = format!("http://{}/", listener.local_addr().unwrap());
+    let slow = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 4096];
+                let _ = stream.read(&mut head).await;
+                tokio::time::sleep(Duration::from_millis(2500)).await;
+                let answer =
+                    "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let extra = format!(
+        "{}\nexternal_connections = {{ \"public:npmjs\" = \"{upstream}\" }}",
+        connections("idle_timeout_seconds = 1")
+    );
+    let server = TestServer::start_with(&extra, Storage::Ephemeral).await;
+    make_repository(&server, "demo", "through").await;
+    let client = server.client(*USER);
+    let associate = client.associate_external_connection().domain("demo").repository("through");
+    associate.external_connection("public:npmjs").send().await.unwrap();
+    let token = token_for(&server, "demo").await;
+    let npm = endpoint(&server, "demo", "through", PackageFormat::Npm).await;
+    let started = Instant::now();
+    let answer = reqwest::Client::new()
+        .get(format!("{npm}left-pad"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered, not cut off at the idle timeout");
+    assert_eq!(answer.status(), reqwest::StatusCode::NOT_FOUND);
+    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    slow.abort();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn when_full_a_connection_kept_alive_unused_makes_room() {
+    let server = TestServer::start_with(&connections("max = 5"), Storage::Ephemeral).await;
+    // Five clients, each with a connection kept alive after one request.
+    let mut kept = Vec::new();
+    for _ in 0..5 {
+        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+        stream.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        let mut answer = [0u8; 4096];
+        assert!(stream.read(&mut answer).await.unwrap() > 0);
+        kept.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let started = Instant::now();
+    server.client(*USER).list_domains().send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    let mut closed = 0;
+    for stream in &mut kept {
+        if read_until_closed(stream, Duration::from_millis(200)).await.is_some() {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 1, "exactly one unused connection made room");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_connections_that_sent_nothing_at_once() {
+    let server =
+        TestServer::start_with(&connections("shutdown_grace_seconds = 30"), Storage::Ephemeral)
+            .await;
+    let mut silent = TcpStream::connect(address(&server)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(5), server.stop()).await.expect("stopped at once");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(read_until_closed(&mut silent, Duration::from_secs(1)).await.is_some());
 }
