@@ -427,3 +427,29 @@ async fn shutdown_closes_the_connections_that_sent_nothing_at_once() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(read_until_closed(&mut silent, Duration::from_secs(1)).await.is_some());
 }
+
+#[tokio::test]
+async fn when_full_a_connection_whose_request_head_stalled_makes_room() {
+    let server = TestServer::start_with(&connections("max = 10"), Storage::Ephemeral).await;
+    // Slow-loris: a byte of a request, then nothing.
+    let mut loris = Vec::new();
+    for _ in 0..10 {
+        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
+        stream.write_all(b"P").await.unwrap();
+        loris.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let started = Instant::now();
+    for _ in 0..3 {
+        server.client(*USER).list_domains().send().await.unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    let mut closed = 0;
+    for stream in &mut loris {
+        if read_until_closed(stream, Duration::from_millis(100)).await.is_some() {
+            closed += 1;
+        }
+    }
+    assert!((1..=3).contains(&closed), "{closed} made room");
+    server.stop().await;
+}

@@ -8,16 +8,18 @@
 //! loopback port of its own that only the gate talks to. The gate:
 //!
 //! - admits at most `max_connections` at once. When full, a connection
-//!   makes room: the one that has waited longest without sending a byte,
-//!   else the one kept alive unused the longest (for a second at least).
-//!   One waiting for its answer is never pushed out. If none can go, the
+//!   makes room: the one that has waited longest without sending a byte;
+//!   else, of those quiet for a second, the one with a request's head
+//!   unfinished (a slow-loris), else the one kept alive unused. One whose
+//!   request is complete and waiting for its answer is never pushed out. If none can go, the
 //!   newcomer waits a moment for room, then gets a `503` with `Retry-After`
 //!   (which the AWS SDKs, npm and pip retry);
 //! - closes a connection on which no byte has moved either way for
 //!   `idle_timeout` while it is not waiting for an answer: one that never
-//!   sends anything, one kept alive unused, one whose client stopped
-//!   reading its answer. A connection waiting for its answer (its request,
-//!   or part of it, sent; nothing back yet) has `request_timeout` instead:
+//!   sends anything, one whose request's head stopped, one kept alive
+//!   unused, one whose client stopped reading its answer. A connection
+//!   waiting for its answer (its request's head sent; nothing back yet) has
+//!   `request_timeout` instead:
 //!   the server may be working (reading through to an external
 //!   connection, say), and an operation's body has its own deadline;
 //! - on [`Gate::stop_accepting`], closes the connections that have not
@@ -232,11 +234,41 @@ async fn refuse(mut client: TcpStream) {
 enum Phase {
     /// Connected; not a byte yet.
     Silent = 0,
-    /// The client's bytes went last: its request is on the way or being
-    /// answered.
-    Waiting = 1,
+    /// A request's head is arriving: the client has sent bytes since the
+    /// last answer, but not yet the blank line that ends the head.
+    Asking = 1,
+    /// The client's bytes went last and its request's head is complete: its
+    /// body is on the way, or it is being answered.
+    Waiting = 2,
     /// The server's bytes went last: answered, or answering.
-    Answered = 2,
+    Answered = 3,
+}
+
+/// Finds the blank line (`\r\n\r\n`) that ends a request's head, across
+/// reads.
+#[derive(Default)]
+struct HeadEnd {
+    /// How much of `\r\n\r\n` the last bytes matched.
+    matched: u8,
+}
+
+impl HeadEnd {
+    /// Whether `bytes` complete the head.
+    fn found_in(&mut self, bytes: &[u8]) -> bool {
+        for &byte in bytes {
+            self.matched = match (self.matched, byte) {
+                (0 | 2, b'\r') => self.matched + 1,
+                (1 | 3, b'\n') => self.matched + 1,
+                (_, b'\r') => 1,
+                _ => 0,
+            };
+            if self.matched == 4 {
+                self.matched = 0;
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// When a byte last moved on a connection, and which way.
@@ -253,14 +285,19 @@ impl Activity {
     }
 
     fn touch(&self, phase: Phase) {
-        self.last.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.moved();
         self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    fn moved(&self) {
+        self.last.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
     fn phase(&self) -> Phase {
         match self.phase.load(Ordering::Relaxed) {
             0 => Phase::Silent,
-            1 => Phase::Waiting,
+            1 => Phase::Asking,
+            2 => Phase::Waiting,
             _ => Phase::Answered,
         }
     }
@@ -273,7 +310,7 @@ impl Activity {
     fn deadline(&self, limits: &Limits) -> Instant {
         let timeout = match self.phase() {
             Phase::Waiting => limits.request_timeout,
-            Phase::Silent | Phase::Answered => limits.idle_timeout,
+            Phase::Silent | Phase::Asking | Phase::Answered => limits.idle_timeout,
         };
         self.last_moved() + timeout
     }
@@ -306,11 +343,14 @@ impl Registry {
     }
 
     /// Closes the connection that has waited longest without sending a
-    /// byte, else the one kept alive unused longest (for a second at
-    /// least); one waiting for its answer never. Whether one was closed.
+    /// byte; else, of those quiet for a second at least, the one quiet
+    /// longest with a request's head unfinished, else the one kept alive
+    /// unused longest; one waiting for its answer never. Whether one was
+    /// closed.
     ///
-    /// A legitimate client sends its request as soon as it connects, so to
-    /// push one out a flood must fill the gate in that instant.
+    /// A legitimate client sends its request's head at once as soon as it
+    /// connects, so to push one out a flood must fill the gate in that
+    /// instant.
     fn evict(&self) -> bool {
         let now = Instant::now();
         let mut connections = self.lock();
@@ -320,7 +360,8 @@ impl Registry {
                 let quiet = now.saturating_duration_since(activity.last_moved());
                 match activity.phase() {
                     Phase::Silent => Some(((0, quiet), *id)),
-                    Phase::Answered if quiet >= UNUSED_BEFORE_EVICTION => Some(((1, quiet), *id)),
+                    Phase::Asking if quiet >= UNUSED_BEFORE_EVICTION => Some(((1, quiet), *id)),
+                    Phase::Answered if quiet >= UNUSED_BEFORE_EVICTION => Some(((2, quiet), *id)),
                     _ => None,
                 }
             })
@@ -389,7 +430,7 @@ impl Connection {
             _ = self.signals.closing.wait_for(|closing| *closing) => false,
         };
         if said {
-            activity.touch(Phase::Waiting);
+            activity.touch(Phase::Asking);
             self.relay(client, &activity, &evicted).await;
         }
         self.registry.leave(id);
@@ -415,21 +456,46 @@ impl Connection {
         // when the server stops reading (it answered early, say), its answer
         // is still on the way.
         let requests = async {
-            let pumped = pump(&mut from_client, &mut to_server, activity, Phase::Waiting).await;
+            // Each request's head is followed to its end; after an answer,
+            // the client's next bytes start another.
+            let mut head = HeadEnd::default();
+            let note = |bytes: &[u8]| {
+                let phase = match activity.phase() {
+                    Phase::Waiting => Phase::Waiting,
+                    Phase::Silent | Phase::Answered => {
+                        head = HeadEnd::default();
+                        Phase::Asking
+                    }
+                    Phase::Asking => Phase::Asking,
+                };
+                let phase = match phase {
+                    Phase::Asking if head.found_in(bytes) => Phase::Waiting,
+                    phase => phase,
+                };
+                activity.touch(phase);
+            };
+            let pumped = pump(&mut from_client, &mut to_server, activity, note).await;
             if let Err(Failed::Reading) = pumped {
                 return;
             }
             std::future::pending::<()>().await;
         };
-        let responses = pump(&mut from_server, &mut to_client, activity, Phase::Answered);
+        let responses = pump(&mut from_server, &mut to_client, activity, |_: &[u8]| {
+            activity.touch(Phase::Answered)
+        });
         let limits = self.limits;
         let idle = async {
+            // A change of phase can bring the deadline nearer: look again
+            // four times per shorter timeout, so none is overrun by more
+            // than a quarter.
+            let recheck = limits.idle_timeout.min(limits.request_timeout) / 4;
             loop {
+                let now = Instant::now();
                 let deadline = activity.deadline(&limits);
-                if deadline <= Instant::now() {
+                if deadline <= now {
                     return;
                 }
-                tokio::time::sleep_until(deadline).await;
+                tokio::time::sleep_until(deadline.min(now + recheck)).await;
             }
         };
         let closing = &mut self.signals.closing;
@@ -481,13 +547,13 @@ enum Failed {
     Writing,
 }
 
-/// Copies one direction until its end, which it passes on, noting each
-/// move as `phase`.
+/// Copies one direction until its end, which it passes on; `note` sees
+/// the bytes as they come, and the activity that they have gone on.
 async fn pump(
     from: &mut (impl AsyncReadExt + Unpin),
     to: &mut (impl AsyncWriteExt + Unpin),
     activity: &Activity,
-    phase: Phase,
+    mut note: impl FnMut(&[u8]),
 ) -> Result<(), Failed> {
     let mut buffer = vec![0u8; RELAY_BUFFER];
     loop {
@@ -495,8 +561,27 @@ async fn pump(
         if n == 0 {
             return to.shutdown().await.map_err(|_| Failed::Writing);
         }
-        activity.touch(phase);
+        note(&buffer[..n]);
         to.write_all(&buffer[..n]).await.map_err(|_| Failed::Writing)?;
-        activity.touch(phase);
+        activity.moved();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_head_ends_at_its_blank_line_across_reads() {
+        let mut head = HeadEnd::default();
+        assert!(!head.found_in(b"GET / HTTP/1.1\r\nhost: x\r\n"));
+        assert!(!head.found_in(b"\r"));
+        assert!(head.found_in(b"\nbody"));
+        // Lone line ends and stray returns do not end it.
+        let mut head = HeadEnd::default();
+        assert!(!head.found_in(b"P\r\n\rX\r\r\n"));
+        assert!(head.found_in(b"\r\n"));
+        let mut head = HeadEnd::default();
+        assert!(!head.found_in(b"POST /v1 HTTP/1.1\r\n\n\r\n"));
     }
 }
