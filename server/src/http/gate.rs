@@ -480,8 +480,12 @@ impl Connection {
             }
             std::future::pending::<()>().await;
         };
-        let responses = pump(&mut from_server, &mut to_client, activity, |_: &[u8]| {
-            activity.touch(Phase::Answered)
+        let responses = pump(&mut from_server, &mut to_client, activity, |bytes: &[u8]| {
+            // `100 Continue` asks for the body: the request is still waiting.
+            match activity.phase() {
+                Phase::Waiting if is_continue(bytes) => activity.moved(),
+                _ => activity.touch(Phase::Answered),
+            }
         });
         let limits = self.limits;
         let idle = async {
@@ -519,6 +523,15 @@ impl Connection {
             linger(&mut from_client).await;
         }
     }
+}
+
+/// Whether the server's bytes are an interim `100 Continue` and nothing
+/// more: its blank line is their last bytes.
+fn is_continue(bytes: &[u8]) -> bool {
+    let interim = bytes.starts_with(b"HTTP/1.1 100 ") || bytes.starts_with(b"HTTP/1.0 100 ");
+    let mut head = HeadEnd::default();
+    let end = bytes.iter().position(|&byte| head.found_in(&[byte]));
+    interim && end == Some(bytes.len() - 1)
 }
 
 /// Reads (and drops) what the client is still sending after the server is
@@ -570,6 +583,15 @@ async fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_100_continue_leaves_a_request_waiting() {
+        assert!(is_continue(b"HTTP/1.1 100 Continue\r\n\r\n"));
+        assert!(!is_continue(b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n100"));
+        assert!(!is_continue(b"HTTP/1.1 101 Switching Protocols\r\n\r\n"));
+        // With the final answer in the same bytes: answered.
+        assert!(!is_continue(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n"));
+    }
 
     #[test]
     fn a_request_head_ends_at_its_blank_line_across_reads() {
