@@ -111,7 +111,7 @@ impl RunningServer {
 /// database, builds the service from the configuration, and starts
 /// dropshot on a loopback port behind the gate ([`http::gate`]).
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
-    let log = http::redact::logger(log);
+    let log = http::logging::logger(log);
     // Bound first: a port in use is reported before anything is opened.
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await

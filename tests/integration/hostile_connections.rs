@@ -453,3 +453,41 @@ async fn when_full_a_connection_whose_request_head_stalled_makes_room() {
     assert!((1..=3).contains(&closed), "{closed} made room");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn each_connection_is_logged_once_with_the_clients_address_and_its_hop() {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let log = slog::Logger::root(slog::Drain::fuse(Kept(kept.clone())), slog::o!());
+    let (config, _) = test_config_with("");
+    let options =
+        ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage: Storage::Ephemeral };
+    let server = codeartifact_server::start(options, log).await.unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+        let client = stream.local_addr().unwrap();
+        stream.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        let mut answer = [0u8; 4096];
+        assert!(stream.read(&mut answer).await.unwrap() > 0);
+        clients.push((client, stream));
+    }
+    server.close().await.unwrap();
+    let kept = kept.lock().unwrap();
+    let accepted: Vec<&String> =
+        kept.iter().filter(|line| line.starts_with("accepted connection")).collect();
+    assert_eq!(accepted.len(), 2, "{kept:#?}");
+    for (client, _) in &clients {
+        let line = accepted
+            .iter()
+            .find(|line| line.contains(&format!("remote_addr={client}")))
+            .unwrap_or_else(|| panic!("no line for {client}: {accepted:#?}"));
+        // dropshot's request line names the hop as its remote address.
+        let hop = line.split("hop_addr=").nth(1).unwrap().split(' ').next().unwrap();
+        assert!(
+            kept.iter()
+                .any(|l| l.starts_with("request completed")
+                    && l.contains(&format!("remote_addr={hop}"))),
+            "no request line from hop {hop}: {kept:#?}"
+        );
+    }
+}

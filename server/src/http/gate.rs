@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use slog::{debug, warn, Logger};
+use slog::{debug, info, warn, Logger};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
@@ -445,9 +445,12 @@ impl Connection {
             }
         };
         let _ = server.set_nodelay(true);
-        // dropshot's log names the hop's address: this line ties it to the client.
-        if let Ok(hop) = server.local_addr() {
-            debug!(self.log, "relaying a connection"; "remote_addr" => %self.peer, "hop_addr" => %hop);
+        // dropshot's request lines name the hop's address as `remote_addr`:
+        // this line, in place of dropshot's own, ties it to the client.
+        match server.local_addr() {
+            Ok(hop) => info!(self.log, "accepted connection";
+                "remote_addr" => %self.peer, "hop_addr" => %hop),
+            Err(_) => info!(self.log, "accepted connection"; "remote_addr" => %self.peer),
         }
         let (mut from_client, mut to_client) = client.split();
         let (mut from_server, mut to_server) = server.split();

@@ -5,7 +5,7 @@
 
 pub mod api;
 pub mod gate;
-pub mod redact;
+pub mod logging;
 pub mod registry;
 
 use std::pin::Pin;

@@ -1,13 +1,23 @@
-//! Credentials in URLs never reach the log.
+//! What reaches the server's log.
 //!
-//! dropshot logs every request's whole URI, query included, and a client
-//! may put a credential there: a presigned request's `X-Amz-Signature` and
-//! `X-Amz-Security-Token`, a `?token=`, a password. [`Redacting`] wraps the
-//! server's logger: in the values of the keys that hold URLs (`uri`,
+//! **Credentials in URLs never do.** dropshot logs every request's whole
+//! URI, query included, and a client may put a credential there: a
+//! presigned request's `X-Amz-Signature` and `X-Amz-Security-Token`, a
+//! `?token=`, a password. In the values of the keys that hold URLs (`uri`,
 //! `url`), a password in the authority and the value of every query
 //! parameter whose name can carry a credential become `REDACTED`. Errors
-//! that would carry a URL under another key are logged without it. Other records pass through untouched, at
-//! the cost of comparing their keys.
+//! that would carry a URL under another key are logged without it.
+//!
+//! **Each connection is logged once, with the client's address.** dropshot
+//! sees only the gate's loopback hop ([`super::gate`]), so its own
+//! "accepted connection" line would name the hop; the gate logs the
+//! connection instead, with the client's address and the hop's, which
+//! dropshot's request lines carry as `remote_addr`. dropshot's line is
+//! dropped here.
+//!
+//! Records below the level are dropped before any of this; others pass
+//! through untouched, at the cost of comparing their keys, unless a URL in
+//! them must be redacted.
 
 use std::fmt;
 
@@ -32,7 +42,7 @@ impl Drain for Redacting {
 
     fn log(&self, record: &Record, values: &OwnedKVList) -> Result<(), slog::Never> {
         // What the logger below would drop costs nothing here either.
-        if !Drain::is_enabled(&self.0, record.level()) {
+        if !Drain::is_enabled(&self.0, record.level()) || is_dropshots_connection_line(record) {
             return Ok(());
         }
         let mut finder = Finder { found: false };
@@ -52,6 +62,11 @@ impl Drain for Redacting {
         let empty = OwnedKVList::from(slog::o!());
         Drain::log(&self.0, &Record::new(&statics, record.msg(), slog::BorrowedKV(&kv)), &empty)
     }
+}
+
+/// dropshot's "accepted connection", which would name the gate's hop.
+fn is_dropshots_connection_line(record: &Record) -> bool {
+    record.module().starts_with("dropshot") && record.msg().as_str() == Some("accepted connection")
 }
 
 /// The URL with the password of its authority (`user:password@host`) and
