@@ -150,6 +150,7 @@ async fn accept_loop(
     let open = Arc::new(Semaphore::new(limits.max_connections));
     let waiting = Arc::new(Semaphore::new(WAITING_AT_ONCE));
     let admitted = Arc::new(Registry::default());
+    let refused = Arc::new(Refused::new());
     let mut last_accept_warning: Option<Instant> = None;
     loop {
         let accepted = tokio::select! {
@@ -186,6 +187,7 @@ async fn accept_loop(
             limits,
             signals: signals.clone(),
             registry: Arc::clone(&admitted),
+            refused: Arc::clone(&refused),
             log: log.clone(),
         };
         let open = Arc::clone(&open);
@@ -196,8 +198,12 @@ async fn accept_loop(
                     Some(permit) => permit,
                     None => {
                         debug!(connection.log, "connection refused: too many open";
-                            "remote_addr" => %peer,
-                            "max_connections" => connection.limits.max_connections);
+                            "remote_addr" => %peer);
+                        if let Some(refused) = connection.refused.note() {
+                            warn!(connection.log, "refusing connections: the gate is full";
+                                "refused_in_the_last_10s" => refused,
+                                "max_connections" => connection.limits.max_connections);
+                        }
                         refuse(client).await;
                         drop(waiting);
                         return;
@@ -207,6 +213,38 @@ async fn accept_loop(
             connection.serve(client).await;
             drop(permit);
         });
+    }
+}
+
+/// Connections refused for want of room, counted for a warning every 10
+/// seconds at most: each refusal is logged at debug only, so that a flood
+/// cannot flood the log too.
+struct Refused {
+    start: Instant,
+    count: AtomicU64,
+    /// Milliseconds after `start` of the last warning, plus one (0: none).
+    warned: AtomicU64,
+}
+
+impl Refused {
+    const EVERY: Duration = Duration::from_secs(10);
+
+    fn new() -> Self {
+        Self { start: Instant::now(), count: AtomicU64::new(0), warned: AtomicU64::new(0) }
+    }
+
+    /// Counts a refusal; the count since the last warning when one is due.
+    fn note(&self) -> Option<u64> {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let now = self.start.elapsed().as_millis() as u64 + 1;
+        let warned = self.warned.load(Ordering::Relaxed);
+        let due = warned == 0 || now.saturating_sub(warned) >= Self::EVERY.as_millis() as u64;
+        let claimed = due
+            && self
+                .warned
+                .compare_exchange(warned, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+        claimed.then(|| self.count.swap(0, Ordering::Relaxed))
     }
 }
 
@@ -389,6 +427,7 @@ struct Connection {
     limits: Limits,
     signals: Signals,
     registry: Arc<Registry>,
+    refused: Arc<Refused>,
     log: Logger,
 }
 
@@ -586,6 +625,23 @@ async fn pump(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_warned_of_once_per_period_with_their_count() {
+        let refused = Refused {
+            start: Instant::now() - Duration::from_secs(20),
+            count: AtomicU64::new(0),
+            warned: AtomicU64::new(0),
+        };
+        assert_eq!(refused.note(), Some(1), "the first is warned of");
+        assert_eq!(refused.note(), None);
+        assert_eq!(refused.note(), None);
+        // As if the last warning were a period ago: the next counts what
+        // came since, itself included.
+        refused.warned.store(1, Ordering::Relaxed);
+        assert_eq!(refused.note(), Some(3));
+        assert_eq!(refused.note(), None);
+    }
 
     #[test]
     fn only_a_100_continue_leaves_a_request_waiting() {
