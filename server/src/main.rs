@@ -159,8 +159,8 @@ async fn serve(
     }
     slog::info!(log, "shutting down");
     // A second signal means now: nothing is lost that a kill would not lose
-    // (every write is a transaction).
-    // Its status is the shell's for death by that signal (128 + its number).
+    // (every write is a transaction). The status is the shell's for death by
+    // that signal (128 + its number).
     let second = tokio::select! {
         closed = server.close() => {
             closed?;

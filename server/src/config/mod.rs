@@ -106,17 +106,19 @@ impl Default for Quotas {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Connections {
-    /// Client connections open at once; one more is answered `503` with
-    /// `Retry-After` and closed. Lowered at start to what the process's
-    /// file-descriptor limit allows.
+    /// Client connections open at once. When full, an idle one makes room
+    /// (see [`crate::http::gate`]); if none can, one more is answered `503`
+    /// with `Retry-After` and closed. Lowered at start to what the
+    /// process's file-descriptor limit allows.
     pub max: usize,
     /// A connection on which no byte moves either way for this long, while
     /// it is not waiting for an answer, is closed: one that never sends, one
-    /// kept alive unused, one whose client stopped reading its answer.
+    /// whose request's head stopped, one kept alive unused, one whose client
+    /// stopped reading its answer.
     pub idle_timeout_seconds: u64,
-    /// The same for a connection waiting for its answer (its request, or
-    /// part of it, sent): the server may be working on it, reading through
-    /// to an external connection say.
+    /// The same for a connection waiting for its answer (its request's
+    /// head sent, nothing back yet): the server may be working on it,
+    /// reading through to an external connection say.
     pub request_timeout_seconds: u64,
     /// An operation's body (1 MiB at most) must arrive within this long,
     /// however it trickles in.

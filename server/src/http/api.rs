@@ -459,15 +459,7 @@ where
 async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, HttpError> {
     let service = rqctx.context().as_ref();
     if !body.is_empty() {
-        let request = &rqctx.request;
-        let headers_only = RequestParts {
-            method: request.method().as_str(),
-            path: request.uri().path(),
-            query: request.uri().query().unwrap_or(""),
-            headers: request.headers(),
-            body: &[],
-            payload_hash: None,
-        };
+        let headers_only = Signed::Body(&[]).parts(&rqctx.request);
         let screened = service.screen(&headers_only, Utc::now());
         screened.map_err(|e| closing(failure(rqctx, e)))?;
     }
@@ -494,6 +486,24 @@ enum Signed<'a> {
     Declared(&'a str),
 }
 
+impl<'a> Signed<'a> {
+    /// The request as SigV4 reads it, with what this covers as its payload.
+    fn parts(self, request: &'a dropshot::RequestInfo) -> RequestParts<'a> {
+        let (body, payload_hash) = match self {
+            Signed::Body(body) => (body, None),
+            Signed::Declared(hash) => (&[][..], Some(hash)),
+        };
+        RequestParts {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query().unwrap_or(""),
+            headers: request.headers(),
+            body,
+            payload_hash,
+        }
+    }
+}
+
 /// SHA-256 of nothing: what a request that declares no hash has signed.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -508,20 +518,7 @@ async fn admitted<T>(
     let service = rqctx.context().as_ref();
     let result = guarded(&rqctx.log, async {
         let now = Utc::now();
-        let request = &rqctx.request;
-        let (body, payload_hash) = match signed {
-            Signed::Body(body) => (body, None),
-            Signed::Declared(hash) => (&[][..], Some(hash)),
-        };
-        let parts = RequestParts {
-            method: request.method().as_str(),
-            path: request.uri().path(),
-            query: request.uri().query().unwrap_or(""),
-            headers: request.headers(),
-            body,
-            payload_hash,
-        };
-        let caller = service.admit(&parts, now)?;
+        let caller = service.admit(&signed.parts(&rqctx.request), now)?;
         let call = Call { log: rqctx.log.clone(), caller, now, host: super::host(rqctx) };
         op(service, &call).await
     })

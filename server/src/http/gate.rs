@@ -383,13 +383,12 @@ impl Registry {
     /// Closes the connection that has waited longest without sending a
     /// byte; else, of those quiet for a second at least, the one quiet
     /// longest with a request's head unfinished, else the one kept alive
-    /// unused longest; one waiting for its answer never. Whether one was
-    /// closed.
+    /// unused longest; one waiting for its answer never.
     ///
     /// A legitimate client sends its request's head at once as soon as it
     /// connects, so to push one out a flood must fill the gate in that
     /// instant.
-    fn evict(&self) -> bool {
+    fn evict(&self) {
         let now = Instant::now();
         let mut connections = self.lock();
         let candidate = connections
@@ -406,12 +405,8 @@ impl Registry {
             // The silent first, then the longest quiet.
             .max_by_key(|((kind, quiet), _)| (std::cmp::Reverse(*kind), *quiet))
             .map(|(_, id)| id);
-        match candidate.and_then(|id| connections.remove(&id)) {
-            Some(Admitted { evicted, .. }) => {
-                evicted.notify_one();
-                true
-            }
-            None => false,
+        if let Some(Admitted { evicted, .. }) = candidate.and_then(|id| connections.remove(&id)) {
+            evicted.notify_one();
         }
     }
 
@@ -456,7 +451,7 @@ impl Connection {
         let mut first = [0u8; 1];
         let said = tokio::select! {
             sent = client.peek(&mut first) => matches!(sent, Ok(n) if n > 0),
-            _ = tokio::time::sleep(self.limits.idle_timeout) => {
+            _ = tokio::time::sleep_until(activity.deadline(&self.limits)) => {
                 debug!(self.log, "closed a connection that sent nothing"; "remote_addr" => %self.peer);
                 false
             }
@@ -502,19 +497,16 @@ impl Connection {
             // the client's next bytes start another.
             let mut head = HeadEnd::default();
             let note = |bytes: &[u8]| {
-                let phase = match activity.phase() {
-                    Phase::Waiting => Phase::Waiting,
+                let asking = match activity.phase() {
+                    Phase::Waiting => false,
+                    Phase::Asking => true,
                     Phase::Silent | Phase::Answered => {
                         head = HeadEnd::default();
-                        Phase::Asking
+                        true
                     }
-                    Phase::Asking => Phase::Asking,
                 };
-                let phase = match phase {
-                    Phase::Asking if head.found_in(bytes) => Phase::Waiting,
-                    phase => phase,
-                };
-                activity.touch(phase);
+                let head_ends = asking && head.found_in(bytes);
+                activity.touch(if asking && !head_ends { Phase::Asking } else { Phase::Waiting });
             };
             let pumped = pump(&mut from_client, &mut to_server, activity, note).await;
             if let Err(Failed::Reading) = pumped {

@@ -165,30 +165,22 @@ impl Identities {
         out
     }
 
-    /// The caller of a signed request, or the error AWS would send.
     /// What the headers alone decide, before the body is read: the
     /// `Authorization` header is there and parses, its scope and date are
     /// acceptable, and its access key is known. [`Self::authenticate`]
-    /// decides the rest, in the same order, so a request gets the same
-    /// answer whether this ran first or not.
+    /// begins with the same, so a request gets the same answer whether this
+    /// ran first or not.
     pub fn screen(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> Result<(), AwsError> {
-        let parsed = Parsed::from_request(request, &self.rules, now).map_err(sigv4_error)?;
-        if !self.by_access_key.contains_key(parsed.access_key_id()) {
-            return Err(AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN));
-        }
-        Ok(())
+        self.parse(request, now).map(|_| ())
     }
 
+    /// The caller of a signed request, or the error AWS would send.
     pub fn authenticate(
         &self,
         request: &RequestParts<'_>,
         now: DateTime<Utc>,
     ) -> Result<Caller, AwsError> {
-        let parsed = Parsed::from_request(request, &self.rules, now).map_err(sigv4_error)?;
-        let credential = self
-            .by_access_key
-            .get(parsed.access_key_id())
-            .ok_or_else(|| AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN))?;
+        let (parsed, credential) = self.parse(request, now)?;
         parsed.verify(&credential.secret_access_key).map_err(sigv4_error)?;
         match (&credential.session, parsed.session_token()) {
             (None, None) => {}
@@ -204,6 +196,21 @@ impl Identities {
             region: parsed.region().to_string(),
             credential_expiration: credential.session.as_ref().map(|s| s.expiration),
         })
+    }
+
+    /// The request's signature, parsed with its scope and date checked, and
+    /// the credential of its access key.
+    fn parse(
+        &self,
+        request: &RequestParts<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(Parsed, &Credential), AwsError> {
+        let parsed = Parsed::from_request(request, &self.rules, now).map_err(sigv4_error)?;
+        let credential = self
+            .by_access_key
+            .get(parsed.access_key_id())
+            .ok_or_else(|| AwsError::new(ErrorCode::UnrecognizedClientException, INVALID_TOKEN))?;
+        Ok((parsed, credential))
     }
 }
 

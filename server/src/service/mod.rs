@@ -148,8 +148,6 @@ impl Service {
         }
     }
 
-    /// AWS's front door for a signed request: the caller, once the
-    /// signature checks out and the rate limit lets it through.
     /// What the request's headers alone decide about its caller (see
     /// [`crate::iam::identity::Identities::screen`]), before its body is read.
     pub fn screen(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> OpResult<()> {
@@ -161,6 +159,8 @@ impl Service {
         self.settings.body_deadline
     }
 
+    /// AWS's front door for a signed request: the caller, once the
+    /// signature checks out and the rate limit lets it through.
     pub fn admit(&self, request: &RequestParts<'_>, now: DateTime<Utc>) -> OpResult<Caller> {
         let caller = self.identities.authenticate(request, now)?;
         self.throttle.check(&caller.principal.arn)?;
