@@ -21,11 +21,10 @@ use base64::Engine as _;
 use codeartifact_client::types::{self, PackageFormat};
 use codeartifact_client::Client;
 use codeartifact_server::config::Config;
-use codeartifact_server::{RunningServer, ServerOptions, Storage};
-use codeartifact_tests::{aws_error, call_raw, test_config_with, Cred, TestServer, USER};
+use codeartifact_server::Storage;
+use codeartifact_tests::{aws_error, call_raw, Cred, LoggedServer, TestServer, USER};
 use reqwest::Method;
 use serde_json::{json, Value};
-use slog::KV as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::aws_sdk::sdk;
@@ -438,55 +437,6 @@ fn npm_routes(
 // A server whose log the test reads
 // ---------------------------------------------------------------------------
 
-/// Everything a server logged, kept in memory as it is logged (no
-/// asynchronous drain that could drop or delay a line): each record's
-/// level, message and values, one line each.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<String>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl slog::Drain for Captured {
-    type Ok = ();
-    type Err = slog::Never;
-
-    fn log(
-        &self,
-        record: &slog::Record<'_>,
-        values: &slog::OwnedKVList,
-    ) -> Result<(), slog::Never> {
-        let mut line = format!("{} {}", record.level().as_short_str(), record.msg());
-        let mut serializer = Line(&mut line);
-        let _ = record.kv().serialize(record, &mut serializer);
-        let _ = values.serialize(record, &mut serializer);
-        line.push('\n');
-        self.0.lock().unwrap().push_str(&line);
-        Ok(())
-    }
-}
-
-struct Line<'a>(&'a mut String);
-
-impl slog::Serializer for Line<'_> {
-    fn emit_arguments(&mut self, key: slog::Key, value: &std::fmt::Arguments<'_>) -> slog::Result {
-        use std::fmt::Write as _;
-        let _ = write!(self.0, " {key}={value}");
-        Ok(())
-    }
-}
-
-/// The test configuration plus `extra`, at every level (trace), its log
-/// captured.
-struct LoggedServer {
-    server: RunningServer,
-    url: String,
-    log: Captured,
-}
-
 /// The lines of a log that say a read went out through a connection.
 fn went_out(log: &str) -> Vec<&str> {
     const MESSAGES: [&str; 5] = [
@@ -497,22 +447,6 @@ fn went_out(log: &str) -> Vec<&str> {
         "kept a version from an external connection",
     ];
     log.lines().filter(|line| MESSAGES.iter().any(|m| line.contains(m))).collect()
-}
-
-impl LoggedServer {
-    async fn start(extra: &str, storage: Storage) -> Self {
-        let (config, _) = test_config_with(extra);
-        let log = Captured::default();
-        let logger = slog::Logger::root(log.clone(), slog::o!());
-        let options = ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage };
-        let server = codeartifact_server::start(options, logger).await.expect("the server starts");
-        let url = format!("http://{}", server.local_addr());
-        Self { server, url, log }
-    }
-
-    async fn stop(self) {
-        self.server.close().await.expect("the server stops cleanly");
-    }
 }
 
 // ---------------------------------------------------------------------------

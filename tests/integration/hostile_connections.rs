@@ -4,12 +4,11 @@
 //! stuck in flight, HEAD on repository endpoints, and credentials in URLs
 //! kept out of the log. Every wait is bounded; all on loopback.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use codeartifact_client::types::PackageFormat;
-use codeartifact_server::{ServerOptions, Storage};
-use codeartifact_tests::{test_config_with, TestServer, USER};
+use codeartifact_server::Storage;
+use codeartifact_tests::{LoggedServer, TestServer, USER};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -61,6 +60,28 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Ve
     read.await.ok().map(|()| out)
 }
 
+/// `n` connections to the server, each having sent `first` (if anything).
+async fn open(server: &TestServer, n: usize, first: &[u8]) -> Vec<TcpStream> {
+    let mut streams = Vec::new();
+    for _ in 0..n {
+        let mut stream = TcpStream::connect(address(server)).await.unwrap();
+        stream.write_all(first).await.unwrap();
+        streams.push(stream);
+    }
+    streams
+}
+
+/// How many of `streams` the server closes, waiting `limit` on each.
+async fn closed_among(streams: &mut [TcpStream], limit: Duration) -> usize {
+    let mut closed = 0;
+    for stream in streams {
+        if read_until_closed(stream, limit).await.is_some() {
+            closed += 1;
+        }
+    }
+    closed
+}
+
 /// The status line and headers of a raw response, lower-cased.
 fn head_of(response: &[u8]) -> String {
     let text = String::from_utf8_lossy(response);
@@ -72,10 +93,7 @@ async fn connections_that_send_nothing_are_closed_after_the_idle_timeout() {
     let server =
         TestServer::start_with(&connections("idle_timeout_seconds = 1"), Storage::Ephemeral).await;
     let started = Instant::now();
-    let mut idle = Vec::new();
-    for _ in 0..50 {
-        idle.push(TcpStream::connect(address(&server)).await.unwrap());
-    }
+    let mut idle = open(&server, 50, b"").await;
     for stream in &mut idle {
         let read = read_until_closed(stream, Duration::from_secs(5)).await;
         assert_eq!(read.as_deref(), Some(&[][..]), "an idle connection was answered or kept");
@@ -113,12 +131,7 @@ async fn when_full_the_oldest_silent_connection_makes_room_for_a_request() {
 async fn when_full_of_requests_in_flight_a_newcomer_is_told_to_retry() {
     let server = TestServer::start_with(&connections("max = 10"), Storage::Ephemeral).await;
     // Ten requests whose bodies stopped arriving: busy, not silent.
-    let mut busy = Vec::new();
-    for _ in 0..10 {
-        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-        stream.write_all(stuck(&server).as_bytes()).await.unwrap();
-        busy.push(stream);
-    }
+    let mut busy = open(&server, 10, stuck(&server).as_bytes()).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut extra = TcpStream::connect(address(&server)).await.unwrap();
     extra.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
@@ -257,42 +270,10 @@ async fn head_on_repository_endpoints_answers_as_get_without_a_body() {
     server.stop().await;
 }
 
-/// A drain that keeps every record's message and values as text.
-struct Kept(Arc<Mutex<Vec<String>>>);
-
-impl slog::Drain for Kept {
-    type Ok = ();
-    type Err = slog::Never;
-
-    fn log(&self, record: &slog::Record, values: &slog::OwnedKVList) -> Result<(), slog::Never> {
-        struct Text(String);
-        impl slog::Serializer for Text {
-            fn emit_arguments(
-                &mut self,
-                key: slog::Key,
-                val: &std::fmt::Arguments,
-            ) -> slog::Result {
-                self.0 += &format!(" {key}={val}");
-                Ok(())
-            }
-        }
-        let mut text = Text(format!("{}", record.msg()));
-        let _ = slog::KV::serialize(&record.kv(), record, &mut text);
-        let _ = slog::KV::serialize(values, record, &mut text);
-        self.0.lock().unwrap().push(text.0);
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn credentials_in_request_urls_never_reach_the_log() {
-    let kept = Arc::new(Mutex::new(Vec::new()));
-    let log = slog::Logger::root(slog::Drain::fuse(Kept(kept.clone())), slog::o!());
-    let (config, _) = test_config_with("");
-    let options =
-        ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage: Storage::Ephemeral };
-    let server = codeartifact_server::start(options, log).await.unwrap();
-    let base = format!("http://{}", server.local_addr());
+    let server = LoggedServer::start("", Storage::Ephemeral).await;
+    let base = server.url.clone();
     let secrets = ["tok3nSECRET", "s1gnatureSECRET", "sessionSECRET", "passSECRET"];
     let urls = [
         format!("{base}/v1/domains?token={}", secrets[0]),
@@ -310,10 +291,11 @@ async fn credentials_in_request_urls_never_reach_the_log() {
         let answer = client.get(url).send().await.unwrap();
         assert!(answer.status().is_client_error());
     }
-    server.close().await.unwrap();
-    let kept = kept.lock().unwrap();
-    assert!(kept.iter().any(|line| line.contains("uri=/v1/domains?token=REDACTED")), "{kept:#?}");
-    for line in kept.iter() {
+    let log = server.log.clone();
+    server.stop().await;
+    let log = log.text();
+    assert!(log.lines().any(|line| line.contains("uri=/v1/domains?token=REDACTED")), "{log}");
+    for line in log.lines() {
         for secret in secrets {
             assert!(!line.contains(secret), "a secret reached the log: {line}");
         }
@@ -406,12 +388,7 @@ async fn when_full_a_connection_kept_alive_unused_makes_room() {
     let started = Instant::now();
     server.client(*USER).list_domains().send().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    let mut closed = 0;
-    for stream in &mut kept {
-        if read_until_closed(stream, Duration::from_millis(200)).await.is_some() {
-            closed += 1;
-        }
-    }
+    let closed = closed_among(&mut kept, Duration::from_millis(200)).await;
     assert_eq!(closed, 1, "exactly one unused connection made room");
     server.stop().await;
 }
@@ -433,50 +410,36 @@ async fn shutdown_closes_the_connections_that_sent_nothing_at_once() {
 async fn when_full_a_connection_whose_request_head_stalled_makes_room() {
     let server = TestServer::start_with(&connections("max = 10"), Storage::Ephemeral).await;
     // Slow-loris: a byte of a request, then nothing.
-    let mut loris = Vec::new();
-    for _ in 0..10 {
-        let mut stream = TcpStream::connect(address(&server)).await.unwrap();
-        stream.write_all(b"P").await.unwrap();
-        loris.push(stream);
-    }
+    let mut loris = open(&server, 10, b"P").await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let started = Instant::now();
     for _ in 0..3 {
         server.client(*USER).list_domains().send().await.unwrap();
     }
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    let mut closed = 0;
-    for stream in &mut loris {
-        if read_until_closed(stream, Duration::from_millis(100)).await.is_some() {
-            closed += 1;
-        }
-    }
+    let closed = closed_among(&mut loris, Duration::from_millis(100)).await;
     assert!((1..=3).contains(&closed), "{closed} made room");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn each_connection_is_logged_once_with_the_clients_address_and_its_hop() {
-    let kept = Arc::new(Mutex::new(Vec::new()));
-    let log = slog::Logger::root(slog::Drain::fuse(Kept(kept.clone())), slog::o!());
-    let (config, _) = test_config_with("");
-    let options =
-        ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage: Storage::Ephemeral };
-    let server = codeartifact_server::start(options, log).await.unwrap();
+    let server = LoggedServer::start("", Storage::Ephemeral).await;
     let mut clients = Vec::new();
     for _ in 0..2 {
-        let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+        let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
         let client = stream.local_addr().unwrap();
         stream.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
         let mut answer = [0u8; 4096];
         assert!(stream.read(&mut answer).await.unwrap() > 0);
         clients.push((client, stream));
     }
-    server.close().await.unwrap();
-    let kept = kept.lock().unwrap();
-    let accepted: Vec<&String> =
-        kept.iter().filter(|line| line.starts_with("accepted connection")).collect();
-    assert_eq!(accepted.len(), 2, "{kept:#?}");
+    let log = server.log.clone();
+    server.stop().await;
+    let log = log.text();
+    let accepted: Vec<&str> =
+        log.lines().filter(|line| line.starts_with("INFO accepted connection")).collect();
+    assert_eq!(accepted.len(), 2, "{log}");
     for (client, _) in &clients {
         let line = accepted
             .iter()
@@ -485,10 +448,9 @@ async fn each_connection_is_logged_once_with_the_clients_address_and_its_hop() {
         // dropshot's request line names the hop as its remote address.
         let hop = line.split("hop_addr=").nth(1).unwrap().split(' ').next().unwrap();
         assert!(
-            kept.iter()
-                .any(|l| l.starts_with("request completed")
-                    && l.contains(&format!("remote_addr={hop}"))),
-            "no request line from hop {hop}: {kept:#?}"
+            log.lines().any(|l| l.starts_with("INFO request completed")
+                && l.contains(&format!("remote_addr={hop}"))),
+            "no request line from hop {hop}: {log}"
         );
     }
 }

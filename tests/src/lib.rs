@@ -357,3 +357,69 @@ pub fn aws_error<T: std::fmt::Debug>(
         Ok(rv) => panic!("expected an error, got {:?}", rv.into_inner()),
     }
 }
+
+/// Everything a server logged, kept in memory as it is logged (no
+/// asynchronous drain that could drop or delay a line): each record's
+/// level, message and values, one line each.
+#[derive(Clone, Default)]
+pub struct CapturedLog(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl CapturedLog {
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl slog::Drain for CapturedLog {
+    type Ok = ();
+    type Err = slog::Never;
+
+    fn log(
+        &self,
+        record: &slog::Record<'_>,
+        values: &slog::OwnedKVList,
+    ) -> Result<(), slog::Never> {
+        use slog::KV as _;
+        let mut line = format!("{} {}", record.level().as_short_str(), record.msg());
+        let mut serializer = Line(&mut line);
+        let _ = record.kv().serialize(record, &mut serializer);
+        let _ = values.serialize(record, &mut serializer);
+        line.push('\n');
+        self.0.lock().unwrap().push_str(&line);
+        Ok(())
+    }
+}
+
+struct Line<'a>(&'a mut String);
+
+impl slog::Serializer for Line<'_> {
+    fn emit_arguments(&mut self, key: slog::Key, value: &std::fmt::Arguments<'_>) -> slog::Result {
+        use std::fmt::Write as _;
+        let _ = write!(self.0, " {key}={value}");
+        Ok(())
+    }
+}
+
+/// A server with the test configuration plus `extra`, its log captured at
+/// every level, through the logger the binary's would go through.
+pub struct LoggedServer {
+    pub server: RunningServer,
+    pub url: String,
+    pub log: CapturedLog,
+}
+
+impl LoggedServer {
+    pub async fn start(extra: &str, storage: Storage) -> Self {
+        let (config, _) = test_config_with(extra);
+        let log = CapturedLog::default();
+        let logger = slog::Logger::root(log.clone(), slog::o!());
+        let options = ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage };
+        let server = codeartifact_server::start(options, logger).await.expect("the server starts");
+        let url = format!("http://{}", server.local_addr());
+        Self { server, url, log }
+    }
+
+    pub async fn stop(self) {
+        self.server.close().await.expect("the server stops cleanly");
+    }
+}
