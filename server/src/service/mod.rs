@@ -254,9 +254,9 @@ impl Service {
     /// A ResourceNotFoundException unless the domain exists in the caller's
     /// region.
     async fn require_domain(&self, call: &Call, owner: &str, name: &str) -> OpResult<()> {
-        match self.store.domain_is_in(owner, name, &call.caller.region).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(domain_not_found(owner, name)),
+        match self.store.domain_instance(owner, name, &call.caller.region).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(domain_not_found(owner, name)),
             Err(e) => Err(internal(&call.log, e)),
         }
     }

@@ -139,14 +139,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     async fn domain(&self, owner: &str, name: &str) -> Result<Option<DomainRecord>, StoreError>;
 
-    /// Whether the domain exists and lives in `region`: a point lookup,
-    /// cheaper than [`Store::domain`], for every request that names one.
-    async fn domain_is_in(&self, owner: &str, name: &str, region: &str)
-        -> Result<bool, StoreError>;
-
     /// The [`DomainRecord::instance`] of the domain, if it exists and lives
-    /// in `region`: a point lookup, for minting a token and for checking
-    /// one on every repository request.
+    /// in `region`: a point lookup, cheaper than [`Store::domain`], for
+    /// every request that names a domain, for minting a token and for
+    /// checking one on every repository request.
     async fn domain_instance(
         &self,
         owner: &str,

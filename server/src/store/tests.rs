@@ -54,9 +54,9 @@ async fn domains_are_created_once_and_read_back() {
         ));
         assert_eq!(store.domain(OWNER, "d1").await.unwrap(), Some(domain("d1")));
         assert_eq!(store.domain("444455556666", "d1").await.unwrap(), None);
-        assert!(store.domain_is_in(OWNER, "d1", "us-east-1").await.unwrap());
-        assert!(!store.domain_is_in(OWNER, "d1", "eu-west-1").await.unwrap());
-        assert!(!store.domain_is_in(OWNER, "d9", "us-east-1").await.unwrap());
+        assert!(store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap().is_some());
+        assert!(store.domain_instance(OWNER, "d1", "eu-west-1").await.unwrap().is_none());
+        assert!(store.domain_instance(OWNER, "d9", "us-east-1").await.unwrap().is_none());
         let instance = store.domain_instance(OWNER, "d1", "us-east-1").await.unwrap();
         assert_eq!(instance.as_deref(), Some("instance-of-d1"));
         assert_eq!(store.domain_instance(OWNER, "d1", "eu-west-1").await.unwrap(), None);

@@ -44,18 +44,8 @@ pub(super) fn exists(c: &Connection, owner: &str, name: &str) -> rusqlite::Resul
         .exists(params![owner, name])
 }
 
-pub(super) fn is_in(
-    c: &Connection,
-    owner: &str,
-    name: &str,
-    region: &str,
-) -> rusqlite::Result<bool> {
-    c.prepare_cached(&format!(
-        "SELECT 1 FROM domains WHERE owner = :owner AND name = :name AND {ANSWERS_IN_REGION}"
-    ))?
-    .exists(named_params! { ":owner": owner, ":name": name, ":region": region })
-}
-
+/// The domain's instance, if it exists and answers in `region`: one index
+/// probe.
 pub(super) fn instance(
     c: &Connection,
     owner: &str,

@@ -226,15 +226,6 @@ impl Store for SqliteStore {
         self.read(|c| domains::get(c, owner, name))
     }
 
-    async fn domain_is_in(
-        &self,
-        owner: &str,
-        name: &str,
-        region: &str,
-    ) -> Result<bool, StoreError> {
-        self.read(|c| domains::is_in(c, owner, name, region))
-    }
-
     async fn domain_instance(
         &self,
         owner: &str,
