@@ -33,8 +33,8 @@ use std::time::Duration;
 use dropshot::{ConfigDropshot, HandlerTaskMode, HttpServer, ServerBuilder};
 
 use crate::config::Config;
+use crate::http::access::AccessLog;
 use crate::http::gate::{self, Gate};
-use crate::service::Service;
 use crate::token_issuer::TokenIssuer;
 
 /// The default listening address.
@@ -61,7 +61,7 @@ pub struct ServerOptions {
 /// A running server: the gate clients connect to, and dropshot behind it.
 pub struct RunningServer {
     gate: Gate,
-    server: HttpServer<Arc<Service>>,
+    server: HttpServer<http::HandlerContext>,
     shutdown_grace: Duration,
     log: slog::Logger,
 }
@@ -111,7 +111,8 @@ impl RunningServer {
 /// database, builds the service from the configuration, and starts
 /// dropshot on a loopback port behind the gate ([`http::gate`]).
 pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<RunningServer> {
-    let log = http::logging::logger(log);
+    let access = Arc::new(AccessLog::new(slog::Drain::is_info_enabled(&log)));
+    let log = http::logging::logger(log, Arc::clone(&access));
     // Bound first: a port in use is reported before anything is opened.
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
@@ -144,7 +145,8 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         log_headers: Vec::new(),
         ..Default::default()
     };
-    let server = ServerBuilder::new(api, Arc::new(service), log.clone())
+    let context = http::HandlerContext { service, access: Arc::clone(&access) };
+    let server = ServerBuilder::new(api, context, log.clone())
         .config(config)
         .start()
         .map_err(|e| anyhow::anyhow!("failed to start the HTTP server behind the gate: {e}"))?;
@@ -154,7 +156,7 @@ pub async fn start(options: ServerOptions, log: slog::Logger) -> anyhow::Result<
         idle_timeout: Duration::from_secs(connections.idle_timeout_seconds),
         request_timeout: Duration::from_secs(connections.request_timeout_seconds),
     };
-    let gate = Gate::open(listener, server.local_addr(), limits, log.clone())?;
+    let gate = Gate::open(listener, server.local_addr(), limits, access, log.clone())?;
     let shutdown_grace = Duration::from_secs(connections.shutdown_grace_seconds);
     Ok(RunningServer { gate, server, shutdown_grace, log })
 }

@@ -423,13 +423,14 @@ async fn when_full_a_connection_whose_request_head_stalled_makes_room() {
 }
 
 #[tokio::test]
-async fn each_connection_is_logged_once_with_the_clients_address_and_its_hop() {
+async fn each_request_is_one_info_line_with_the_clients_address() {
     let server = LoggedServer::start("", Storage::Ephemeral).await;
     let mut clients = Vec::new();
     for _ in 0..2 {
         let mut stream = TcpStream::connect(server.server.local_addr()).await.unwrap();
         let client = stream.local_addr().unwrap();
-        stream.write_all(b"GET /v1/domains HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+        let request = b"POST /v1/domains HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n";
+        stream.write_all(request).await.unwrap();
         let mut answer = [0u8; 4096];
         assert!(stream.read(&mut answer).await.unwrap() > 0);
         clients.push((client, stream));
@@ -437,20 +438,28 @@ async fn each_connection_is_logged_once_with_the_clients_address_and_its_hop() {
     let log = server.log.clone();
     server.stop().await;
     let log = log.text();
-    let accepted: Vec<&str> =
-        log.lines().filter(|line| line.starts_with("INFO accepted connection")).collect();
-    assert_eq!(accepted.len(), 2, "{log}");
+    let info: Vec<&str> =
+        log.lines().filter(|line| line.starts_with("INFO") && line.contains("req_id=")).collect();
+    assert_eq!(info.len(), 2, "one line at info a request: {log}");
     for (client, _) in &clients {
-        let line = accepted
+        // Not the gate's hop, which is all dropshot sees.
+        let line = info
             .iter()
             .find(|line| line.contains(&format!("remote_addr={client}")))
-            .unwrap_or_else(|| panic!("no line for {client}: {accepted:#?}"));
-        // dropshot's request line names the hop as its remote address.
-        let hop = line.split("hop_addr=").nth(1).unwrap().split(' ').next().unwrap();
-        assert!(
-            log.lines().any(|l| l.starts_with("INFO request completed")
-                && l.contains(&format!("remote_addr={hop}"))),
-            "no request line from hop {hop}: {log}"
-        );
+            .unwrap_or_else(|| panic!("no request line from {client}: {log}"));
+        assert!(line.starts_with("INFO request completed"), "{line}");
+        for part in
+            ["method=POST", "uri=/v1/domains", "response_code=403", "decision=unauthenticated"]
+        {
+            assert!(line.contains(part), "{part} missing: {line}");
+        }
+        assert!(line.contains("error=MissingAuthenticationTokenException"), "{line}");
     }
+    // Connections are logged at debug only, with both addresses.
+    assert!(!log.lines().any(|l| l.starts_with("INFO accepted connection")), "{log}");
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("DEBG accepted connection")).count(),
+        2,
+        "{log}"
+    );
 }

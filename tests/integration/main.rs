@@ -4,6 +4,7 @@
 //! SDK, raw wire checks, SigV4 vectors and tampering, and the server's
 //! lifecycle.
 
+mod access_log;
 mod aws_sdk;
 mod domains;
 mod external_connections;

@@ -146,8 +146,14 @@ def log_after(server, mark: int, needle: str, count: int = 1, timeout: float = 5
         time.sleep(0.05)
 
 
+def access_lines(log: str, method: str, uri: str) -> list:
+    """The server's access lines (one a request) for `method` on `uri`."""
+    return [line for line in log.splitlines()
+            if "request completed" in line and f"method: {method}, uri: {uri}," in line]
+
+
 def refused_lines(log: str) -> list:
-    return [line for line in log.splitlines() if "repository request refused" in line]
+    return [line for line in log.splitlines() if "decision: unauthenticated" in line]
 
 
 # npm ------------------------------------------------------------------------
@@ -181,13 +187,15 @@ def test_npm(login_server, env, tmp_path):
     assert f"404 Not Found - GET {endpoint}lodash - Package 'lodash' was not found" in out.stderr, out.stderr
     assert "E401" not in out.stderr
     log = log_after(login_server, mark, f"uri: {path}lodash")
-    assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo, uri: {path}lodash, method: GET" in log, log
+    [line] = access_lines(log, "GET", f"{path}lodash")
+    assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo" in line and "decision: allowed" in line, line
     assert not refused_lines(log), log
 
     # The same with a tampered token, and with a good token of another
     # domain: npm reports E401.
-    for bad, reason in ((tampered(token), "the token is malformed, forged, or was made with another key"),
-                        (token_for(login_server, "team"), "the token is for another domain")):
+    for bad, reason in ((tampered(token), "The authorization token was refused: the token is malformed, "
+                                          "forged, or was made with another key"),
+                        (token_for(login_server, "team"), "The authorization token is for another domain")):
         npmrc.write_text(npmrc.read_text().replace(token, bad))
         token = bad
         mark = len(login_server.log())
@@ -195,9 +203,10 @@ def test_npm(login_server, env, tmp_path):
         assert out.returncode == 1, out.stdout + out.stderr
         assert "npm error code E401" in out.stderr, out.stderr
         assert "E404" not in out.stderr
-        log = log_after(login_server, mark, "repository request refused")
+        log = log_after(login_server, mark, "decision: unauthenticated")
         refused = refused_lines(log)
-        assert len(refused) == 1 and f"reason: {reason}, domain: demo, uri: {path}lodash" in refused[0], log
+        assert len(refused) == 1 and f"message: {reason}" in refused[0], log
+        assert refused == access_lines(log, "GET", f"{path}lodash"), log
 
 
 # pip ------------------------------------------------------------------------
@@ -239,7 +248,8 @@ def test_pip(login_server, env, tmp_path):
     assert f"404 Client Error: Not Found for url: {login_server.url}{path}simple/requests/" in log, log
     assert "401 Client Error" not in log
     server_log = log_after(login_server, mark, f"uri: {path}simple/requests/")
-    assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo, uri: {path}simple/requests/, method: GET" in server_log
+    [line] = access_lines(server_log, "GET", f"{path}simple/requests/")
+    assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo" in line and "decision: allowed" in line, line
     assert not refused_lines(server_log), server_log
 
     # A tampered token in the same pip.conf: refused with 401, which pip
@@ -252,7 +262,7 @@ def test_pip(login_server, env, tmp_path):
     assert "ERROR: No matching distribution found for requests" in text, text
     assert f"401 Client Error: Unauthorized for url: {login_server.url}{path}simple/requests/" in log, log
     assert "404 Client Error" not in log
-    refused = refused_lines(log_after(login_server, mark, "repository request refused"))
+    refused = refused_lines(log_after(login_server, mark, "decision: unauthenticated"))
     assert len(refused) == 1 and f"uri: {path}simple/requests/" in refused[0], refused
 
 
@@ -307,9 +317,9 @@ def test_twine(login_server, env, tmp_path):
     assert "username set from config file" in text and "password set from config file" in text, text
     assert "Received" not in text, text  # no retries
     assert "401 Unauthorized" not in text and "403 Forbidden" not in text, text
-    accepted = f"principal: arn:aws:iam::{ACCOUNT}:user/demo, uri: {path}, method: POST"
-    server_log = log_after(login_server, mark, accepted, count=1)
-    assert server_log.count(accepted) == 1, server_log
+    server_log = log_after(login_server, mark, f"method: POST, uri: {path},", count=1)
+    [accepted] = access_lines(server_log, "POST", path)
+    assert f"principal: arn:aws:iam::{ACCOUNT}:user/demo" in accepted and "decision: allowed" in accepted, accepted
     assert not refused_lines(server_log), server_log
 
     # A tampered password in the same .pypirc: 401, not retried.
@@ -320,8 +330,8 @@ def test_twine(login_server, env, tmp_path):
     assert f"HTTPError: 401 Unauthorized from {endpoint}" in text, text
     assert "The authorization token was refused" in text, text
     assert "Received" not in text, text
-    refused = refused_lines(log_after(login_server, mark, "repository request refused"))
-    assert len(refused) == 1 and f"uri: {path}, method: POST" in refused[0], refused
+    refused = refused_lines(log_after(login_server, mark, "decision: unauthenticated"))
+    assert len(refused) == 1 and refused == access_lines(refused[0], "POST", path), refused
 
 
 # Another domain's token -----------------------------------------------------

@@ -7,8 +7,11 @@
 //! admitted), then run the service's operation through [`operation`].
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 
+use super::access::{Decision, Outcome};
+use super::{HandlerContext, Rq};
+use crate::iam::sigv4::RequestParts;
+use crate::service::{Call, OpResult, Service};
 use bytes::Bytes;
 use chrono::Utc;
 use codeartifact_api::{
@@ -46,22 +49,14 @@ use codeartifact_api::{
     PutPackageOriginConfigurationResult, UpdateRepositoryBody, UpdateRepositoryQuery,
     UpdateRepositoryRequest, UpdateRepositoryResult, ASSET_SHA256_HEADER,
 };
-use dropshot::{
-    FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext, StreamingBody,
-};
+use dropshot::{FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, StreamingBody};
 use futures::{FutureExt, StreamExt};
-use slog::{info, o};
-
-use crate::iam::sigv4::RequestParts;
-use crate::service::{Call, OpResult, Service};
 
 /// The server's implementation of [`CodeArtifactApi`].
 pub enum ServerImpl {}
 
-type Rq = RequestContext<Arc<Service>>;
-
 impl CodeArtifactApi for ServerImpl {
-    type Context = Arc<Service>;
+    type Context = HandlerContext;
 
     async fn get_authorization_token(
         rqctx: Rq,
@@ -457,7 +452,7 @@ where
 /// deadline, however it trickles in. A body not read to its end leaves the
 /// connection unusable, so those refusals close it.
 async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, HttpError> {
-    let service = rqctx.context().as_ref();
+    let service = &rqctx.context().service;
     if !body.is_empty() {
         let headers_only = Signed::Body(&[]).parts(&rqctx.request);
         let screened = service.screen(&headers_only, Utc::now());
@@ -471,11 +466,18 @@ fn closing(mut error: HttpError) -> HttpError {
     error
 }
 
-/// Logs why a request failed, and answers it in AWS's shape.
+/// Notes why a request failed for its access line, and answers it in
+/// AWS's shape.
 fn failure(rqctx: &Rq, e: AwsError) -> HttpError {
     // Messages never hold secrets: SigV4 errors do not echo the
     // signature, and no token is ever part of an error.
-    info!(rqctx.log, "request failed"; o!("code" => e.code.as_str(), "message" => e.message.clone()));
+    let outcome = Outcome {
+        principal: None,
+        decision: Decision::of_error(e.code),
+        error: Some(e.code.as_str()),
+        message: Some(e.message.clone()),
+    };
+    rqctx.context().access.record(&rqctx.request_id, outcome);
     e.into_http_error(&rqctx.request_id)
 }
 
@@ -515,14 +517,18 @@ async fn admitted<T>(
     signed: Signed<'_>,
     op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
 ) -> Result<T, HttpError> {
-    let service = rqctx.context().as_ref();
+    let context = rqctx.context();
+    let mut principal = None;
     let result = guarded(&rqctx.log, async {
         let now = Utc::now();
-        let caller = service.admit(&signed.parts(&rqctx.request), now)?;
+        let caller = context.service.admit(&signed.parts(&rqctx.request), now)?;
+        principal = Some(caller.principal.arn.clone());
         let call = Call { log: rqctx.log.clone(), caller, now, host: super::host(rqctx) };
-        op(service, &call).await
+        op(&context.service, &call).await
     })
     .await;
+    let decision = result.is_ok().then_some(Decision::Allowed);
+    context.access.record(&rqctx.request_id, Outcome { principal, decision, ..Outcome::default() });
     result.map_err(|e| failure(rqctx, e))
 }
 
@@ -548,6 +554,7 @@ async fn guarded<T>(
 mod tests {
     use super::*;
     use codeartifact_api::ErrorCode;
+    use slog::o;
 
     #[tokio::test]
     async fn a_panic_becomes_an_internal_server_exception() {

@@ -36,11 +36,13 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use slog::{debug, info, warn, Logger};
+use slog::{debug, warn, Logger};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+
+use super::access::AccessLog;
 
 /// What the gate allows.
 #[derive(Debug, Clone, Copy)]
@@ -96,17 +98,19 @@ pub struct Gate {
 impl Gate {
     /// Starts accepting on `listener`, relaying each admitted connection to
     /// `upstream` (dropshot, on loopback).
+    /// The client behind each hop is told to `access`, for request lines.
     pub fn open(
         listener: TcpListener,
         upstream: SocketAddr,
         limits: Limits,
+        access: Arc<AccessLog>,
         log: Logger,
     ) -> std::io::Result<Self> {
         let local_addr = listener.local_addr()?;
         let (stop_accepting, stopped) = watch::channel(false);
         let (close_all, closing) = watch::channel(false);
         let signals = Signals { stopped, closing };
-        tokio::spawn(accept_loop(listener, upstream, limits, log, signals));
+        tokio::spawn(accept_loop(listener, upstream, limits, access, log, signals));
         Ok(Self { local_addr, stop_accepting, close_all })
     }
 
@@ -144,6 +148,7 @@ async fn accept_loop(
     listener: TcpListener,
     upstream: SocketAddr,
     limits: Limits,
+    access: Arc<AccessLog>,
     log: Logger,
     mut signals: Signals,
 ) {
@@ -188,6 +193,7 @@ async fn accept_loop(
             signals: signals.clone(),
             registry: Arc::clone(&admitted),
             refused: Arc::clone(&refused),
+            access: Arc::clone(&access),
             log: log.clone(),
         };
         let open = Arc::clone(&open);
@@ -423,7 +429,27 @@ struct Connection {
     signals: Signals,
     registry: Arc<Registry>,
     refused: Arc<Refused>,
+    access: Arc<AccessLog>,
     log: Logger,
+}
+
+/// A hop told to the access log, untold when dropped.
+struct Told {
+    access: Arc<AccessLog>,
+    hop: SocketAddr,
+}
+
+impl Told {
+    fn new(access: &Arc<AccessLog>, hop: SocketAddr, client: SocketAddr) -> Self {
+        access.connected(hop, client);
+        Self { access: Arc::clone(access), hop }
+    }
+}
+
+impl Drop for Told {
+    fn drop(&mut self) {
+        self.access.disconnected(self.hop);
+    }
 }
 
 impl Connection {
@@ -479,13 +505,12 @@ impl Connection {
             }
         };
         let _ = server.set_nodelay(true);
-        // dropshot's request lines name the hop's address as `remote_addr`:
-        // this line, in place of dropshot's own, ties it to the client.
-        match server.local_addr() {
-            Ok(hop) => info!(self.log, "accepted connection";
-                "remote_addr" => %self.peer, "hop_addr" => %hop),
-            Err(_) => info!(self.log, "accepted connection"; "remote_addr" => %self.peer),
-        }
+        // dropshot sees the hop's address as the client's: the access log
+        // is told whose it is, for as long as the connection lasts.
+        let hop = server.local_addr().ok();
+        debug!(self.log, "accepted connection"; "remote_addr" => %self.peer,
+            "hop_addr" => hop.map(|hop| hop.to_string()));
+        let _told = hop.map(|hop| Told::new(&self.access, hop, self.peer));
         let (mut from_client, mut to_client) = client.split();
         let (mut from_server, mut to_server) = server.split();
         // The client gone ends the connection. A client that has sent

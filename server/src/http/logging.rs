@@ -8,20 +8,22 @@
 //! parameter whose name can carry a credential become `REDACTED`. Errors
 //! that would carry a URL under another key are logged without it.
 //!
-//! **Each connection is logged once, with the client's address.** dropshot
-//! sees only the gate's loopback hop ([`super::gate`]), so its own
-//! "accepted connection" line would name the hop; the gate logs the
-//! connection instead, with the client's address and the hop's, which
-//! dropshot's request lines carry as `remote_addr`. dropshot's line is
-//! dropped here.
+//! **A request is one line at info** ([`super::access`]): dropshot's
+//! "request completed", with what the handler decided added to it and the
+//! client's address in place of the gate's hop. dropshot's "accepted
+//! connection", which names the hop, is dropped; the gate logs connections
+//! at debug.
 //!
 //! Records below the level are dropped before any of this; others pass
 //! through untouched, at the cost of comparing their keys, unless a URL in
 //! them must be redacted.
 
 use std::fmt;
+use std::sync::Arc;
 
 use slog::{Drain, Key, OwnedKVList, Record, RecordStatic, Serializer, KV};
+
+use super::access::AccessLog;
 
 /// What a credential's value is replaced with.
 const REDACTED: &str = "REDACTED";
@@ -29,12 +31,16 @@ const REDACTED: &str = "REDACTED";
 /// The keys whose values are URLs.
 const URL_KEYS: &[&str] = &["uri", "url"];
 
-/// A logger whose URLs are redacted before `inner` sees them.
-pub fn logger(inner: slog::Logger) -> slog::Logger {
-    slog::Logger::root(Redacting(inner).fuse(), slog::o!())
+/// A logger whose URLs are redacted before `inner` sees them, and whose
+/// request lines carry what `access` holds for them.
+pub fn logger(inner: slog::Logger, access: Arc<AccessLog>) -> slog::Logger {
+    slog::Logger::root(Redacting { inner, access }.fuse(), slog::o!())
 }
 
-struct Redacting(slog::Logger);
+struct Redacting {
+    inner: slog::Logger,
+    access: Arc<AccessLog>,
+}
 
 impl Drain for Redacting {
     type Ok = ();
@@ -42,31 +48,90 @@ impl Drain for Redacting {
 
     fn log(&self, record: &Record, values: &OwnedKVList) -> Result<(), slog::Never> {
         // What the logger below would drop costs nothing here either.
-        if !Drain::is_enabled(&self.0, record.level()) || is_dropshots_connection_line(record) {
+        if !Drain::is_enabled(&self.inner, record.level()) || is_dropshots(record, CONNECTION_LINE)
+        {
             return Ok(());
+        }
+        if REQUEST_LINES.iter().any(|line| is_dropshots(record, line)) {
+            return self.log_request_line(record, values);
         }
         let mut finder = Finder { found: false };
         let _ = record.kv().serialize(record, &mut finder);
         let _ = values.serialize(record, &mut finder);
         if !finder.found {
-            return Drain::log(&self.0, record, values);
+            return Drain::log(&self.inner, record, values);
         }
-        // Rebuilt with every value as text and the URLs redacted; the
-        // logger's context values become the record's own, in order.
         let mut all = Collect { redact: true, all: Vec::new() };
         let _ = record.kv().serialize(record, &mut all);
         let _ = values.serialize(record, &mut all);
-        let statics =
-            RecordStatic { location: record.location(), tag: record.tag(), level: record.level() };
-        let kv = Rebuilt(all.all);
-        let empty = OwnedKVList::from(slog::o!());
-        Drain::log(&self.0, &Record::new(&statics, record.msg(), slog::BorrowedKV(&kv)), &empty)
+        self.log_rebuilt(record, all.all)
     }
 }
 
+impl Redacting {
+    /// dropshot's line for a request, with the handler's outcome added and
+    /// the client's address in place of the hop's.
+    fn log_request_line(&self, record: &Record, values: &OwnedKVList) -> Result<(), slog::Never> {
+        let mut own = Collect { redact: true, all: Vec::new() };
+        let _ = record.kv().serialize(record, &mut own);
+        let mut context = Collect { redact: true, all: Vec::new() };
+        let _ = values.serialize(record, &mut context);
+        let (mut own, mut context) = (own.all, context.all);
+        if let Some(hop) = value(&mut context, "remote_addr") {
+            if let Some(client) = hop.parse().ok().and_then(|hop| self.access.client(hop)) {
+                *hop = client.to_string();
+            }
+        }
+        let outcome = value(&mut context, "req_id").and_then(|id| self.access.take(id));
+        if let Some(outcome) = outcome {
+            // dropshot adds the message sent, twice.
+            if outcome.message.is_some() {
+                own.retain(|(k, _)| !DROPSHOTS_MESSAGES.contains(&k.as_ref()));
+            }
+            let added = [
+                ("principal", outcome.principal),
+                ("decision", outcome.decision.map(|d| d.as_str().to_string())),
+                ("error", outcome.error.map(str::to_string)),
+                ("message", outcome.message),
+            ];
+            own.extend(added.into_iter().filter_map(|(k, v)| Some((Key::from(k), v?))));
+        }
+        own.append(&mut context);
+        self.log_rebuilt(record, own)
+    }
+
+    /// `record` with these values, as text, in this order; the logger's
+    /// context values become the record's own.
+    fn log_rebuilt(&self, record: &Record, all: Vec<(Key, String)>) -> Result<(), slog::Never> {
+        let statics =
+            RecordStatic { location: record.location(), tag: record.tag(), level: record.level() };
+        let kv = Rebuilt(all);
+        let empty = OwnedKVList::from(slog::o!());
+        Drain::log(&self.inner, &Record::new(&statics, record.msg(), slog::BorrowedKV(&kv)), &empty)
+    }
+}
+
+/// The value of `key` among `all`.
+fn value<'a>(all: &'a mut [(Key, String)], key: &str) -> Option<&'a mut String> {
+    all.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// The error messages dropshot adds to a failed request's line.
+const DROPSHOTS_MESSAGES: &[&str] = &["error_message_internal", "error_message_external"];
+
 /// dropshot's "accepted connection", which would name the gate's hop.
-fn is_dropshots_connection_line(record: &Record) -> bool {
-    record.module().starts_with("dropshot") && record.msg().as_str() == Some("accepted connection")
+const CONNECTION_LINE: &str = "accepted connection";
+
+/// dropshot's lines for a request's end: completed, or cancelled because
+/// the client left.
+const REQUEST_LINES: &[&str] = &[
+    "request completed",
+    "request handling cancelled (client disconnected)",
+    "request completed after handler was already cancelled",
+];
+
+fn is_dropshots(record: &Record, message: &str) -> bool {
+    record.module().starts_with("dropshot") && record.msg().as_str() == Some(message)
 }
 
 /// The URL with the password of its authority (`user:password@host`) and
@@ -224,7 +289,7 @@ mod tests {
     fn the_logger_redacts_context_and_record_values_and_keeps_the_rest() {
         let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let inner = slog::Logger::root(Keep(kept.clone()).fuse(), slog::o!());
-        let log = logger(inner);
+        let log = logger(inner, Arc::new(AccessLog::new(true)));
         let request = log.new(slog::o!("uri" => "/v1/a?token=t0ps3cret", "method" => "GET"));
         slog::info!(request, "request completed"; "response_code" => 200);
         slog::info!(log, "plain"; "url" => "http://x/?q=1");

@@ -3,6 +3,7 @@
 //! repository endpoints in the package managers' own protocols. Both turn
 //! requests into service calls and nothing else.
 
+pub mod access;
 pub mod api;
 pub mod gate;
 pub mod logging;
@@ -17,8 +18,17 @@ use futures::StreamExt as _;
 
 use crate::service::{AssetBytes, Service};
 
+/// What every handler reaches through its request context.
+#[derive(Debug)]
+pub struct HandlerContext {
+    pub service: Service,
+    pub access: Arc<access::AccessLog>,
+}
+
+type Rq = dropshot::RequestContext<HandlerContext>;
+
 /// The API trait's operations, then the repository endpoints.
-pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>>> {
+pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<HandlerContext>> {
     let mut api = codeartifact_api::code_artifact_api_mod::api_description::<api::ServerImpl>()
         .map_err(|e| anyhow::anyhow!("failed to describe the API: {e}"))?;
     registry::register(&mut api)
@@ -29,7 +39,7 @@ pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<Arc<Service>
 /// The host the caller reached this server at: the `Host` header (which
 /// SigV4 signs), or the address the server answers on when that is not a
 /// valid authority.
-fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
+fn host(rqctx: &Rq) -> String {
     let host = rqctx
         .request
         .headers()
@@ -38,7 +48,7 @@ fn host(rqctx: &dropshot::RequestContext<Arc<Service>>) -> String {
         .and_then(|h| h.parse::<http::uri::Authority>().ok())
         .filter(|a| !a.as_str().contains('@'))
         .map(|a| a.to_string());
-    host.unwrap_or_else(|| rqctx.context().fallback_host())
+    host.unwrap_or_else(|| rqctx.context().service.fallback_host())
 }
 
 /// Assets up to this size go out whole, in one write with their headers:

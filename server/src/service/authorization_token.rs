@@ -5,7 +5,7 @@ use codeartifact_api::{
     AwsError, ErrorCode, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
     MAX_TOKEN_DURATION_SECONDS,
 };
-use slog::info;
+use slog::debug;
 
 use super::{domain_not_found, internal, log_outcome, owner_of, Call, OpResult, Service};
 use crate::iam::access::{authorize, Outcome, Question};
@@ -71,7 +71,7 @@ impl Service {
             expiration,
         };
         let token = self.tokens.mint(&claims).map_err(|e| internal(log, format!("{e:#}")))?;
-        info!(log, "issued authorization token";
+        debug!(log, "issued authorization token";
             "principal" => &claims.principal,
             "domain" => &claims.domain,
             "domain_owner" => &claims.domain_owner,

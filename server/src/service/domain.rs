@@ -5,7 +5,7 @@ use codeartifact_api::{
     DescribeDomainResult, DomainDescription, DomainName, DomainRequest, DomainStatus,
     DomainSummary, ListDomainsRequest, ListDomainsResult,
 };
-use slog::info;
+use slog::debug;
 
 use super::{
     domain_not_found, internal, owner_of, page_size, paginate, resume_after, tag_pairs, Call,
@@ -49,7 +49,7 @@ impl Service {
             }
             Err(e) => return Err(self.domain_write_error(call, e, owner, name)),
         };
-        info!(call.log, "created domain"; "domain" => name, "domain_owner" => owner);
+        debug!(call.log, "created domain"; "domain" => name, "domain_owner" => owner);
         Ok(CreateDomainResult { domain: describe(&created, region, DomainStatus::Active) })
     }
 
@@ -153,7 +153,7 @@ impl Service {
             .delete_domain(owner, name)
             .await
             .map_err(|e| self.domain_write_error(call, e, owner, name))?;
-        info!(call.log, "deleted domain"; "domain" => name, "domain_owner" => owner);
+        debug!(call.log, "deleted domain"; "domain" => name, "domain_owner" => owner);
         Ok(DeleteDomainResult { domain: describe(&deleted, region, DomainStatus::Deleted) })
     }
 }

@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AccountId, AwsError, Tag};
-use slog::{info, Logger};
+use slog::{debug, Logger};
 
 use crate::iam::access::{authorize, Outcome, Question};
 use crate::iam::domain_policies::DomainPolicies;
@@ -285,9 +285,8 @@ fn tag_pairs(tags: &[Tag]) -> Vec<(String, String)> {
     tags.iter().map(|t| (t.key.to_string(), t.value.to_string())).collect()
 }
 
-/// Logs a decision; a denial becomes the error to send.
-/// An allowed request is routine (debug); a denial says at info who was
-/// refused what, and which statement decided it.
+/// Logs a decision at debug (which statement decided it); a denial
+/// becomes the error to send, which the request's access line shows.
 fn log_outcome(
     log: &Logger,
     principal: &str,
@@ -297,12 +296,12 @@ fn log_outcome(
 ) -> OpResult<()> {
     match outcome {
         Outcome::Allowed { by } => {
-            slog::debug!(log, "allowed"; "action" => action, "resource" => resource,
+            debug!(log, "allowed"; "action" => action, "resource" => resource,
                 "decided_by" => by);
             Ok(())
         }
         Outcome::Denied { by, error } => {
-            info!(log, "denied"; "principal" => principal, "action" => action,
+            debug!(log, "denied"; "principal" => principal, "action" => action,
                 "resource" => resource,
                 "decided_by" => by.unwrap_or_else(|| "no statement allows it".into()));
             Err(error)

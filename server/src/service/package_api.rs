@@ -33,7 +33,7 @@ use codeartifact_api::{
     PublishPackageVersionResult, PutPackageOriginConfigurationRequest,
     PutPackageOriginConfigurationResult, VersionsToCopy,
 };
-use slog::info;
+use slog::debug;
 
 use super::packages::{package_arn, AssetBytes, NpmMetadata};
 use super::{
@@ -208,7 +208,7 @@ impl Service {
             Err(e) => return Err(internal(&call.log, e)),
         };
         self.remove_unreferenced_blobs(&call.log, &blobs).await;
-        info!(call.log, "deleted package"; "package" => &key.name, "format" => key.format.as_str(),
+        debug!(call.log, "deleted package"; "package" => &key.name, "format" => key.format.as_str(),
             "repository" => &key.repository, "versions" => view.versions.len());
         Ok(DeletePackageResult { deleted_package: summary(&key, &view.package) })
     }
@@ -484,7 +484,7 @@ impl Service {
             Err(e) => return Err(internal(&call.log, e)),
         };
         self.remove_unreferenced_blobs(&call.log, &outcome.unreferenced_blobs).await;
-        info!(call.log, "changed package versions"; "package" => &key.name,
+        debug!(call.log, "changed package versions"; "package" => &key.name,
             "repository" => &key.repository, "change" => format!("{change:?}"),
             "changed" => outcome.versions.iter().filter(|(_, o)| matches!(o, VersionOutcome::Changed { .. })).count());
         Ok(report(outcome))
@@ -690,7 +690,7 @@ impl Service {
                     e => internal(&call.log, e),
                 },
             )?;
-        info!(call.log, "set origin controls"; "package" => &key.name,
+        debug!(call.log, "set origin controls"; "package" => &key.name,
             "repository" => &key.repository, "publish" => origin.publish,
             "upstream" => origin.upstream);
         Ok(PutPackageOriginConfigurationResult {
@@ -830,7 +830,7 @@ impl Service {
         drop(adding_references);
         let refused = match stored {
             Ok(_) => {
-                info!(call.log, "published"; "package" => &key.name, "version" => version,
+                debug!(call.log, "published"; "package" => &key.name, "version" => version,
                     "asset" => &asset.name, "status" => status.as_str(),
                     "repository" => &key.repository);
                 return Ok(PublishPackageVersionResult {
@@ -1031,7 +1031,7 @@ impl Service {
                 Err(e) => return Err(internal(&call.log, e)),
             }
         }
-        info!(call.log, "copied package versions"; "package" => &source.name,
+        debug!(call.log, "copied package versions"; "package" => &source.name,
             "from" => &source.repository, "to" => &destination.repository,
             "copied" => successful_versions.len(), "failed" => failed_versions.len());
         Ok(CopyPackageVersionsResult { successful_versions, failed_versions })

@@ -21,7 +21,7 @@ use codeartifact_api::{
     ListRepositoriesRequest, ListRepositoriesResult, UpdateRepositoryRequest,
     UpdateRepositoryResult,
 };
-use slog::info;
+use slog::debug;
 
 use super::{
     domain_not_found, internal, owner_of, page_size, paginate, repository_not_found, resume_after,
@@ -144,7 +144,7 @@ impl Service {
             )),
             e => internal(&call.log, e),
         })?;
-        info!(call.log, "created repository";
+        debug!(call.log, "created repository";
             "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
         Ok(CreateRepositoryResult { repository: describe(&created, &caller.region) })
     }
@@ -226,7 +226,7 @@ impl Service {
                 )),
                 e => internal(&call.log, e),
             })?;
-        info!(call.log, "updated repository";
+        debug!(call.log, "updated repository";
             "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
         Ok(UpdateRepositoryResult { repository: describe(&updated, &call.caller.region) })
     }
@@ -284,7 +284,7 @@ impl Service {
         // Whether it reads through to anything, not where: the configured
         // URL may carry credentials.
         let configured = self.settings.external_connections.contains_key(name);
-        info!(call.log, "associated external connection"; "repository" => t.name,
+        debug!(call.log, "associated external connection"; "repository" => t.name,
             "domain" => t.domain, "external_connection" => name,
             "url_configured" => configured);
         Ok(AssociateExternalConnectionResult {
@@ -310,7 +310,7 @@ impl Service {
             .set_external_connection(t.owner, t.domain, t.name, None, Some(name))
             .await
             .map_err(|e| self.connection_error(call, &t, name, e))?;
-        info!(call.log, "disassociated external connection"; "repository" => t.name,
+        debug!(call.log, "disassociated external connection"; "repository" => t.name,
             "domain" => t.domain, "external_connection" => name);
         Ok(DisassociateExternalConnectionResult {
             repository: describe(&updated, &call.caller.region),
@@ -350,7 +350,7 @@ impl Service {
                 )),
                 e => internal(&call.log, e),
             })?;
-        info!(call.log, "deleted repository";
+        debug!(call.log, "deleted repository";
             "repository" => t.name, "domain" => t.domain, "domain_owner" => t.owner);
         Ok(DeleteRepositoryResult { repository: describe(&deleted, &call.caller.region) })
     }

@@ -13,8 +13,6 @@
 mod npm;
 mod pypi;
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use bytes::Bytes;
@@ -27,6 +25,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use slog::Logger;
 
+use super::access::{Decision, Outcome};
+use super::HandlerContext;
 use crate::endpoint::Endpoint;
 use crate::service::{Admitted, AssetBytes, EndpointError, Service};
 
@@ -39,7 +39,7 @@ const REALM: &str = "codeartifact-local";
 const MAX_BODY: usize = 1 << 40;
 
 /// Adds the repository endpoints to the server's routes.
-pub fn register(api: &mut ApiDescription<Arc<Service>>) -> Result<(), String> {
+pub fn register(api: &mut ApiDescription<HandlerContext>) -> Result<(), String> {
     api.register(repository_get).map_err(|e| e.to_string())?;
     api.register(repository_head).map_err(|e| e.to_string())?;
     api.register(repository_put).map_err(|e| e.to_string())?;
@@ -61,7 +61,7 @@ struct EndpointPath {
 
 #[endpoint { method = GET, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
 async fn repository_get(
-    rqctx: RequestContext<Arc<Service>>,
+    rqctx: RequestContext<HandlerContext>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
     Ok(answer(&rqctx, path.into_inner(), None).await)
@@ -71,7 +71,7 @@ async fn repository_get(
 /// with the same status and headers, and no body (hyper leaves it out).
 #[endpoint { method = HEAD, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
 async fn repository_head(
-    rqctx: RequestContext<Arc<Service>>,
+    rqctx: RequestContext<HandlerContext>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
     Ok(answer(&rqctx, path.into_inner(), None).await)
@@ -84,7 +84,7 @@ async fn repository_head(
     request_body_max_bytes = MAX_BODY,
 }]
 async fn repository_put(
-    rqctx: RequestContext<Arc<Service>>,
+    rqctx: RequestContext<HandlerContext>,
     path: Path<EndpointPath>,
     body: StreamingBody,
 ) -> Result<Response<Body>, HttpError> {
@@ -98,7 +98,7 @@ async fn repository_put(
     request_body_max_bytes = MAX_BODY,
 }]
 async fn repository_post(
-    rqctx: RequestContext<Arc<Service>>,
+    rqctx: RequestContext<HandlerContext>,
     path: Path<EndpointPath>,
     body: StreamingBody,
 ) -> Result<Response<Body>, HttpError> {
@@ -107,7 +107,7 @@ async fn repository_post(
 
 #[endpoint { method = DELETE, path = "/d/{domain_owner}/{format}/{repository}/{rest:.*}", unpublished = true }]
 async fn repository_delete(
-    rqctx: RequestContext<Arc<Service>>,
+    rqctx: RequestContext<HandlerContext>,
     path: Path<EndpointPath>,
 ) -> Result<Response<Body>, HttpError> {
     Ok(answer(&rqctx, path.into_inner(), None).await)
@@ -132,20 +132,49 @@ struct Request<'a> {
 }
 
 async fn answer(
-    rqctx: &RequestContext<Arc<Service>>,
+    rqctx: &RequestContext<HandlerContext>,
     path: EndpointPath,
     body: Option<StreamingBody>,
 ) -> Response<Body> {
-    let service = rqctx.context().as_ref();
-    let request = &rqctx.request;
     let Some(endpoint) = Endpoint::parse(&path.domain_owner, &path.format, &path.repository) else {
         return text(StatusCode::NOT_FOUND, "Not found");
     };
-    let token = presented_token(request.headers());
-    let who = match service.admit_to_repository(&rqctx.log, token.as_deref(), &endpoint).await {
-        Ok(who) => who,
-        Err(e) => return failure(endpoint.format, &Refusal::Service(e)),
+    let access = &rqctx.context().access;
+    let (principal, answer) = match admit_and_serve(rqctx, &path, &endpoint, body).await {
+        Ok((principal, answer)) => (Some(principal), answer),
+        Err(refusal) => (None, Err(refusal)),
     };
+    let refusal = match answer {
+        Ok(response) => {
+            let decision = Some(Decision::Allowed);
+            access.record(&rqctx.request_id, Outcome { principal, decision, ..Outcome::default() });
+            return response;
+        }
+        Err(refusal) => refusal,
+    };
+    let decision = match &refusal {
+        Refusal::Service(EndpointError::Unauthorized(_)) => Some(Decision::Unauthenticated),
+        Refusal::Service(EndpointError::Forbidden(_)) => Some(Decision::Denied),
+        _ => None,
+    };
+    let message = Some(status(&refusal).1.to_string());
+    access.record(&rqctx.request_id, Outcome { principal, decision, message, error: None });
+    failure(endpoint.format, &refusal)
+}
+
+/// Admits the request's token to the endpoint's repository, then has the
+/// format's adapter answer; with the admitted principal's ARN.
+async fn admit_and_serve(
+    rqctx: &RequestContext<HandlerContext>,
+    path: &EndpointPath,
+    endpoint: &Endpoint<'_>,
+    body: Option<StreamingBody>,
+) -> Result<(String, Answer), Refusal> {
+    let service = &rqctx.context().service;
+    let request = &rqctx.request;
+    let token = presented_token(request.headers());
+    let who = service.admit_to_repository(&rqctx.log, token.as_deref(), endpoint).await?;
+    let principal = who.principal_arn().to_string();
     let base = format!("{}{}", service.base_url(&super::host(rqctx)), endpoint.path());
     let segments = path.rest.iter().map(String::as_str).collect();
     let request = Request {
@@ -160,7 +189,7 @@ async fn answer(
         body,
         now: chrono::Utc::now().timestamp(),
     };
-    let result = match endpoint.format {
+    let answer = match endpoint.format {
         PackageFormat::Npm => npm::serve(request).await,
         PackageFormat::Pypi => pypi::serve(request).await,
         _ => Err(Refusal::Service(EndpointError::NotFound(format!(
@@ -168,7 +197,7 @@ async fn answer(
             endpoint.format
         )))),
     };
-    result.unwrap_or_else(|e| failure(endpoint.format, &e))
+    Ok((principal, answer))
 }
 
 /// Why an adapter did not answer: the service refused, or the protocol

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use codeartifact_api::{PackageFormat, EXTERNAL_CONNECTIONS};
 use futures::StreamExt as _;
-use slog::{info, warn, Logger};
+use slog::{debug, warn, Logger};
 
 use super::{internal, Admitted, EndpointError, EndpointResult, Service, Walk};
 use crate::store::blob::{Digests, Staged};
@@ -135,7 +135,7 @@ impl Service {
             }
         };
         if !response.status().is_success() {
-            info!(log, "not found through the external connection";
+            debug!(log, "not found through the external connection";
                 "connection" => &connection.name, "url" => url.as_str(),
                 "status" => response.status().as_u16());
             return None;
@@ -223,7 +223,7 @@ impl Service {
             match self.store.put_version(&key.in_repository(repository), &new).await {
                 Ok(_) => {
                     kept = true;
-                    info!(log, "kept a version from an external connection";
+                    debug!(log, "kept a version from an external connection";
                         "package" => &key.name, "version" => &new.version.version,
                         "connection" => &connection.name, "repository" => repository);
                 }

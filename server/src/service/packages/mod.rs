@@ -14,7 +14,7 @@ mod pypi;
 use std::sync::Arc;
 
 use codeartifact_api::PackageFormat;
-use slog::{error, info, Logger};
+use slog::{debug, error, Logger};
 
 use super::Service;
 use crate::endpoint::Endpoint;
@@ -166,18 +166,18 @@ impl Service {
         endpoint: &Endpoint<'_>,
     ) -> EndpointResult<Admitted> {
         let Some(token) = token else {
-            info!(log, "repository request without a token"; "domain" => endpoint.domain);
+            debug!(log, "repository request without a token"; "domain" => endpoint.domain);
             return Err(EndpointError::Unauthorized(
                 "Authentication required: send an authorization token".into(),
             ));
         };
         let claims = self.tokens.verify(token).map_err(|e| {
-            info!(log, "repository request refused"; "domain" => endpoint.domain,
+            debug!(log, "repository request refused"; "domain" => endpoint.domain,
                 "reason" => e.to_string());
             EndpointError::Unauthorized(format!("The authorization token was refused: {e}"))
         })?;
         if claims.domain != endpoint.domain || claims.domain_owner != endpoint.owner {
-            info!(log, "repository request refused"; "domain" => endpoint.domain,
+            debug!(log, "repository request refused"; "domain" => endpoint.domain,
                 "reason" => "the token is for another domain", "principal" => &claims.principal);
             return Err(EndpointError::Unauthorized(
                 "The authorization token is for another domain".into(),
@@ -187,14 +187,14 @@ impl Service {
         // verified token: a deletion takes effect at once.
         let instance = self.store.domain_instance(endpoint.owner, endpoint.domain, &claims.region);
         if instance.await.map_err(|e| internal(log, e))?.as_ref() != Some(&claims.domain_instance) {
-            info!(log, "repository request refused"; "domain" => endpoint.domain,
+            debug!(log, "repository request refused"; "domain" => endpoint.domain,
                 "reason" => "the token's domain was deleted", "principal" => &claims.principal);
             return Err(EndpointError::Unauthorized(
                 "The authorization token is for a domain that no longer exists".into(),
             ));
         }
         let Some(principal) = self.identities.principal(&claims.principal) else {
-            info!(log, "repository request refused"; "principal" => &claims.principal,
+            debug!(log, "repository request refused"; "principal" => &claims.principal,
                 "reason" => "the principal is no longer configured");
             return Err(EndpointError::Unauthorized(
                 "The principal this token was issued to no longer exists".into(),
@@ -216,7 +216,7 @@ impl Service {
             }
             Err(e) => return Err(internal(log, e)),
         };
-        info!(log, "repository request"; "principal" => &claims.principal,
+        debug!(log, "repository request"; "principal" => &claims.principal,
             "repository" => endpoint.repository, "format" => endpoint.format.as_str());
         Ok(Admitted {
             principal: principal.clone(),
@@ -403,7 +403,7 @@ impl Service {
         let _adding_references = self.blob_gate.read().await;
         match self.store.put_version(&here, &new).await {
             Ok(_) => {
-                info!(log, "retained a version from upstream"; "package" => &key.name,
+                debug!(log, "retained a version from upstream"; "package" => &key.name,
                     "version" => &name, "from" => &from, "repository" => &who.repository.name);
                 Ok(())
             }

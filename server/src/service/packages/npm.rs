@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use codeartifact_packages::npm::{self as wire, PackageName};
 use serde::{Deserialize, Serialize};
-use slog::{info, Logger};
+use slog::{debug, Logger};
 
 use super::external::Fetched;
 use super::{
@@ -320,7 +320,7 @@ impl Service {
         drop(adding_references);
         let refused = match stored {
             Ok(_) => {
-                info!(log, "published"; "package" => name.full(), "version" => &parsed.version,
+                debug!(log, "published"; "package" => name.full(), "version" => &parsed.version,
                     "repository" => &key.repository, "principal" => &who.principal.arn);
                 return Ok(parsed.version);
             }
@@ -364,7 +364,7 @@ impl Service {
             .map_err(|e| EndpointError::BadRequest(e.to_string()))?;
         match self.store.set_dist_tag(&key, tag, &version, now).await {
             Ok(()) => {
-                info!(log, "dist-tag set"; "package" => name.full(), "tag" => tag,
+                debug!(log, "dist-tag set"; "package" => name.full(), "tag" => tag,
                     "version" => &version);
                 Ok(())
             }

@@ -4,7 +4,7 @@
 
 use codeartifact_packages::pypi::{self as wire, ContentSink, Distribution, Upload, UploadError};
 use serde::{Deserialize, Serialize};
-use slog::{info, Logger};
+use slog::{debug, Logger};
 
 use super::external::Fetched;
 use super::{
@@ -371,7 +371,7 @@ impl Service {
         drop(adding_references);
         let refused = match stored {
             Ok(stored) => {
-                info!(log, "uploaded"; "project" => &key.name, "version" => &version,
+                debug!(log, "uploaded"; "project" => &key.name, "version" => &version,
                     "file" => &filename, "outcome" => format!("{stored:?}"),
                     "repository" => &key.repository, "principal" => &who.principal.arn);
                 return Ok(stored);
