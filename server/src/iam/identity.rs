@@ -8,14 +8,14 @@
 //! does not grow with the number of configured principals.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use codeartifact_api::{AwsError, ErrorCode};
 
 use super::arn;
 use super::policy::{Actor, Policy};
-use super::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error};
+use super::sigv4::{Parsed, RequestParts, ScopeRules, SigV4Error, SigningKey};
 
 /// The signing name of CodeArtifact.
 pub const SERVICE: &str = "codeartifact";
@@ -112,6 +112,37 @@ pub struct Identities {
     /// The principals, by ARN: whom a repository token acts as.
     by_arn: HashMap<String, Arc<Principal>>,
     rules: ScopeRules,
+    signing_keys: SigningKeys,
+}
+
+/// Signing keys already derived, by access key id and credential scope:
+/// a client signs every request of a day with the same one, and deriving
+/// it costs four HMACs. A key is remembered only once a signature made
+/// with it has verified, so forged requests add nothing; a wrong
+/// signature still fails against the right key. Bounded: when full, it is
+/// emptied (keys are derived again; nothing breaks).
+#[derive(Default)]
+struct SigningKeys(Mutex<HashMap<String, SigningKey>>);
+
+/// How many signing keys are remembered at most.
+const SIGNING_KEYS: usize = 1024;
+
+impl SigningKeys {
+    fn get(&self, id: &str) -> Option<SigningKey> {
+        self.lock().get(id).copied()
+    }
+
+    fn remember(&self, id: String, key: SigningKey) {
+        let mut keys = self.lock();
+        if keys.len() >= SIGNING_KEYS {
+            keys.clear();
+        }
+        keys.insert(id, key);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, SigningKey>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl std::fmt::Debug for Identities {
@@ -132,7 +163,12 @@ impl Identities {
     /// is pinned.
     pub fn new(region: Option<String>) -> Self {
         let rules = ScopeRules { service: SERVICE.to_string(), region };
-        Self { by_access_key: HashMap::new(), by_arn: HashMap::new(), rules }
+        Self {
+            by_access_key: HashMap::new(),
+            by_arn: HashMap::new(),
+            rules,
+            signing_keys: SigningKeys::default(),
+        }
     }
 
     /// Adds a credential; a second one with the same key id replaces it
@@ -181,7 +217,15 @@ impl Identities {
         now: DateTime<Utc>,
     ) -> Result<Caller, AwsError> {
         let (parsed, credential) = self.parse(request, now)?;
-        parsed.verify(&credential.secret_access_key).map_err(sigv4_error)?;
+        let id = format!("{}/{}", parsed.access_key_id(), parsed.scope());
+        match self.signing_keys.get(&id) {
+            Some(key) => parsed.verify_with(&key).map_err(sigv4_error)?,
+            None => {
+                let key = parsed.signing_key(&credential.secret_access_key);
+                parsed.verify_with(&key).map_err(sigv4_error)?;
+                self.signing_keys.remember(id, key);
+            }
+        }
         match (&credential.session, parsed.session_token()) {
             (None, None) => {}
             (Some(session), Some(token)) if constant_time_eq(&session.token, token) => {
@@ -230,4 +274,97 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     // Comparing digests keeps the time independent of the lengths too.
     let (a, b) = (sha2::Sha256::digest(a.as_bytes()), sha2::Sha256::digest(b.as_bytes()));
     a.as_slice().ct_eq(b.as_slice()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::sigv4::{self, RequestParts};
+    use hmac::{Hmac, KeyInit, Mac};
+    use http::{HeaderMap, HeaderValue};
+
+    const QUERY: &str = "domain=demo&duration=900";
+
+    fn parts<'a>(headers: &'a HeaderMap, query: &'a str) -> RequestParts<'a> {
+        RequestParts {
+            method: "POST",
+            path: "/v1/authorization-token",
+            query,
+            headers,
+            body: b"",
+            payload_hash: None,
+        }
+    }
+
+    /// A request signed as a client signs it, with `secret` for `region`.
+    fn signed(secret: &str, region: &str, at: DateTime<Utc>) -> HeaderMap {
+        let amz_date = at.format("%Y%m%dT%H%M%SZ").to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("127.0.0.1:8787"));
+        headers.insert("x-amz-date", HeaderValue::from_str(&amz_date).unwrap());
+        let signed = ["host".to_string(), "x-amz-date".to_string()];
+        let canonical = sigv4::canonical_request(&parts(&headers, QUERY), &signed);
+        let scope = format!("{}/{region}/codeartifact/aws4_request", &amz_date[..8]);
+        let key = sigv4::signing_key(secret, &amz_date[..8], region, "codeartifact");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(sigv4::string_to_sign(&amz_date, &scope, &canonical).as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=AKID/{scope}, SignedHeaders=host;x-amz-date, \
+             Signature={signature}"
+        );
+        headers.insert("authorization", HeaderValue::from_str(&authorization).unwrap());
+        headers
+    }
+
+    fn identities() -> Identities {
+        let principal = Arc::new(Principal {
+            arn: "arn:aws:iam::111122223333:user/demo".into(),
+            account: "111122223333".into(),
+            kind: PrincipalKind::User,
+            policies: Arc::new([]),
+        });
+        let mut identities = Identities::new(None);
+        let credential =
+            Credential { secret_access_key: "secret".into(), principal, session: None };
+        identities.insert("AKID".into(), credential);
+        identities
+    }
+
+    fn code(result: Result<Caller, AwsError>) -> ErrorCode {
+        result.expect_err("refused").code
+    }
+
+    #[test]
+    fn a_remembered_signing_key_still_refuses_what_it_did_not_sign() {
+        let identities = identities();
+        let now = Utc::now();
+        let good = signed("secret", "us-east-1", now);
+        assert!(identities.authenticate(&parts(&good, QUERY), now).is_ok());
+        assert_eq!(identities.signing_keys.lock().len(), 1, "remembered once verified");
+        assert!(identities.authenticate(&parts(&good, QUERY), now).is_ok(), "and used again");
+
+        // The same scope, so the remembered key: another secret's signature,
+        // and the good signature over another query, both fail.
+        let forged = signed("not-the-secret", "us-east-1", now);
+        let forged = identities.authenticate(&parts(&forged, QUERY), now);
+        assert_eq!(code(forged), ErrorCode::InvalidSignatureException);
+        let altered = identities.authenticate(&parts(&good, "domain=other&duration=900"), now);
+        assert_eq!(code(altered), ErrorCode::InvalidSignatureException);
+
+        // A forged signature in a new scope derives a key and leaves nothing.
+        let elsewhere = signed("not-the-secret", "eu-west-1", now);
+        let elsewhere = identities.authenticate(&parts(&elsewhere, QUERY), now);
+        assert_eq!(code(elsewhere), ErrorCode::InvalidSignatureException);
+        assert_eq!(identities.signing_keys.lock().len(), 1, "failures are not remembered");
+    }
+
+    #[test]
+    fn the_signing_key_memory_is_bounded() {
+        let keys = SigningKeys::default();
+        for i in 0..SIGNING_KEYS + 5 {
+            keys.remember(i.to_string(), [0; 32]);
+        }
+        assert!(keys.lock().len() <= SIGNING_KEYS);
+    }
 }

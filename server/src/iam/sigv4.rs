@@ -231,16 +231,41 @@ impl Parsed {
         string_to_sign(&self.amz_date, &self.scope, &self.canonical_request)
     }
 
-    /// Checks the signature with the caller's secret access key, in constant
-    /// time.
-    pub fn verify(&self, secret_access_key: &str) -> Result<(), SigV4Error> {
+    /// The credential scope, `<date>/<region>/<service>/aws4_request`: with
+    /// the access key id, what a signing key is derived for.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The signing key of `secret_access_key` for this request's scope.
+    pub fn signing_key(&self, secret_access_key: &str) -> SigningKey {
         let (date, rest) = self.scope.split_once('/').unwrap_or_default();
         let (region, rest) = rest.split_once('/').unwrap_or_default();
         let (service, _) = rest.split_once('/').unwrap_or_default();
-        let key = signing_key(secret_access_key, date, region, service);
+        signing_key(secret_access_key, date, region, service)
+    }
+
+    /// Checks the signature with the caller's secret access key, in constant
+    /// time.
+    pub fn verify(&self, secret_access_key: &str) -> Result<(), SigV4Error> {
+        self.verify_with(&self.signing_key(secret_access_key))
+    }
+
+    /// Checks the signature with the signing key derived for this request's
+    /// scope ([`Self::signing_key`]), in constant time.
+    pub fn verify_with(&self, key: &SigningKey) -> Result<(), SigV4Error> {
         let signs = |canonical: &str| {
-            let mut mac = HmacSha256::new_from_slice(&key).expect("HMAC takes a key of any length");
-            mac.update(string_to_sign(&self.amz_date, &self.scope, canonical).as_bytes());
+            let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
+            // The string to sign, fed as it is made.
+            let mut digest = [0u8; 64];
+            let hashed = Sha256::digest(canonical.as_bytes());
+            hex::encode_to_slice(hashed, &mut digest).expect("64 hex digits");
+            for part in [ALGORITHM.as_bytes(), b"\n", self.amz_date.as_bytes(), b"\n"] {
+                mac.update(part);
+            }
+            for part in [self.scope.as_bytes(), b"\n", &digest] {
+                mac.update(part);
+            }
             mac.verify_slice(&self.signature).is_ok()
         };
         let valid = signs(&self.canonical_request)
@@ -399,27 +424,37 @@ impl AuthorizationHeader {
     }
 }
 
-/// The canonical request, built from the request's own `SignedHeaders` list.
+/// The canonical request, built from the request's own `SignedHeaders` list,
+/// written into one buffer.
 pub fn canonical_request(req: &RequestParts<'_>, signed_headers: &[String]) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(512);
     out.push_str(req.method);
     out.push('\n');
-    out.push_str(&canonical_uri(req.path));
+    canonical_uri(req.path, &mut out);
     out.push('\n');
-    out.push_str(&canonical_query(req.query));
+    canonical_query(req.query, &mut out);
     out.push('\n');
     for name in signed_headers {
         out.push_str(name);
         out.push(':');
-        out.push_str(&canonical_header_value(req.headers, name));
+        canonical_header_value(req.headers, name, &mut out);
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed_headers.join(";"));
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     match req.payload_hash {
         Some(declared) => out.push_str(declared),
-        None => out.push_str(&hex::encode(Sha256::digest(req.body))),
+        None => {
+            let mut hex = [0u8; 64];
+            hex::encode_to_slice(Sha256::digest(req.body), &mut hex).expect("64 hex digits");
+            out.push_str(std::str::from_utf8(&hex).expect("hex is ASCII"));
+        }
     }
     out
 }
@@ -427,7 +462,16 @@ pub fn canonical_request(req: &RequestParts<'_>, signed_headers: &[String]) -> S
 /// The path with dot segments and empty segments removed (RFC 3986 5.2.4),
 /// then URI-encoded once more, as every AWS SDK does for non-S3 services: the
 /// raw path is already encoded, so `%20` becomes `%2520`.
-fn canonical_uri(raw_path: &str) -> String {
+fn canonical_uri(raw_path: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    let normal = raw_path.starts_with('/')
+        && !raw_path.contains("//")
+        && !raw_path.split('/').any(|segment| segment == "." || segment == "..");
+    if normal {
+        // Nothing to remove: encoded as it is (the common case).
+        let _ = write!(out, "{}", percent_encode(raw_path.as_bytes(), PATH));
+        return;
+    }
     let mut segments: Vec<&str> = Vec::new();
     for segment in raw_path.split('/') {
         match segment {
@@ -438,24 +482,34 @@ fn canonical_uri(raw_path: &str) -> String {
             s => segments.push(s),
         }
     }
-    let mut path = format!("/{}", segments.join("/"));
+    out.push('/');
+    for (i, segment) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let _ = write!(out, "{}", percent_encode(segment.as_bytes(), UNRESERVED));
+    }
     // As aws-sigv4 does: a path that ends in a directory keeps its slash.
     let ends_in_directory =
         ["/", "/.", "/./", "/..", "/../"].iter().any(|end| raw_path.ends_with(end));
     if ends_in_directory && !segments.is_empty() {
-        path.push('/');
+        out.push('/');
     }
-    percent_encode(path.as_bytes(), PATH).to_string()
 }
 
 /// Query parameters decoded, re-encoded with the unreserved set, and sorted by
-/// name and then by value.
-fn canonical_query(raw_query: &str) -> String {
-    let encode = |s: &str| {
+/// name and then by value. A part already in canonical form (unreserved
+/// characters only) is used as it is.
+fn canonical_query(raw_query: &str, out: &mut String) {
+    use std::borrow::Cow;
+    fn encode(s: &str) -> Cow<'_, str> {
+        if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)) {
+            return Cow::Borrowed(s);
+        }
         let decoded: Vec<u8> = percent_decode_str(s).collect();
-        percent_encode(&decoded, UNRESERVED).to_string()
-    };
-    let mut pairs: Vec<(String, String)> = raw_query
+        Cow::Owned(percent_encode(&decoded, UNRESERVED).to_string())
+    }
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -464,22 +518,31 @@ fn canonical_query(raw_query: &str) -> String {
         })
         .collect();
     pairs.sort();
-    let pairs: Vec<String> = pairs.into_iter().map(|(n, v)| format!("{n}={v}")).collect();
-    pairs.join("&")
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+    }
 }
 
 /// Every value of the header, trimmed, inner runs of spaces collapsed, joined
 /// with commas.
-fn canonical_header_value(headers: &HeaderMap, name: &str) -> String {
-    let values: Vec<String> = headers
-        .get_all(name)
-        .iter()
-        .map(|v| {
-            let v = String::from_utf8_lossy(v.as_bytes());
-            v.split_whitespace().collect::<Vec<_>>().join(" ")
-        })
-        .collect();
-    values.join(",")
+fn canonical_header_value(headers: &HeaderMap, name: &str, out: &mut String) {
+    for (i, value) in headers.get_all(name).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        for (j, word) in value.split_whitespace().enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
 }
 
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
@@ -489,13 +552,16 @@ pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> S
     )
 }
 
-/// The signing key: HMAC("AWS4" + secret, date), then region, service,
-/// "aws4_request".
-pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let hmac = |key: &[u8], data: &str| {
+/// A derived signing key: HMAC("AWS4" + secret, date), then region,
+/// service, "aws4_request".
+pub type SigningKey = [u8; 32];
+
+/// The signing key of a secret for a date, region and service.
+pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &str) -> SigningKey {
+    let hmac = |key: &[u8], data: &str| -> SigningKey {
         let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
         mac.update(data.as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        mac.finalize().into_bytes().into()
     };
     let k_date = hmac(format!("AWS4{secret_access_key}").as_bytes(), date);
     let k_region = hmac(&k_date, region);
