@@ -95,6 +95,7 @@ impl SqliteStore {
             reader
                 .pragma_update(None, "query_only", "ON")
                 .and_then(|()| reader.busy_timeout(std::time::Duration::from_secs(5)))
+                .and_then(|()| plan_once(&reader))
                 .context("failed to configure the database")?;
             let connections =
                 Connections { writer, reader: Some(Mutex::new(reader)), file: Some(path.clone()) };
@@ -119,6 +120,7 @@ impl SqliteStore {
         connection
             .pragma_update(None, "foreign_keys", "ON")
             .and_then(|()| connection.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|()| plan_once(&connection))
             .context("failed to configure the database")?;
         Migrations::from_slice(schema::MIGRATIONS)
             .to_latest(&mut connection)
@@ -452,9 +454,39 @@ impl Store for SqliteStore {
     }
 }
 
+/// Plans each statement once, whatever its parameters are bound to (the
+/// query planner stability guarantee). SQLite otherwise plans with the
+/// values bound (an optional filter's `?7 IS NULL`, a `LIMIT`), and parses
+/// and plans the statement again whenever other values are bound: the page
+/// queries paid that on every request (BENCHMARKS.md, the package API).
+fn plan_once(connection: &Connection) -> rusqlite::Result<()> {
+    connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page query binds its filters and its `LIMIT`; binding other
+    /// values must not make SQLite parse and plan the statement again.
+    #[test]
+    fn a_cached_statement_is_not_planned_again_for_other_parameters() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        for connection in [store.connections.read(), store.connections.write()] {
+            // The shape of the package queries: optional filters, a limit.
+            let sql = "SELECT name FROM domains WHERE (?1 IS NULL OR owner = ?1) AND name > ?2 \
+                       ORDER BY name LIMIT ?3";
+            for (owner, limit) in [(None, 1_i64), (Some("111122223333"), 100), (None, 7)] {
+                let mut statement = connection.prepare_cached(sql).unwrap();
+                let rows = statement.query_map(rusqlite::params![owner, "", limit], |_| Ok(()));
+                assert_eq!(rows.unwrap().count(), 0);
+            }
+            let statement = connection.prepare_cached(sql).unwrap();
+            assert_eq!(statement.get_status(rusqlite::StatementStatus::RePrepare), 0);
+        }
+    }
 
     /// A failure at run time names the database file, for the log of the 500.
     #[test]
