@@ -1,12 +1,23 @@
 //! Authorization tokens: PASETO v4.local, minted and checked with one key.
 //!
-//! PASETO v4.local (XChaCha20 + BLAKE2b-MAC, via the `pasetors` crate) is a
-//! standard authenticated-encryption token: nobody without the key can read
-//! or forge one, and a fresh random nonce makes every token unique. Its text
-//! is `v4.local.` followed by unpadded base64url, so it uses only
+//! PASETO v4.local (XChaCha20 + BLAKE2b-MAC) is a standard
+//! authenticated-encryption token: nobody without the key can read or forge
+//! one, and a fresh random nonce makes every token unique. Its text is
+//! `v4.local.` followed by unpadded base64url, so it uses only
 //! `[A-Za-z0-9_.-]` and can sit unescaped in the URL that `aws codeartifact
 //! login --tool pip` writes. The key is made on first start and kept in the
 //! data directory (mode 0600), so tokens stay valid across restarts.
+//!
+//! The construction is `rusty_paseto`'s, on RustCrypto's `blake2` and
+//! `chacha20`. `pasetors`, used before, spent two fifths of each mint in
+//! constant-time base64 (BENCHMARKS.md). Constant time buys nothing there:
+//! what is base64-encoded is the nonce, the ciphertext and the tag, the
+//! token the client receives, and what is decoded is a token a client sent;
+//! neither is secret. What must not leak through timing, the comparison of
+//! the tag, is constant-time in `rusty_paseto` (`subtle`), and the tag is
+//! checked before anything is decrypted. Tokens are the same standard
+//! PASETO either way: those minted before still verify (tested against
+//! `pasetors`).
 
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
@@ -17,11 +28,7 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context as _};
 use chrono::{DateTime, SecondsFormat, Utc};
-use pasetors::claims::Claims;
-use pasetors::keys::{Generate, SymmetricKey};
-use pasetors::token::UntrustedToken;
-use pasetors::version4::{LocalToken, V4};
-use pasetors::Local;
+use rusty_paseto::core::{Key, Local, Paseto, PasetoNonce, PasetoSymmetricKey, V4};
 use sha2::Digest as _;
 
 /// File name of the token key inside the data directory.
@@ -66,6 +73,23 @@ struct Payload<'a> {
     region: &'a str,
 }
 
+/// A token's payload as read back: the claims checked here.
+#[derive(serde::Deserialize)]
+struct ReadPayload {
+    iss: String,
+    sub: String,
+    iat: String,
+    exp: String,
+    domain: String,
+    #[serde(rename = "domainOwner")]
+    domain_owner: String,
+    /// Tokens from before domains had instances lack it: they name a
+    /// domain by name only, and are refused.
+    #[serde(rename = "domainInstance")]
+    domain_instance: String,
+    region: String,
+}
+
 /// Why a token was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -78,7 +102,9 @@ pub enum TokenError {
 /// Mints and checks tokens with the server's key. Its `Debug` never shows
 /// the key.
 pub struct TokenIssuer {
-    key: SymmetricKey<V4>,
+    key: PasetoSymmetricKey<V4, Local>,
+    /// The key's bytes, for the key file.
+    bytes: [u8; KEY_LEN],
     /// Tokens already verified, by the SHA-256 of their whole text: a
     /// package install presents one token hundreds of times, and decrypting
     /// it each time would cost more than answering. A forged or altered
@@ -100,12 +126,13 @@ impl std::fmt::Debug for TokenIssuer {
 impl TokenIssuer {
     /// A key that lives only as long as this process.
     pub fn ephemeral() -> anyhow::Result<Self> {
-        let key = SymmetricKey::<V4>::generate().context("failed to generate a token key")?;
-        Ok(Self::with_key(key))
+        let key = Key::<KEY_LEN>::try_new_random().context("failed to generate a token key")?;
+        Ok(Self::with_key(*key))
     }
 
-    fn with_key(key: SymmetricKey<V4>) -> Self {
-        Self { key, verified: Mutex::new(HashMap::new()) }
+    fn with_key(bytes: [u8; KEY_LEN]) -> Self {
+        let key = PasetoSymmetricKey::from(Key::from(bytes));
+        Self { key, bytes, verified: Mutex::new(HashMap::new()) }
     }
 
     /// The key kept in `data_dir`, created there (mode 0600) if absent.
@@ -129,8 +156,8 @@ impl TokenIssuer {
                 bytes.len()
             );
         }
-        let key = SymmetricKey::<V4>::from(bytes).context("failed to load the token key")?;
-        Ok(Self::with_key(key))
+        let bytes = bytes.try_into().context("failed to load the token key")?;
+        Ok(Self::with_key(bytes))
     }
 
     /// Writes a new key beside its final name, syncs it, then renames it into
@@ -145,7 +172,7 @@ impl TokenIssuer {
             .mode(0o600)
             .open(&tmp)
             .with_context(|| format!("failed to create {}", tmp.display()))?;
-        file.write_all(issuer.key.as_bytes())
+        file.write_all(&issuer.bytes)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("failed to write {}", tmp.display()))?;
         drop(file);
@@ -173,9 +200,7 @@ impl TokenIssuer {
     pub fn mint(&self, claims: &TokenClaims) -> anyhow::Result<String> {
         let rfc3339 = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
         let issued_at = rfc3339(claims.issued_at);
-        // The registered PASETO claims plus ours, serialized directly: the
-        // same payload pasetors' `Claims` builds, without its map and its
-        // own clock reads (a third of the minting time, BENCHMARKS.md).
+        // The registered PASETO claims plus ours, serialized directly.
         let payload = Payload {
             iss: ISSUER,
             sub: &claims.principal,
@@ -188,8 +213,13 @@ impl TokenIssuer {
             domain_instance: &claims.domain_instance,
             region: &claims.region,
         };
-        let payload = serde_json::to_vec(&payload).context("failed to serialize token claims")?;
-        LocalToken::encrypt(&self.key, &payload, None, None).context("failed to encrypt a token")
+        let payload =
+            serde_json::to_string(&payload).context("failed to serialize token claims")?;
+        let nonce = Key::<32>::try_new_random().context("failed to make a nonce")?;
+        Paseto::<V4, Local>::builder()
+            .set_payload(rusty_paseto::core::Payload::from(payload.as_str()))
+            .try_encrypt(&self.key, &PasetoNonce::<V4, Local>::from(&nonce))
+            .context("failed to encrypt a token")
     }
 
     /// The claims of a token this key made, if it has not expired.
@@ -228,39 +258,30 @@ impl TokenIssuer {
     fn decrypt(&self, token: &str) -> Result<TokenClaims, TokenError> {
         // `v4.local.<payload>` exactly: this server never makes a footer, so
         // a token with one, even empty (a trailing `.`), is not one of ours,
-        // though pasetors would parse it and authenticate an empty one.
+        // though PASETO libraries parse it and authenticate an empty one.
         if token.split('.').count() != 3 {
             return Err(TokenError::Invalid);
         }
-        let untrusted =
-            UntrustedToken::<Local, V4>::try_from(token).map_err(|_| TokenError::Invalid)?;
         // Decrypting authenticates the token; its claims are checked here,
-        // rather than by pasetors' rules, so that expiry is told apart from
-        // forgery.
-        let trusted = LocalToken::decrypt(&self.key, &untrusted, None, None)
+        // rather than by the crate's rules, so that expiry is told apart
+        // from forgery.
+        let payload = Paseto::<V4, Local>::try_decrypt(token, &self.key, None, None)
             .map_err(|_| TokenError::Invalid)?;
-        let claims = Claims::from_string(trusted.payload()).map_err(|_| TokenError::Invalid)?;
-        let text = |name: &str| claims.get_claim(name).and_then(|v| v.as_str()).map(str::to_string);
-        let time = |name: &str| {
-            text(name)
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        if text("iss").as_deref() != Some(ISSUER) {
+        let claims: ReadPayload =
+            serde_json::from_str(&payload).map_err(|_| TokenError::Invalid)?;
+        let time =
+            |text: &str| DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok();
+        if claims.iss != ISSUER || claims.domain_instance.is_empty() {
             return Err(TokenError::Invalid);
         }
         let parsed = TokenClaims {
-            domain: text("domain").ok_or(TokenError::Invalid)?,
-            domain_owner: text("domainOwner").ok_or(TokenError::Invalid)?,
-            // Tokens from before domains had instances lack it: they name
-            // a domain by name only, and are refused.
-            domain_instance: text("domainInstance")
-                .filter(|i| !i.is_empty())
-                .ok_or(TokenError::Invalid)?,
-            principal: text("sub").ok_or(TokenError::Invalid)?,
-            region: text("region").ok_or(TokenError::Invalid)?,
-            issued_at: time("iat").ok_or(TokenError::Invalid)?,
-            expiration: time("exp").ok_or(TokenError::Invalid)?,
+            issued_at: time(&claims.iat).ok_or(TokenError::Invalid)?,
+            expiration: time(&claims.exp).ok_or(TokenError::Invalid)?,
+            domain: claims.domain,
+            domain_owner: claims.domain_owner,
+            domain_instance: claims.domain_instance,
+            principal: claims.sub,
+            region: claims.region,
         };
         Ok(parsed)
     }
@@ -333,10 +354,13 @@ mod tests {
             );
         }
         // The same claims under a footer the key authenticates: not ours.
-        let untrusted = UntrustedToken::<Local, V4>::try_from(token.as_str()).unwrap();
-        let trusted = LocalToken::decrypt(&issuer.key, &untrusted, None, None).unwrap();
-        let payload = trusted.payload().as_bytes();
-        let with_footer = LocalToken::encrypt(&issuer.key, payload, Some(b"kid"), None).unwrap();
+        let payload = Paseto::<V4, Local>::try_decrypt(&token, &issuer.key, None, None).unwrap();
+        let nonce = Key::<32>::try_new_random().unwrap();
+        let with_footer = Paseto::<V4, Local>::builder()
+            .set_payload(rusty_paseto::core::Payload::from(payload.as_str()))
+            .set_footer(rusty_paseto::core::Footer::from("kid"))
+            .try_encrypt(&issuer.key, &PasetoNonce::<V4, Local>::from(&nonce))
+            .unwrap();
         assert!(matches!(issuer.verify(&with_footer), Err(TokenError::Invalid)));
         assert!(issuer.verify(&token).is_ok(), "the token itself still verifies");
     }
@@ -344,12 +368,43 @@ mod tests {
     /// A token this key made, whose payload `change` rewrote.
     fn remade(issuer: &TokenIssuer, change: impl FnOnce(&mut serde_json::Value)) -> String {
         let token = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
-        let untrusted = UntrustedToken::<Local, V4>::try_from(token.as_str()).unwrap();
-        let trusted = LocalToken::decrypt(&issuer.key, &untrusted, None, None).unwrap();
-        let mut payload: serde_json::Value = serde_json::from_str(trusted.payload()).unwrap();
+        let payload = Paseto::<V4, Local>::try_decrypt(&token, &issuer.key, None, None).unwrap();
+        let mut payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
         change(&mut payload);
-        let payload = serde_json::to_vec(&payload).unwrap();
-        LocalToken::encrypt(&issuer.key, &payload, None, None).unwrap()
+        let payload = serde_json::to_string(&payload).unwrap();
+        let nonce = Key::<32>::try_new_random().unwrap();
+        Paseto::<V4, Local>::builder()
+            .set_payload(rusty_paseto::core::Payload::from(payload.as_str()))
+            .try_encrypt(&issuer.key, &PasetoNonce::<V4, Local>::from(&nonce))
+            .unwrap()
+    }
+
+    /// Tokens are standard PASETO v4.local: those minted with `pasetors`
+    /// (as every token was before) verify, and ours decrypt with it.
+    #[test]
+    fn tokens_are_interchangeable_with_another_implementation() {
+        use pasetors::keys::SymmetricKey;
+        use pasetors::token::UntrustedToken;
+        use pasetors::version4::LocalToken;
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = TokenIssuer::load_or_create(dir.path()).unwrap();
+        let bytes = fs::read(dir.path().join(KEY_FILE)).unwrap();
+        let theirs = SymmetricKey::<pasetors::version4::V4>::from(&bytes).unwrap();
+
+        let ours = issuer.mint(&claims(TimeDelta::hours(1))).unwrap();
+        let untrusted =
+            UntrustedToken::<pasetors::Local, pasetors::version4::V4>::try_from(ours.as_str());
+        let opened = LocalToken::decrypt(&theirs, &untrusted.unwrap(), None, None).unwrap();
+        let payload: serde_json::Value = serde_json::from_str(opened.payload()).unwrap();
+        assert_eq!(payload["domainInstance"], "0123456789abcdef0123456789abcdef");
+
+        let before = LocalToken::encrypt(&theirs, opened.payload().as_bytes(), None, None).unwrap();
+        assert_eq!(issuer.verify(&before).unwrap(), claims(TimeDelta::hours(1)));
+        let mut forged = before.into_bytes();
+        let i = forged.len() - 5;
+        forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+        let forged = String::from_utf8(forged).unwrap();
+        assert!(matches!(issuer.verify(&forged), Err(TokenError::Invalid)));
     }
 
     #[test]
