@@ -98,16 +98,31 @@ fn main() -> ExitCode {
     }
 }
 
-/// dropshot's terminal logger, with records below `level` dropped where
-/// they are made: dropshot filters only on its logging thread, after every
-/// record has been copied there, which costs each request dearly.
+/// The server's logger: lines on standard error, formatted and written on
+/// a logging thread (slog-async, as dropshot's own), with records below
+/// `level` dropped where they are made: dropshot's logger filters only on
+/// its logging thread, after every record has been copied there, which
+/// costs each request dearly. On a terminal, dropshot's colored lines;
+/// otherwise (a file, a pipe, a service manager) each line is written
+/// whole, in one write: unbuffered, it took dozens.
 fn logger(level: &ConfigLoggingLevel) -> anyhow::Result<slog::Logger> {
     use slog::Drain;
-    let log = ConfigLogging::StderrTerminal { level: level.clone() }
-        .to_logger("codeartifact-local")
-        .context("failed to set up logging")?;
+    use std::io::IsTerminal as _;
+    let log = if std::io::stderr().is_terminal() {
+        ConfigLogging::StderrTerminal { level: level.clone() }
+            .to_logger("codeartifact-local")
+            .context("failed to set up logging")?
+    } else {
+        let lines = std::io::BufWriter::with_capacity(LINE_BUFFER, std::io::stderr());
+        let format = slog_term::FullFormat::new(slog_term::PlainDecorator::new(lines));
+        let written = slog_async::Async::new(format.build().fuse()).chan_size(1024).build();
+        slog::Logger::root(written.fuse(), slog::o!())
+    };
     Ok(slog::Logger::root(slog::LevelFilter::new(log, level.into()).fuse(), slog::o!()))
 }
+
+/// Room for a log line, which is flushed when it ends.
+const LINE_BUFFER: usize = 16 * 1024;
 
 async fn serve(
     bind: SocketAddr,
