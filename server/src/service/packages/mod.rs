@@ -450,15 +450,13 @@ impl Service {
 /// whatever its status there, so a version unlisted downstream is not
 /// listed from upstream either. Only Published versions are listed.
 fn listed_versions(found: &[PackageView]) -> Vec<&VersionRecord> {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut listed = Vec::new();
     for view in found {
         for v in &view.versions {
-            if seen.contains(&v.version.as_str()) {
-                continue;
-            }
-            seen.push(&v.version);
-            if v.status == STATUS_PUBLISHED {
+            // Once per version: a package of 1,000 versions costs 1,000
+            // lookups, not half a million comparisons.
+            if seen.insert(&v.version) && v.status == STATUS_PUBLISHED {
                 listed.push(v);
             }
         }

@@ -97,8 +97,10 @@ impl Service {
         // What an external connection the search reaches has, after
         // everything kept here: its versions and tags fill in, never win.
         if let Some(remote) = self.external_npm_document(log, who, &key, name).await? {
+            let mut known: std::collections::HashSet<String> =
+                versions.iter().map(|v| v.version.clone()).collect();
             for (version, manifest, dist) in remote.versions {
-                if versions.iter().any(|known| known.version == version) {
+                if !known.insert(version.clone()) {
                     continue;
                 }
                 let prepared = wire::prepare(&manifest, name, &version);
