@@ -115,7 +115,13 @@ fn logger(level: &ConfigLoggingLevel) -> anyhow::Result<slog::Logger> {
     } else {
         let lines = std::io::BufWriter::with_capacity(LINE_BUFFER, std::io::stderr());
         let format = slog_term::FullFormat::new(slog_term::PlainDecorator::new(lines));
-        let written = slog_async::Async::new(format.build().fuse()).chan_size(1024).build();
+        // An access line is not dropped when the logging thread falls
+        // behind: the request waits for room instead. A failed write (a
+        // closed pipe) is ignored rather than taking the thread down.
+        let written = slog_async::Async::new(format.build().ignore_res())
+            .chan_size(1024)
+            .overflow_strategy(slog_async::OverflowStrategy::Block)
+            .build();
         slog::Logger::root(written.fuse(), slog::o!())
     };
     Ok(slog::Logger::root(slog::LevelFilter::new(log, level.into()).fuse(), slog::o!()))

@@ -103,8 +103,6 @@ pub enum TokenError {
 /// the key.
 pub struct TokenIssuer {
     key: PasetoSymmetricKey<V4, Local>,
-    /// The key's bytes, for the key file.
-    bytes: [u8; KEY_LEN],
     /// Tokens already verified, by the SHA-256 of their whole text: a
     /// package install presents one token hundreds of times, and decrypting
     /// it each time would cost more than answering. A forged or altered
@@ -132,7 +130,7 @@ impl TokenIssuer {
 
     fn with_key(bytes: [u8; KEY_LEN]) -> Self {
         let key = PasetoSymmetricKey::from(Key::from(bytes));
-        Self { key, bytes, verified: Mutex::new(HashMap::new()) }
+        Self { key, verified: Mutex::new(HashMap::new()) }
     }
 
     /// The key kept in `data_dir`, created there (mode 0600) if absent.
@@ -172,7 +170,7 @@ impl TokenIssuer {
             .mode(0o600)
             .open(&tmp)
             .with_context(|| format!("failed to create {}", tmp.display()))?;
-        file.write_all(&issuer.bytes)
+        file.write_all(issuer.key.as_ref())
             .and_then(|()| file.sync_all())
             .with_context(|| format!("failed to write {}", tmp.display()))?;
         drop(file);

@@ -15,8 +15,9 @@
 //!   ([`super::gate`]), which [`connected`](AccessLog::connected) ties to
 //!   the client for as long as the connection lasts.
 //!
-//! Lines are formatted and written on the logging thread (slog-async), off
-//! the request's path. When info is not logged, nothing is recorded.
+//! The line is assembled on the request's thread (its values as text, with
+//! these added); it is formatted and written on the logging thread
+//! (slog-async). When info is not logged, nothing is recorded.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -115,8 +116,13 @@ impl AccessLog {
         lock(&self.clients).insert(hop, client);
     }
 
-    pub fn disconnected(&self, hop: SocketAddr) {
-        lock(&self.clients).remove(&hop);
+    /// Unties the hop from `client` (not from a client that took the hop's
+    /// address since).
+    pub fn disconnected(&self, hop: SocketAddr, client: SocketAddr) {
+        let mut clients = lock(&self.clients);
+        if clients.get(&hop) == Some(&client) {
+            clients.remove(&hop);
+        }
     }
 
     /// The client behind a hop address.

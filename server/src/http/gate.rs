@@ -437,18 +437,31 @@ struct Connection {
 struct Told {
     access: Arc<AccessLog>,
     hop: SocketAddr,
+    client: SocketAddr,
 }
 
 impl Told {
     fn new(access: &Arc<AccessLog>, hop: SocketAddr, client: SocketAddr) -> Self {
         access.connected(hop, client);
-        Self { access: Arc::clone(access), hop }
+        Self { access: Arc::clone(access), hop, client }
     }
 }
 
+/// How long a closed hop stays tied to its client: dropshot logs a request
+/// cut off by the gate (a timeout, an eviction, shutdown) only once it
+/// notices the hop closed, after this connection's end.
+const TOLD_AFTER_CLOSE: Duration = Duration::from_secs(2);
+
 impl Drop for Told {
     fn drop(&mut self) {
-        self.access.disconnected(self.hop);
+        let (access, hop, client) = (Arc::clone(&self.access), self.hop, self.client);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(async move {
+                tokio::time::sleep(TOLD_AFTER_CLOSE).await;
+                access.disconnected(hop, client);
+            })),
+            Err(_) => access.disconnected(hop, client),
+        }
     }
 }
 

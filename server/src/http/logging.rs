@@ -123,7 +123,8 @@ const DROPSHOTS_MESSAGES: &[&str] = &["error_message_internal", "error_message_e
 const CONNECTION_LINE: &str = "accepted connection";
 
 /// dropshot's lines for a request's end: completed, or cancelled because
-/// the client left.
+/// the client left (the last one only with handlers detached, which this
+/// server does not do).
 const REQUEST_LINES: &[&str] = &[
     "request completed",
     "request handling cancelled (client disconnected)",

@@ -176,6 +176,8 @@ impl Identities {
     pub fn insert(&mut self, access_key_id: String, credential: Credential) {
         let principal = &credential.principal;
         self.by_arn.insert(principal.arn.clone(), principal.clone());
+        // A key derived from the credential replaced is no longer its key.
+        self.signing_keys.lock().clear();
         self.by_access_key.insert(access_key_id, credential);
     }
 

@@ -457,8 +457,9 @@ impl Store for SqliteStore {
 /// Plans each statement once, whatever its parameters are bound to (the
 /// query planner stability guarantee). SQLite otherwise plans with the
 /// values bound (an optional filter's `?7 IS NULL`, a `LIMIT`), and parses
-/// and plans the statement again whenever other values are bound: the page
-/// queries paid that on every request (BENCHMARKS.md, the package API).
+/// and plans the statement again whenever such a parameter is bound again,
+/// even to the same value: the page queries paid that on every request
+/// (BENCHMARKS.md, the package API).
 fn plan_once(connection: &Connection) -> rusqlite::Result<()> {
     connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
