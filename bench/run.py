@@ -7,16 +7,21 @@ Builds the release binaries, installs the load generator (oha, pinned, from
 crates.io) under target/bench-tools, then measures on this machine, server
 pinned to core 0 and load generator to core 1 (taskset):
 
-  * requests/s of signed GetAuthorizationToken and of the baseline, A/B/A/B,
-    and their ratio;
-  * p50/p99 latency at peak, and at a fixed rate of 50 % of the baseline's peak;
+  * requests/s of signed GetAuthorizationToken, A/B/A/B, for five servers:
+    ours in the default setup (`serve` with no `--config`, logging at info
+    to a file), ours in a quiet configuration (`log_level = "warn"`), a
+    dropshot server answering the same fixed JSON and checking nothing
+    (the framework's share), the same behind our connection gate (the
+    gate's share), and a bare hyper server doing the same (the machine's
+    limit); and the ratios to the bare one;
+  * p50/p99 latency at peak, and at a fixed rate of 50 % of our own peak;
   * RSS idle and under load, and over a run of one million requests, run
     while a few hundred hostile connections are held open (idle ones, and
     slow ones trickling headers or a body; each reopened when the server
     closes it), and latency at 50 % of our peak with and without them;
   * time from process start to the first 200 (development setup);
   * the same throughput with 1, 1 000 and 100 000 configured domains and
-    principals (generated configurations).
+    principals (generated configurations, logging at info).
 
 Prints a Markdown report (the table in BENCHMARKS.md comes from it). Uses only
 loopback addresses, and every load run is bounded in time or count.
@@ -69,10 +74,11 @@ def free_port() -> int:
 class Process:
     """A server pinned to the server core; `url` from its first stdout line."""
 
-    def __init__(self, args, marker):
+    def __init__(self, args, marker, log: Path = None):
         self.started = time.perf_counter()
+        stderr = open(log, "w") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(["taskset", "-c", SERVER_CORE, *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=stderr, text=True)
         line = self.proc.stdout.readline()
         if marker not in line:
             raise RuntimeError(f"unexpected first line: {line!r}")
@@ -122,6 +128,7 @@ def oha(oha_bin, url, duration, connections, rate=None, count=None, signed=True)
     result = json.loads(out.stdout)
     percentiles = result["latencyPercentiles"]
     return {
+        "requests": sum(result.get("statusCodeDistribution", {}).values()),
         "rps": result["summary"]["requestsPerSec"],
         "p50": percentiles["p50"] * 1000,
         "p99": percentiles["p99"] * 1000,
@@ -199,14 +206,14 @@ class Hostile:
             s.close()
 
 
-def config_of_size(n: int, directory: Path) -> Path:
+def config_of_size(n: int, directory: Path, log_level: str = "info") -> Path:
     """n domains and n principals (one IAM user each, with a policy); the
     benchmark's own user and domain come first."""
     policy = json.dumps(json.dumps({"Statement": [
         {"Effect": "Allow", "Action": "codeartifact:GetAuthorizationToken", "Resource": f"arn:aws:codeartifact:*:{ACCOUNT}:domain/*"},
         {"Effect": "Allow", "Action": "sts:GetServiceBearerToken", "Resource": "*",
          "Condition": {"StringEquals": {"sts:AWSServiceName": "codeartifact.amazonaws.com"}}}]}))
-    lines = ['log_level = "warn"', ""]
+    lines = [f'log_level = "{log_level}"', ""]
     lines += ["[[domains]]", 'name = "demo"', f'owner = "{ACCOUNT}"', ""]
     for i in range(1, n):
         lines += ["[[domains]]", f'name = "domain-{i}"', f'owner = "{ACCOUNT}"', ""]
@@ -216,16 +223,18 @@ def config_of_size(n: int, directory: Path) -> Path:
         lines += ["[[accounts.users]]", f'name = "{name}"',
                   f'access_keys = [{{ access_key_id = "{key}", secret_access_key = "{secret}" }}]',
                   f'policies = [{{ name = "tokens", document = {policy} }}]', ""]
-    path = directory / f"config-{n}.toml"
+    path = directory / f"config-{n}-{log_level}.toml"
     path.write_text("\n".join(lines))
     return path
 
 
-def ours(config: Path, data: Path) -> Process:
+def ours(config: Path, data: Path, log: Path = None) -> Process:
+    """Ours; with no `config`, the default (development) setup, which logs at
+    info: to `log` when given, as a redirect or a service manager would."""
     args = [str(RELEASE / "codeartifact-local"), "serve", "--bind", "127.0.0.1:0", "--data-dir", str(data)]
     if config:
         args += ["--config", str(config)]
-    return Process(args, "listening on ")
+    return Process(args, "listening on ", log)
 
 
 def start_to_first_200(data: Path, runs: int = 10) -> float:
@@ -277,58 +286,69 @@ def main():
     report = [f"Machine: {machine()}", f"Load: oha {OHA_VERSION}, {a.connections} connections, "
               f"{a.duration} s per run; server on core {SERVER_CORE}, load on core {LOAD_CORE}.", ""]
 
-    # Throughput and latency, A/B/A/B, with the development-like config of size 1.
-    config1 = config_of_size(1, work)
-    server = ours(config1, work / "data")
+    # Throughput and latency, A/B/A/B: ours in the default setup (the
+    # headline) and in a quiet configuration, the framework alone, the
+    # framework behind our gate, and bare hyper.
+    server = ours(None, work / "data", log=work / "default-setup.log")
     token_url = f"{server.url}/v1/authorization-token?{QUERY}"
     status, body = post(token_url, signed_headers(token_url))
     assert status == 200, body
-    baseline = Process([str(RELEASE / "baseline"), "--bind", "127.0.0.1:0", "--body-bytes", str(len(body))],
-                       "listening on ")
-    base_url = f"{baseline.url}/v1/authorization-token?{QUERY}"
-    idle_rss = server.rss_kib()
-    runs = {"ours": [], "baseline": []}
+    quiet = ours(config_of_size(1, work, "warn"), work / "data-quiet")
+    fixed_body = ["--bind", "127.0.0.1:0", "--body-bytes", str(len(body))]
+    servers = {
+        "ours": (server, True),
+        "quiet": (quiet, True),
+        "dropshot": (Process([str(RELEASE / "dropshot-baseline"), *fixed_body], "listening on "), False),
+        "gated": (Process([str(RELEASE / "dropshot-baseline"), *fixed_body, "--gate"], "listening on "), False),
+        "baseline": (Process([str(RELEASE / "baseline"), *fixed_body], "listening on "), False),
+    }
     if a.before:
-        before_server = Process([a.before, "serve", "--bind", "127.0.0.1:0", "--data-dir", str(work / "data-before"),
-                                 "--config", str(config1)], "listening on ")
-        before_url = f"{before_server.url}/v1/authorization-token?{QUERY}"
-        runs["before"] = []
+        servers["before"] = (Process([a.before, "serve", "--bind", "127.0.0.1:0", "--data-dir",
+                                      str(work / "data-before")], "listening on ", log=work / "before.log"), True)
+    url = {k: f"{p.url}/v1/authorization-token?{QUERY}" for k, (p, _) in servers.items()}
+    idle_rss = server.rss_kib()
+    runs = {k: [] for k in servers}
     under_load_rss = 0
     for _ in range(2):
-        r = oha(oha_bin, token_url, a.duration, a.connections)
-        under_load_rss = max(under_load_rss, server.rss_kib())
-        assert set(r["status"]) == {"200"}, r["status"]
-        runs["ours"].append(r)
-        runs["baseline"].append(oha(oha_bin, base_url, a.duration, a.connections, signed=False))
-        if a.before:
-            runs["before"].append(oha(oha_bin, before_url, a.duration, a.connections))
+        for k, (_, signed) in servers.items():
+            r = oha(oha_bin, url[k], a.duration, a.connections, signed=signed)
+            assert set(r["status"]) == {"200"}, (k, r["status"])
+            runs[k].append(r)
+            if k == "ours":
+                under_load_rss = max(under_load_rss, server.rss_kib())
     peak = {k: statistics.mean(r["rps"] for r in v) for k, v in runs.items()}
     each = lambda rs: " / ".join(f"{r['rps']:,.0f}" for r in rs)
-    half = int(peak["baseline"] / 2)
-    fixed_ours = oha(oha_bin, token_url, a.duration, a.connections, rate=half)
-    fixed_base = oha(oha_bin, base_url, a.duration, a.connections, rate=half, signed=False)
-    # Where ours cannot reach that rate, its latency there only measures the
-    # queue; half of its own peak shows its latency when it keeps up.
+    # Latency when keeping up: at half of our own peak (at half of the bare
+    # server's, ours would only measure its queue).
     own_half = int(peak["ours"] / 2)
     fixed_own = oha(oha_bin, token_url, a.duration, a.connections, rate=own_half)
-    baseline.stop()
-    if a.before:
-        before_server.stop()
+    fixed_quiet = oha(oha_bin, url["quiet"], a.duration, a.connections, rate=own_half)
+    fixed_base = oha(oha_bin, url["baseline"], a.duration, a.connections, rate=own_half, signed=False)
+    for k, (p, _) in servers.items():
+        if k != "ours":
+            p.stop()
+    requests_made = sum(r["requests"] for r in runs["ours"]) + fixed_own["requests"]
+    with open(work / "default-setup.log") as log:
+        request_lines = sum(1 for line in log if "request completed" in line)
 
-    report += ["| measure | codeartifact-local | baseline (bare hyper) | ratio |", "|---|---|---|---|",
-               f"| requests/s at peak (A/B/A/B mean) | {peak['ours']:,.0f} | {peak['baseline']:,.0f} | "
-               f"{peak['ours'] / peak['baseline']:.1%} |",
-               f"| runs (requests/s) | {each(runs['ours'])} | {each(runs['baseline'])} | |",
-               *([f"| `--before` build: requests/s at peak, runs, p99 at peak (ms) | {peak['before']:,.0f} "
-                  f"({each(runs['before'])}), {runs['before'][0]['p99']:.2f} | | "
-                  f"{peak['ours'] / peak['before']:.1%} of it |"] if a.before else []),
-               f"| p50 / p99 at peak (ms) | {runs['ours'][0]['p50']:.2f} / {runs['ours'][0]['p99']:.2f} | "
-               f"{runs['baseline'][0]['p50']:.2f} / {runs['baseline'][0]['p99']:.2f} | |",
-               f"| p50 / p99 at {half:,} req/s, 50 % of baseline peak (ms) | {fixed_ours['p50']:.3f} / "
-               f"{fixed_ours['p99']:.3f} | {fixed_base['p50']:.3f} / {fixed_base['p99']:.3f} | |",
-               f"| achieved rate in that run (req/s) | {fixed_ours['rps']:,.0f} | {fixed_base['rps']:,.0f} | |",
+    names = {"ours": "codeartifact-local, default setup (log at info)",
+             "quiet": 'codeartifact-local, `log_level = "warn"`',
+             "before": "`--before` build, default setup",
+             "dropshot": "dropshot alone: the fixed JSON, nothing checked",
+             "gated": "the same dropshot server behind our gate",
+             "baseline": "bare hyper: the fixed JSON, nothing checked"}
+    report += ["| server | requests/s at peak (A/B mean) | runs | p50 / p99 at peak (ms) | of bare hyper |",
+               "|---|---|---|---|---|"]
+    for k in ["ours", "quiet", *(["before"] if a.before else []), "dropshot", "gated", "baseline"]:
+        r = runs[k][0]
+        report.append(f"| {names[k]} | {peak[k]:,.0f} | {each(runs[k])} | {r['p50']:.2f} / {r['p99']:.2f} | "
+                      f"{peak[k] / peak['baseline']:.1%} |")
+    report += ["", "| measure | codeartifact-local (default setup) | quiet | bare hyper |", "|---|---|---|---|",
                f"| p50 / p99 at {own_half:,} req/s, 50 % of our peak (ms) | {fixed_own['p50']:.3f} / "
-               f"{fixed_own['p99']:.3f} | | |"]
+               f"{fixed_own['p99']:.3f} | {fixed_quiet['p50']:.3f} / {fixed_quiet['p99']:.3f} | "
+               f"{fixed_base['p50']:.3f} / {fixed_base['p99']:.3f} |",
+               f"| request lines logged at info, default setup: lines / requests answered | "
+               f"{request_lines:,} / {requests_made:,} | | |"]
 
     # The same, and the soak below, with hostile connections held open.
     hostile = Hostile(server.url, a.idle, a.slow)
@@ -364,9 +384,9 @@ def main():
     report += ["| configured domains and principals | requests/s | p99 (ms) | start (s) | idle RSS (MiB) |",
                "|---|---|---|---|---|"]
     for n in [int(x) for x in a.sizes.split(",")]:
-        config = config_of_size(n, work)
+        config = config_of_size(n, work)  # logging at info to a file, as the default setup
         t0 = time.perf_counter()
-        server = ours(config, work / "data")
+        server = ours(config, work / "data", log=work / f"size-{n}.log")
         start_s = time.perf_counter() - t0
         rss = server.rss_kib()
         r = oha(oha_bin, f"{server.url}/v1/authorization-token?{QUERY}", a.duration, a.connections)
