@@ -6,7 +6,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
-use bytes::Bytes;
+use codeartifact_bench::{arg, token_body};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -15,23 +15,11 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-/// `{"authorizationToken":"xxx...","expiration":1800000000}` of exactly `size` bytes.
-fn body(size: usize) -> Bytes {
-    let frame = r#"{"authorizationToken":"","expiration":1800000000}"#;
-    let token = "x".repeat(size.saturating_sub(frame.len()));
-    Bytes::from(format!(r#"{{"authorizationToken":"{token}","expiration":1800000000}}"#))
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bind: SocketAddr = arg("--bind").unwrap_or_else(|| "127.0.0.1:0".into()).parse()?;
     let size: usize = arg("--body-bytes").unwrap_or_else(|| "450".into()).parse()?;
-    let body = body(size);
+    let body = token_body(size);
     let listener = TcpListener::bind(bind).await?;
     println!("baseline listening on http://{}", listener.local_addr()?);
     loop {

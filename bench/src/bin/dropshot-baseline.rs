@@ -13,25 +13,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use bytes::Bytes;
+use codeartifact_bench::{arg, token_body};
 use codeartifact_server::http::gate::{Gate, Limits};
 use dropshot::{
     endpoint, ApiDescription, Body, ConfigDropshot, HandlerTaskMode, HttpError, RequestContext,
     ServerBuilder,
 };
 use http::{Response, StatusCode};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-/// `{"authorizationToken":"xxx...","expiration":1800000000}` of exactly `size` bytes,
-/// as the bare baseline sends.
-fn body(size: usize) -> Bytes {
-    let frame = r#"{"authorizationToken":"","expiration":1800000000}"#;
-    let token = "x".repeat(size.saturating_sub(frame.len()));
-    Bytes::from(format!(r#"{{"authorizationToken":"{token}","expiration":1800000000}}"#))
-}
 
 #[endpoint { method = POST, path = "/v1/authorization-token" }]
 async fn authorization_token(rqctx: RequestContext<Bytes>) -> Result<Response<Body>, HttpError> {
@@ -62,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         log_headers: Vec::new(),
         ..Default::default()
     };
-    let server = ServerBuilder::new(api, body(size), log.clone()).config(config).start()?;
+    let server = ServerBuilder::new(api, token_body(size), log.clone()).config(config).start()?;
     let (address, _gate) = match listener {
         Some(listener) => {
             let limits = Limits {
