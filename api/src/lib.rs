@@ -21,6 +21,7 @@ mod domain;
 mod error;
 mod extract;
 mod package;
+mod portable;
 mod repository;
 mod token;
 mod types;
@@ -743,9 +744,28 @@ pub fn openapi_spec() -> String {
         &mut json,
         "/paths/~1v1~1package~1version~1asset/get/responses/200",
     );
+    exclude_duration_gap(&mut json);
     let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
     out.push('\n');
     out
+}
+
+/// Adds to GetAuthorizationToken's `duration` the gap its range has (see
+/// `token::duration_gap`), which dropshot cannot state in a query parameter.
+fn exclude_duration_gap(spec: &mut serde_json::Value) {
+    let parameters = spec
+        .pointer_mut("/paths/~1v1~1authorization-token/post/parameters")
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("GetAuthorizationToken has parameters");
+    let duration = parameters
+        .iter_mut()
+        .find(|p| p["name"] == "duration")
+        .expect("GetAuthorizationToken has a duration");
+    let schema = duration["schema"].as_object_mut().expect("a schema is an object");
+    schema.insert("not".to_string(), token::duration_gap());
+    // A query parameter is absent or a number, never null; said null, with
+    // the `not`, progenitor's typify loses the parameter's optionality.
+    schema.remove("nullable");
 }
 
 /// States in the spec what a response with a [`dropshot::FreeformBody`]

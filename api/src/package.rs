@@ -462,7 +462,7 @@ pub struct GetPackageVersionAssetRequest {
     /// The package version that contains the asset.
     pub version: PackageVersion,
     /// The name of the asset (the file) to return: printable characters
-    /// (the model's pattern `\P{C}+`, which the server checks).
+    /// (the model's pattern `\P{C}+`, spelled out as ranges).
     pub asset: AssetName,
     /// The revision of the package version the asset must belong to. When
     /// absent, the current one.
@@ -925,7 +925,7 @@ pub struct PublishPackageVersionQuery {
     /// The package version to publish, such as `3.5.2`.
     pub version: PackageVersion,
     /// The name of the asset (the file) being published: printable
-    /// characters (the model's pattern `\P{C}+`, which the server checks).
+    /// characters (the model's pattern `\P{C}+`, spelled out as ranges).
     pub asset: AssetName,
     /// `true` keeps the version Unfinished, so that more assets can be added
     /// to it. Without it (or with `false`) the version is Published, and a
