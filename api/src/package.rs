@@ -1413,7 +1413,8 @@ pub struct AssetHeaders {
 
 /// The answer of `GetPackageVersionAsset`: the asset's bytes, with
 /// [`AssetHeaders`].
-pub type AssetResponse = HttpResponseHeaders<HttpResponseOk<FreeformBody>, AssetHeaders>;
+pub type AssetResponse =
+    crate::Answer<HttpResponseHeaders<HttpResponseOk<FreeformBody>, AssetHeaders>>;
 
 /// The result of `GetPackageVersionReadme`.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn plain_patterns_are_unchanged() {
-        for p in [r"[a-z][a-z0-9\-]{0,48}[a-z0-9]", r"[0-9]{12}", r"[A-Za-z0-9][A-Za-z0-9._\-:]{1,99}"]
+        for p in
+            [r"[a-z][a-z0-9\-]{0,48}[a-z0-9]", r"[0-9]{12}", r"[A-Za-z0-9][A-Za-z0-9._\-:]{1,99}"]
         {
             assert_eq!(rewrite(p), p);
         }

@@ -43,13 +43,17 @@ use crate::registry::{make_repository, stored_blobs, Store};
 type Answer<T> = Result<T, (u16, String, String)>;
 
 fn answer<T>(
-    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<types::Error>>,
+    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<types::AwsError>>,
 ) -> Answer<T> {
     match result {
         Ok(rv) => Ok(rv.into_inner()),
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
+            assert_eq!(
+                rv.type_.map(|c| c.to_string()),
+                Some(code.clone()),
+                "body and header agree"
+            );
             Err((rv.status().as_u16(), code, rv.message.clone()))
         }
         Err(e) => panic!("expected an answer from the server, got {e:?}"),
