@@ -749,6 +749,7 @@ pub fn openapi_spec() -> String {
     );
     exclude_duration_gap(&mut json);
     document_errors(&mut json);
+    optional_bodies(&mut json);
     let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
     out.push('\n');
     out
@@ -868,6 +869,26 @@ fn document_errors(spec: &mut serde_json::Value) {
     // Every operation now names its error responses itself.
     if let Some(components) = spec["components"].as_object_mut() {
         components.remove("responses");
+    }
+}
+
+/// Marks a JSON request body optional when none of its members is required:
+/// the service takes no body as `{}` (dropshot marks every body required).
+fn optional_bodies(spec: &mut serde_json::Value) {
+    let schemas = spec["components"]["schemas"].clone();
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    for operation in paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item")) {
+        let Some(body) = operation.1.get_mut("requestBody") else { continue };
+        let Some(schema) = body.pointer("/content/application~1json/schema") else { continue };
+        let schema = match schema["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                &schemas[name]
+            }
+            None => schema,
+        };
+        let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+        body["required"] = serde_json::Value::Bool(required);
     }
 }
 

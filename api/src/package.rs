@@ -913,9 +913,10 @@ pub struct PublishPackageVersionQuery {
     pub domain_owner: Option<AccountId>,
     /// The name of the repository the version is published to.
     pub repository: RepositoryName,
-    /// The format of the package: must be `generic`, the only format this
-    /// operation publishes. The model allows every format; any other is
-    /// answered with a ValidationException.
+    /// The format of the package: `generic`, the only format this
+    /// operation publishes (the model allows every format, and the service
+    /// answers any other with a ValidationException).
+    #[schemars(schema_with = "generic_only")]
     pub format: PackageFormat,
     /// The namespace of the package. Generic packages are published with
     /// one.
@@ -931,6 +932,16 @@ pub struct PublishPackageVersionQuery {
     /// to it. Without it (or with `false`) the version is Published, and a
     /// Published version never becomes Unfinished again.
     pub unfinished: Option<bool>,
+}
+
+/// PublishPackageVersion's `format`: the one value the service accepts.
+fn generic_only(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        enum_values: Some(vec![serde_json::json!(PackageFormat::Generic.as_str())]),
+        ..Default::default()
+    }
+    .into()
 }
 
 /// The headers of `PublishPackageVersion`.

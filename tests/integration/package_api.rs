@@ -54,7 +54,10 @@ pub(crate) fn pypi_pkg<'a>(repo: &'a str, name: &'a str) -> Pkg<'a> {
 macro_rules! at {
     ($call:expr, $p:expr) => {{
         let p: Pkg<'_> = $p;
-        let call = $call.domain(p.domain).repository(p.repo).format(p.format).package(p.name);
+        // By name: PublishPackageVersion's format is its own type (`generic` only).
+        let format = p.format.to_string();
+        let call =
+            $call.domain(p.domain).repository(p.repo).format(format.as_str()).package(p.name);
         match p.namespace {
             Some(namespace) => call.namespace(namespace),
             None => call,

@@ -397,10 +397,22 @@ impl CodeArtifactApi for ServerImpl {
     ) -> Result<AwsResponse<PublishPackageVersionResult>, ApiError> {
         let declared = headers.get(ASSET_SHA256_HEADER);
         let input = PublishPackageVersionRequest::from_wire(query.params(), declared.as_deref());
-        let signed = Signed::Declared(declared.as_deref().unwrap_or(EMPTY_SHA256));
-        let output = admitted(&rqctx, signed, async |s, call| {
+        let (signed, body) = match declared {
+            Some(hash) => (hash, Some(body)),
+            // Without the header, a client signs the body's own hash
+            // (botocore does): hash it, keeping nothing, so that the
+            // signature is checked before the missing header is reported,
+            // as AWS does, instead of failing as a bad signature.
+            None => match hash_of(&rqctx, body).await {
+                Ok(hash) => (hash, None),
+                Err(e) => return answer(async { Err(closing(e)) }).await,
+            },
+        };
+        let output = admitted(&rqctx, Signed::Declared(&signed), async |s, call| {
+            let input = input?;
+            let body = body.expect("the asset is kept whenever its hash is declared");
             let stream = body.into_stream().map(|chunk| chunk.map_err(|e| e.external_message));
-            s.publish_package_version(call, input?, stream).await
+            s.publish_package_version(call, input, stream).await
         })
         .await
         // Refused, perhaps before the asset was read: the rest of it is
@@ -498,6 +510,27 @@ fn failure(rqctx: &Rq, e: AwsError) -> ApiError {
     e.into_api_error(&rqctx.request_id)
 }
 
+/// The SHA-256 of a streamed body, in hex, read to its end and not kept.
+async fn hash_of(rqctx: &Rq, body: StreamingBody) -> Result<String, ApiError> {
+    use sha2::Digest as _;
+    let hash = async {
+        let mut hasher = sha2::Sha256::new();
+        let mut stream = std::pin::pin!(body.into_stream());
+        while let Some(chunk) = stream.next().await {
+            hasher.update(chunk.map_err(|e| AwsError::validation(e.external_message))?);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    };
+    let deadline = rqctx.context().service.body_deadline();
+    let hash = tokio::time::timeout(deadline, hash).await.unwrap_or_else(|_| {
+        Err(AwsError::validation(format!(
+            "The request body did not arrive within {} seconds",
+            deadline.as_secs()
+        )))
+    });
+    hash.map_err(|e| failure(rqctx, e))
+}
+
 /// What the signature covers: the body read whole, or the SHA-256 a
 /// streamed body declares.
 enum Signed<'a> {
@@ -522,9 +555,6 @@ impl<'a> Signed<'a> {
         }
     }
 }
-
-/// SHA-256 of nothing: what a request that declares no hash has signed.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Admits the caller (signature, then rate limit), then runs `op` (which
 /// validates and acts). Every failure, a panic included, becomes an
