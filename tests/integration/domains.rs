@@ -162,6 +162,11 @@ async fn bad_input_is_a_validation_or_serialization_error_after_authentication()
         (Method::POST, "/v1/domain?domain=ok-name", "{not json", 400, "SerializationException"),
         (Method::POST, "/v1/domains", r#"{"maxResults":0}"#, 400, "ValidationException"),
         (Method::POST, "/v1/domains", r#"{"nextToken":"%%%"}"#, 400, "ValidationException"),
+        // serde alone reads a struct from an array of its members: `[5]`
+        // would be maxResults 5, and `[]` would create a domain.
+        (Method::POST, "/v1/domains", "[]", 400, "SerializationException"),
+        (Method::POST, "/v1/domains", "[5]", 400, "SerializationException"),
+        (Method::POST, "/v1/domain?domain=from-an-array", "[]", 400, "SerializationException"),
         (Method::GET, "/v1/domain?domain=demo&domain-owner=12", "", 400, "ValidationException"),
         (Method::DELETE, "/v1/domain", "", 400, "ValidationException"),
     ];
@@ -213,6 +218,18 @@ async fn quotas_are_service_quota_exceeded() {
         message,
         "Account 111122223333 already has the most domains allowed in us-east-1: 3."
     );
+    // At the quota, bad input is still reported as bad input: the body is
+    // validated before the quota is counted.
+    let at_quota = [
+        ("[]", 400, "SerializationException"),
+        (r#"{"tags":[{"key":"k\u0001","value":"v"}]}"#, 400, "ValidationException"),
+        ("{}", 402, "ServiceQuotaExceededException"),
+    ];
+    for (body, status, code) in at_quota {
+        let (got_status, got_code, json) =
+            call_raw(&server, Method::POST, "/v1/domain?domain=fourth", body, *USER).await;
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{body}: {json}");
+    }
     client.create_repository().domain("third").repository("r1").send().await.unwrap();
     let (status, code, _) =
         aws_error(client.create_repository().domain("third").repository("r2").send().await);
