@@ -66,11 +66,12 @@ STATE_ERRORS = {
     (402, "ServiceQuotaExceededException"),  # CreateDomain/CreateRepository past the quotas
 }
 
-# ValidationExceptions that are about state, not about the input's shape: a
-# schema cannot say which tokens the server issued or which bytes a digest
-# names. Each is (operation ids or None for any, message regex, why). They
-# are matched narrowly on the message so that a real validation bug in the
-# same operation still fails the test.
+# ValidationExceptions a schema-valid request may get because OpenAPI 3.0
+# cannot say what they check: which tokens the server issued, which bytes a
+# digest names, the graph of repositories, a relation between two
+# parameters. Each is (operation ids or None for any, the whole message, why),
+# matched exactly so that a real validation bug in the same operation still
+# fails the test.
 STATE_VALIDATION = [
     (
         None,
