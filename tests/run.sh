@@ -7,7 +7,8 @@
 #      benchmark, bench/run.py, measures and is not part of it);
 #   3. the real clients (boto3, the aws CLI, curl --aws-sigv4), the real
 #      package managers behind `aws codeartifact login` (npm, pip, twine), a
-#      kill -9 durability test and an OpenAPI validator against the built
+#      kill -9 durability test, an OpenAPI validator and a property-based
+#      test of the contract (Schemathesis, from openapi.json) against the built
 #      binary, from a pinned virtual environment that this script creates
 #      under target/. npm is the machine's (Node 20).
 set -euo pipefail
