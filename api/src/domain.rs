@@ -29,6 +29,7 @@ pub struct CreateDomainBody {
     pub encryption_key: Option<Arn>,
     /// Tags for the domain (at most 200).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 200))]
     pub tags: Vec<Tag>,
 }
 

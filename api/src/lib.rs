@@ -68,7 +68,7 @@ pub use repository::{
     ListRepositoriesRequest, ListRepositoriesResult, RepositoryDescription,
     RepositoryExternalConnectionInfo, RepositoryRequest, RepositorySummary, UpdateRepositoryBody,
     UpdateRepositoryQuery, UpdateRepositoryRequest, UpdateRepositoryResult, UpstreamRepository,
-    UpstreamRepositoryInfo, EXTERNAL_CONNECTIONS,
+    UpstreamRepositoryInfo, EXTERNAL_CONNECTIONS, MAX_UPSTREAMS,
 };
 pub use token::{
     GetAuthorizationTokenRequest, GetAuthorizationTokenResult, MAX_TOKEN_DURATION_SECONDS,
@@ -748,6 +748,7 @@ pub fn openapi_spec() -> String {
         "/paths/~1v1~1package~1version~1asset/get/responses/200",
     );
     exclude_duration_gap(&mut json);
+    require_publish_namespace(&mut json);
     document_errors(&mut json);
     optional_bodies(&mut json);
     let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
@@ -890,6 +891,22 @@ fn optional_bodies(spec: &mut serde_json::Value) {
         let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
         body["required"] = serde_json::Value::Bool(required);
     }
+}
+
+/// Makes PublishPackageVersion's `namespace` required: the operation takes
+/// generic packages only, which have one. (The query type keeps it optional
+/// so that a request without one is a ValidationException in AWS's words.)
+fn require_publish_namespace(spec: &mut serde_json::Value) {
+    let parameters = spec
+        .pointer_mut("/paths/~1v1~1package~1version~1publish/post/parameters")
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("PublishPackageVersion has parameters");
+    let namespace = parameters
+        .iter_mut()
+        .find(|p| p["name"] == "namespace")
+        .expect("PublishPackageVersion has a namespace");
+    namespace["required"] = serde_json::Value::Bool(true);
+    namespace["schema"].as_object_mut().expect("a schema").remove("nullable");
 }
 
 /// Adds to GetAuthorizationToken's `duration` the gap its range has (see

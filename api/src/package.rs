@@ -988,7 +988,8 @@ impl PublishPackageVersionRequest {
         let (domain, domain_owner) = domain_members(&mut v);
         let repository = repository_member(&mut v, "repository", "repository");
         let format = format_member(&mut v, Some(PackageFormat::Generic));
-        let namespace = namespace_member(&mut v);
+        // Generic packages have a namespace.
+        let namespace = v.string("namespace", "namespace", true, &PackageNamespace::constraints());
         let package = package_member(&mut v);
         let version = version_member(&mut v);
         let asset_name = v.string("asset", "assetName", true, &AssetName::constraints());
@@ -1000,7 +1001,7 @@ impl PublishPackageVersionRequest {
                 domain_owner,
                 repository: repository?,
                 format: format?,
-                namespace,
+                namespace: Some(PackageNamespace::validated(namespace?)),
                 package: package?,
                 version: version?,
                 asset_name: AssetName::validated(asset_name?),
@@ -1995,14 +1996,14 @@ mod tests {
 
     #[test]
     fn publish_takes_only_generic() {
-        let q = "domain=d1&repository=r1&format=npm&package=p&version=1.0&asset=a";
+        let q = "domain=d1&repository=r1&format=npm&namespace=n&package=p&version=1.0&asset=a";
         assert_eq!(
             violations(publish(q, Some(SHA))),
             "1 validation error detected: Value 'npm' at 'format' failed to satisfy \
              constraint: Member must satisfy enum value set: [generic]"
         );
         // A value outside the model is reported against the model's set, once.
-        let q = "domain=d1&repository=r1&format=rpm&package=p&version=1.0&asset=a";
+        let q = "domain=d1&repository=r1&format=rpm&namespace=n&package=p&version=1.0&asset=a";
         assert_eq!(
             violations(publish(q, Some(SHA))),
             "1 validation error detected: Value 'rpm' at 'format' failed to satisfy \
@@ -2065,11 +2066,12 @@ mod tests {
         let positions: Vec<usize> = order.iter().map(|s| m.find(s).expect(s)).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{m}");
         let m = violations(publish("", None));
-        assert!(m.starts_with("7 validation errors detected"), "{m}");
+        assert!(m.starts_with("8 validation errors detected"), "{m}");
         for member in [
             "domain",
             "repository",
             "format",
+            "namespace",
             "packageName",
             "packageVersion",
             "assetName",

@@ -76,9 +76,11 @@ pub struct CreateRepositoryBody {
     /// Upstream repositories, in priority order. Each must already exist in
     /// the same domain.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "upstreams_schema")]
     pub upstreams: Vec<UpstreamRepository>,
     /// Tags for the repository (at most 200).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 200))]
     pub tags: Vec<Tag>,
 }
 
@@ -124,6 +126,9 @@ fn check_description_and_upstreams(
 ) {
     let description = description.map(Description::as_str);
     v.check("description", description, false, &Description::constraints());
+    v.check_length("upstreams", upstreams.len(), MAX_UPSTREAMS);
+    let names: Vec<&str> = upstreams.iter().map(|u| u.repository_name.as_str()).collect();
+    v.check_unique("upstreams", &names);
     for (i, upstream) in upstreams.iter().enumerate() {
         v.check(
             &format!("upstreams.{}.member.repositoryName", i + 1),
@@ -151,7 +156,37 @@ pub struct UpdateRepositoryBody {
     /// the ones it has; `[]` removes them all. Each must already exist in the
     /// same domain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "nullable_upstreams_schema")]
     pub upstreams: Option<Vec<UpstreamRepository>>,
+}
+
+/// The most upstream repositories a repository has.
+pub const MAX_UPSTREAMS: usize = 10;
+
+/// A list of upstreams: at most [`MAX_UPSTREAMS`], none twice.
+fn upstreams_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    use schemars::schema::{ArrayValidation, InstanceType, SchemaObject};
+    SchemaObject {
+        instance_type: Some(InstanceType::Array.into()),
+        array: Some(Box::new(ArrayValidation {
+            items: Some(generator.subschema_for::<UpstreamRepository>().into()),
+            max_items: Some(MAX_UPSTREAMS as u32),
+            unique_items: Some(true),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+    .into()
+}
+
+/// [`upstreams_schema`], absent or null when not replaced (a generated
+/// client then tells "leave them" from `[]`, "remove them all").
+fn nullable_upstreams_schema(
+    generator: &mut schemars::gen::SchemaGenerator,
+) -> schemars::schema::Schema {
+    let mut schema = upstreams_schema(generator).into_object();
+    schema.extensions.insert("nullable".to_string(), serde_json::Value::Bool(true));
+    schema.into()
 }
 
 /// `UpdateRepository`, validated.

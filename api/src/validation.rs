@@ -407,6 +407,14 @@ impl<'q> Validator<'q> {
         }
     }
 
+    /// A list already read (from a JSON body) that names each value at most
+    /// once (`uniqueItems`).
+    pub fn check_unique(&mut self, member: &str, values: &[&str]) {
+        if let Some(twice) = values.iter().enumerate().find(|(i, v)| values[..*i].contains(v)) {
+            self.violation(Some(twice.1), member, "Member must not be listed more than once");
+        }
+    }
+
     /// An optional integer member with an inclusive range, plus any extra
     /// service rule (`rule` returns the violated constraint's text).
     pub fn integer(

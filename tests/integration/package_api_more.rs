@@ -839,9 +839,13 @@ async fn publish_package_version_takes_generic_packages_with_a_namespace_only() 
         assert_eq!((status, code.as_str()), (400, "ValidationException"), "{format}");
         assert!(body["message"].as_str().unwrap_or_default().contains("'format'"), "{body}");
     }
-    let bare = Pkg { namespace: None, ..generic("store", "tool") };
-    let answer = publish(&client, bare, "1.0.0", "tool.bin", b"x", false).await;
-    assert_eq!(refused(&answer), (400, "ValidationException"), "no namespace");
+    // Without a namespace (which the client requires, as the spec does).
+    let path = "/v1/package/version/publish?domain=demo&repository=store&format=generic\
+                &package=tool&version=1.0.0&asset=tool.bin";
+    let (status, code, body) =
+        codeartifact_tests::call_raw(&server, reqwest::Method::POST, path, "x", *USER).await;
+    assert_eq!((status, code.as_str()), (400, "ValidationException"), "no namespace");
+    assert!(body["message"].as_str().unwrap_or_default().contains("'namespace'"), "{body}");
     // None of it made a package.
     assert_eq!(walk_packages(&client, "demo", "store", None).await.0, Vec::<String>::new());
     // With a namespace, the same request is fine.

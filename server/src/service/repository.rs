@@ -40,7 +40,6 @@ use crate::iam::identity::Caller;
 use crate::store::{Page, RepositoryRecord, StoreError};
 
 /// How many direct upstreams a repository may have (AWS's quota).
-const MAX_UPSTREAMS: usize = 10;
 
 /// Which repository a request names, with the owner defaulted.
 struct Target<'a> {
@@ -77,22 +76,13 @@ impl Service {
         self.access(call, action, &arn, t.owner, t.domain).await
     }
 
-    /// Checks a list of upstreams as AWS does: at most 10, each once, and
-    /// each one a repository the caller may
-    /// `codeartifact:AssociateWithDownstreamRepository` (otherwise a caller
-    /// could read, through a repository of its own, one it may not read).
+    /// Checks that the caller may
+    /// `codeartifact:AssociateWithDownstreamRepository` each upstream
+    /// (otherwise a caller could read, through a repository of its own, one
+    /// it may not read). Their number and uniqueness are input, validated
+    /// with the rest of it.
     fn upstreams_allowed(&self, call: &Call, t: &Target<'_>, upstreams: &[&str]) -> OpResult<()> {
-        if upstreams.len() > MAX_UPSTREAMS {
-            return Err(AwsError::validation(format!(
-                "A repository can have at most {MAX_UPSTREAMS} upstream repositories."
-            )));
-        }
-        for (i, upstream) in upstreams.iter().enumerate() {
-            if upstreams[..i].contains(upstream) {
-                return Err(AwsError::validation(format!(
-                    "Repository '{upstream}' is listed as an upstream more than once."
-                )));
-            }
+        for upstream in upstreams {
             let arn = arn::repository(&call.caller.region, t.owner, t.domain, upstream);
             let policy = self.domain_policies.policy(t.owner, t.domain, &call.caller.region);
             self.authorize(call, ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, &arn, t.owner, policy)?;
