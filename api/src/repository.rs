@@ -160,7 +160,7 @@ pub struct UpdateRepositoryBody {
     pub upstreams: Option<Vec<UpstreamRepository>>,
 }
 
-/// The most upstream repositories a repository has.
+/// The most direct upstream repositories a repository has (AWS's quota).
 pub const MAX_UPSTREAMS: usize = 10;
 
 /// A list of upstreams: at most [`MAX_UPSTREAMS`], none twice.

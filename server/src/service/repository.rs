@@ -39,8 +39,6 @@ use crate::iam::arn;
 use crate::iam::identity::Caller;
 use crate::store::{Page, RepositoryRecord, StoreError};
 
-/// How many direct upstreams a repository may have (AWS's quota).
-
 /// Which repository a request names, with the owner defaulted.
 struct Target<'a> {
     owner: &'a str,
