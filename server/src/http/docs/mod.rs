@@ -86,6 +86,45 @@ mod tests {
     }
 
     #[test]
+    fn error_responses_show_their_aws_codes_and_schema_else_their_description() {
+        let spec = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "T", "version": "1" },
+            "paths": { "/a": { "get": {
+                "operationId": "Op",
+                "responses": {
+                    "200": { "description": "ok" },
+                    "404": {
+                        "description": "Not found",
+                        "x-aws-error-codes": ["ResourceNotFoundException"],
+                        "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/AwsError" } } }
+                    },
+                    "5XX": { "$ref": "#/components/responses/Error" }
+                }
+            } } },
+            "components": {
+                "responses": { "Error": { "description": "Something failed" } },
+                "schemas": { "AwsError": { "type": "object", "required": ["message"], "properties": {
+                    "message": { "type": "string" }, "__type": { "type": "string" } } } }
+            }
+        });
+        let page = page::render(&spec, &[], |_| None);
+        let row = |status: &str| {
+            let start = page.find(&format!(">{status}</span>")).unwrap();
+            page[start..].split("</tr>").next().unwrap().to_string()
+        };
+        let not_found = row("404");
+        assert!(not_found.contains("<code>ResourceNotFoundException</code>"), "{not_found}");
+        assert!(not_found.contains("href=\"#schema-AwsError\""), "{not_found}");
+        let other = row("5XX");
+        assert!(other.contains("Something failed"), "{other}");
+        assert!(other.contains("See the description."), "{other}");
+        assert!(page.contains("id=\"schema-AwsError\""));
+        assert!(page.contains("<code>__type</code>"));
+    }
+
+    #[test]
     fn text_from_the_spec_is_escaped() {
         let spec = serde_json::json!({
             "openapi": "3.0.3",

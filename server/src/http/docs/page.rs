@@ -187,8 +187,11 @@ fn operation(
                         td { @for (content_type, media) in response["content"].as_object().into_iter().flatten() {
                             div { code { (content_type) } " " (type_label(&media["schema"])) }
                         } }
+                        // AWS's error codes when the spec names them
+                        // (`x-aws-error-codes`); else the description says.
                         td { @match response.get("x-aws-error-codes").and_then(Value::as_array) {
                             Some(codes) => ul.codes { @for c in codes { li { code { (c.as_str().unwrap_or("")) } } } },
+                            None if status.starts_with('2') => {},
                             None => span.none { "See the description." },
                         } }
                     }
