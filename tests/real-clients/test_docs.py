@@ -95,10 +95,10 @@ def chromium() -> str:
     return found
 
 
-def headless(*args) -> subprocess.CompletedProcess:
+def headless(profile: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--user-data-dir=" + str(ARTIFACTS / "chromium-profile"), *args],
+         "--no-first-run", f"--user-data-dir={profile}", *args],
         capture_output=True, text=True, timeout=180)
 
 
@@ -117,9 +117,9 @@ def png_pixels(data: bytes):
     return width, height, zlib.decompress(idat)
 
 
-def test_chromium_shows_every_operation(dev_server):
+def test_chromium_shows_every_operation(dev_server, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    out = headless("--dump-dom", f"{dev_server.url}/docs")
+    out = headless(tmp_path, "--dump-dom", f"{dev_server.url}/docs")
     assert out.returncode == 0, out.stderr
     dom = out.stdout
     assert "<h1" in dom, dom[:2000]
@@ -129,7 +129,7 @@ def test_chromium_shows_every_operation(dev_server):
 
     screenshot = ARTIFACTS / "docs.png"
     screenshot.unlink(missing_ok=True)
-    out = headless(f"--screenshot={screenshot}", "--window-size=1280,1600", "--hide-scrollbars",
+    out = headless(tmp_path, f"--screenshot={screenshot}", "--window-size=1280,1600", "--hide-scrollbars",
                    f"{dev_server.url}/docs")
     assert screenshot.exists(), out.stderr
     width, height, pixels = png_pixels(screenshot.read_bytes())

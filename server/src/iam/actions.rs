@@ -52,7 +52,7 @@ pub const BY_OPERATION: &[(&str, &[(&str, &str)])] = &[
         "GetAuthorizationToken",
         &[
             (GET_AUTHORIZATION_TOKEN, "the domain"),
-            (GET_SERVICE_BEARER_TOKEN, "sts:AWSServiceName = codeartifact.amazonaws.com"),
+            (GET_SERVICE_BEARER_TOKEN, "* (with sts:AWSServiceName = codeartifact.amazonaws.com)"),
         ],
     ),
     ("CreateDomain", &[(CREATE_DOMAIN, "the domain")]),

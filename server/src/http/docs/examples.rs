@@ -80,7 +80,7 @@ mod tests {
             assert!(!e.setup.is_empty());
             assert!(e.by_operation.iter().all(|(_, text)| !text.is_empty()));
         }
-        assert!(rust.setup.starts_with("use codeartifact_client"), "{}", rust.setup);
+        assert!(rust.setup.contains("\nuse codeartifact_client"), "{}", rust.setup);
         assert!(rust.get("DeleteDomain").unwrap().starts_with("let deleted"));
         assert!(!rust.get("DeleteDomain").unwrap().contains("Ok(())"));
     }

@@ -7,6 +7,9 @@
 // "http://127.0.0.1:8787" for `serve`.
 async fn examples(endpoint: &str) -> Result<(), Box<dyn std::error::Error>> {
     // setup
+    // In an async fn returning Result<(), Box<dyn std::error::Error>>, with
+    // codeartifact-client, futures, sha2 and hex as dependencies, and
+    // endpoint = "http://127.0.0.1:8787" (where `codeartifact-local serve` listens).
     use codeartifact_client::{types, Client, Signer};
     use futures::TryStreamExt as _;
     use sha2::{Digest as _, Sha256};
