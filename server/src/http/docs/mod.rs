@@ -125,6 +125,30 @@ mod tests {
     }
 
     #[test]
+    fn constraints_are_said_in_words_including_those_of_array_items() {
+        let spec = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "T", "version": "1" },
+            "paths": { "/a": { "get": {
+                "operationId": "Op",
+                "parameters": [
+                    { "name": "one", "in": "query", "schema": { "type": "string", "minLength": 1, "maxLength": 12 } },
+                    { "name": "twelve", "in": "query", "schema": { "type": "string", "minLength": 12, "maxLength": 12 } },
+                    { "name": "n", "in": "query", "schema": { "type": "integer", "minimum": 900, "maximum": 43200 } },
+                    { "name": "list", "in": "query", "schema": { "type": "array", "maxItems": 1,
+                        "items": { "type": "string", "pattern": "^v$" } } }
+                ],
+                "responses": {}
+            } } }
+        });
+        let page = page::render(&spec, &[], |_| None);
+        assert!(page.contains("at least 1 character; at most 12 characters"), "{page}");
+        assert!(page.contains("exactly 12 characters"), "{page}");
+        assert!(page.contains("≥ 900; ≤ 43200"), "{page}");
+        assert!(page.contains("at most 1 item; each: pattern <code>^v$</code>"), "{page}");
+    }
+
+    #[test]
     fn text_from_the_spec_is_escaped() {
         let spec = serde_json::json!({
             "openapi": "3.0.3",
@@ -141,6 +165,7 @@ mod tests {
         assert!(page.contains("a &lt; b &amp; <code>c&lt;d&gt;</code>"));
         assert!(page.contains("q&quot;"));
         assert!(page.contains("^&lt;a&gt;$"));
+        assert!(page.contains("pattern <code>^&lt;a&gt;$</code>"), "{page}");
         assert!(page.contains("&lt;b&gt;ok&lt;/b&gt;"));
     }
 }

@@ -280,20 +280,39 @@ fn constraints(spec: &Value, schema: &Value) -> Markup {
             @if i > 0 { ", " } code { (v) }
         } });
     }
+    let (min_len, max_len) = (num("minLength"), num("maxLength"));
+    match (&min_len, &max_len) {
+        (Some(min), Some(max)) if min == max => {
+            items.push(html! { "exactly " (count(min, "character")) })
+        }
+        _ => {
+            if let Some(n) = &min_len {
+                items.push(html! { "at least " (count(n, "character")) });
+            }
+            if let Some(n) = &max_len {
+                items.push(html! { "at most " (count(n, "character")) });
+            }
+        }
+    }
     for (key, words) in [
-        ("minLength", "at least {} characters"),
-        ("maxLength", "at most {} characters"),
-        ("minimum", "≥ {}"),
-        ("maximum", "≤ {}"),
-        ("exclusiveMinimum", "> {}"),
-        ("exclusiveMaximum", "< {}"),
-        ("minItems", "at least {} items"),
-        ("maxItems", "at most {} items"),
-        ("minProperties", "at least {} entries"),
-        ("maxProperties", "at most {} entries"),
+        ("minimum", "≥ "),
+        ("maximum", "≤ "),
+        ("exclusiveMinimum", "> "),
+        ("exclusiveMaximum", "< "),
     ] {
         if let Some(n) = num(key) {
-            items.push(html! { (words.replace("{}", &n)) });
+            items.push(html! { (words) (n) });
+        }
+    }
+    for (key, words, noun) in [
+        ("minItems", "at least ", "item"),
+        ("maxItems", "at most ", "item"),
+        ("minProperties", "at least ", "entry"),
+        ("maxProperties", "at most ", "entry"),
+    ] {
+        if let Some(n) = num(key) {
+            let counted = count(&n, noun).replace("entrys", "entries");
+            items.push(html! { (words) (counted) });
         }
     }
     if let Some(p) = target["pattern"].as_str() {
@@ -304,6 +323,13 @@ fn constraints(spec: &Value, schema: &Value) -> Markup {
     }
     if let Some(d) = target.get("default") {
         items.push(html! { "default " code { (d) } });
+    }
+    // An array's items: their own constraints, said once for all.
+    if let Some(each) = target.get("items") {
+        let each = constraints(spec, each).into_string();
+        if !each.is_empty() {
+            items.push(html! { "each: " (PreEscaped(each)) });
+        }
     }
     html! { @for (i, item) in items.iter().enumerate() { @if i > 0 { "; " } (item) } }
 }
@@ -332,8 +358,21 @@ fn schema_body(spec: &Value, schema: &Value) -> Markup {
                 } }
             }
         } @else {
-            p.schema-type { "Type: " (type_label(target)) " " (constraints(spec, target)) }
+            p.schema-type {
+                "Type: " (type_label(target))
+                @let c = constraints(spec, target).into_string();
+                @if !c.is_empty() { "; " (PreEscaped(c)) }
+            }
         }
+    }
+}
+
+/// "1 character", "2 characters".
+fn count(n: &str, noun: &str) -> String {
+    if n == "1" {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
