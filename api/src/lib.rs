@@ -21,19 +21,22 @@ mod domain;
 mod error;
 mod extract;
 mod package;
+mod portable;
 mod repository;
 mod token;
 mod types;
 mod validation;
 
-use dropshot::{HttpError, HttpResponseHeaders, HttpResponseOk, RequestContext, StreamingBody};
+use dropshot::{HttpResponseHeaders, HttpResponseOk, RequestContext, StreamingBody};
 
 pub use domain::{
     CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
     DeleteDomainResult, DescribeDomainResult, DomainDescription, DomainRequest, DomainSummary,
     ListDomainsRequest, ListDomainsResult, MAX_PAGE_SIZE,
 };
-pub use error::{AwsError, ErrorCode, ERROR_TYPE_HEADER, REQUEST_ID_HEADER};
+pub use error::{
+    Answer, ApiError, AwsError, ErrorCode, ResourceType, ERROR_TYPE_HEADER, REQUEST_ID_HEADER,
+};
 pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody, UnreadBody};
 pub use package::{
     AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
@@ -83,8 +86,9 @@ pub use validation::{
     json_body, Constraint, FromQuery, FromWire, ModelPattern, QueryParams, Validator,
 };
 
-/// A successful response: a JSON body and the `x-amzn-RequestId` header.
-pub type AwsResponse<T> = HttpResponseHeaders<HttpResponseOk<T>, AwsResponseHeaders>;
+/// An operation's answer: a JSON body and the `x-amzn-RequestId` header, or
+/// an error in AWS's shape.
+pub type AwsResponse<T> = Answer<HttpResponseHeaders<HttpResponseOk<T>, AwsResponseHeaders>>;
 
 /// AWS CodeArtifact, as served by codeartifact-local.
 #[dropshot::api_description]
@@ -127,7 +131,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<GetAuthorizationTokenRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError>;
+    ) -> Result<AwsResponse<GetAuthorizationTokenResult>, ApiError>;
 
     /// Creates a domain, owned by the caller's account, in the region the
     /// request is signed for.
@@ -146,7 +150,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<CreateDomainQuery>,
         body: AwsBody<CreateDomainBody>,
-    ) -> Result<AwsResponse<CreateDomainResult>, HttpError>;
+    ) -> Result<AwsResponse<CreateDomainResult>, ApiError>;
 
     /// Returns a domain: its ARN, status, creation time and repository count.
     ///
@@ -162,7 +166,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribeDomainResult>, HttpError>;
+    ) -> Result<AwsResponse<DescribeDomainResult>, ApiError>;
 
     /// Lists the domains the caller's account owns, by name, a page at a time.
     ///
@@ -177,7 +181,7 @@ pub trait CodeArtifactApi {
     async fn list_domains(
         rqctx: RequestContext<Self::Context>,
         body: AwsBody<ListDomainsRequest>,
-    ) -> Result<AwsResponse<ListDomainsResult>, HttpError>;
+    ) -> Result<AwsResponse<ListDomainsResult>, ApiError>;
 
     /// Deletes a domain that has no repositories.
     ///
@@ -194,7 +198,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeleteDomainResult>, HttpError>;
+    ) -> Result<AwsResponse<DeleteDomainResult>, ApiError>;
 
     /// Creates a repository in a domain.
     ///
@@ -215,7 +219,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<CreateRepositoryQuery>,
         body: AwsBody<CreateRepositoryBody>,
-    ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError>;
+    ) -> Result<AwsResponse<CreateRepositoryResult>, ApiError>;
 
     /// Returns a repository: its ARN, description, upstreams and creation time.
     ///
@@ -231,7 +235,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError>;
+    ) -> Result<AwsResponse<DescribeRepositoryResult>, ApiError>;
 
     /// Lists a domain's repositories, by name, a page at a time.
     ///
@@ -249,7 +253,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListRepositoriesInDomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError>;
+    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, ApiError>;
 
     /// Deletes a repository.
     ///
@@ -266,7 +270,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError>;
+    ) -> Result<AwsResponse<DeleteRepositoryResult>, ApiError>;
 
     /// Returns the URL where package managers reach a repository for one format.
     ///
@@ -287,7 +291,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<GetRepositoryEndpointRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError>;
+    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, ApiError>;
 
     /// Changes a repository's description or its upstream repositories.
     ///
@@ -314,7 +318,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<UpdateRepositoryQuery>,
         body: AwsBody<UpdateRepositoryBody>,
-    ) -> Result<AwsResponse<UpdateRepositoryResult>, HttpError>;
+    ) -> Result<AwsResponse<UpdateRepositoryResult>, ApiError>;
 
     /// Lists the repositories of the caller's account, in every domain, a page at a time.
     ///
@@ -332,7 +336,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListRepositoriesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError>;
+    ) -> Result<AwsResponse<ListRepositoriesResult>, ApiError>;
 
     /// Adds an external connection (a public package registry) to a repository.
     ///
@@ -357,7 +361,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<AssociateExternalConnectionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, HttpError>;
+    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, ApiError>;
 
     /// Removes an external connection from a repository.
     ///
@@ -380,7 +384,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<DisassociateExternalConnectionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, HttpError>;
+    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, ApiError>;
 
     /// Lists the packages in a repository, a page at a time.
     ///
@@ -402,7 +406,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListPackagesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackagesResult>, HttpError>;
+    ) -> Result<AwsResponse<ListPackagesResult>, ApiError>;
 
     /// Returns a package: its format, namespace, name and origin configuration.
     ///
@@ -422,7 +426,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribePackageResult>, HttpError>;
+    ) -> Result<AwsResponse<DescribePackageResult>, ApiError>;
 
     /// Deletes a package and all its versions, for good.
     ///
@@ -441,7 +445,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeletePackageResult>, HttpError>;
+    ) -> Result<AwsResponse<DeletePackageResult>, ApiError>;
 
     /// Sets the origin restrictions of a package.
     ///
@@ -466,7 +470,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<PutPackageOriginConfigurationQuery>,
         body: AwsBody<PutPackageOriginConfigurationBody>,
-    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, HttpError>;
+    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, ApiError>;
 
     /// Lists the versions of a package, a page at a time.
     ///
@@ -488,7 +492,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListPackageVersionsRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionsResult>, HttpError>;
+    ) -> Result<AwsResponse<ListPackageVersionsResult>, ApiError>;
 
     /// Returns a package version: its status, revision, origin and metadata.
     ///
@@ -508,7 +512,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribePackageVersionResult>, HttpError>;
+    ) -> Result<AwsResponse<DescribePackageVersionResult>, ApiError>;
 
     /// Lists the assets (files) of a package version, a page at a time.
     ///
@@ -528,7 +532,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListPackageVersionAssetsRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, HttpError>;
+    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, ApiError>;
 
     /// Returns one asset (file) of a package version: its bytes.
     ///
@@ -551,7 +555,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<GetPackageVersionAssetRequest>,
         body: SignedBody,
-    ) -> Result<AssetResponse, HttpError>;
+    ) -> Result<AssetResponse, ApiError>;
 
     /// Returns the readme of a package version, as text.
     ///
@@ -570,7 +574,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError>;
+    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, ApiError>;
 
     /// Lists the direct dependencies of a package version, a page at a time.
     ///
@@ -592,7 +596,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<ListPackageVersionDependenciesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, HttpError>;
+    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, ApiError>;
 
     /// Publishes one asset (file) of a generic package version.
     ///
@@ -624,7 +628,7 @@ pub trait CodeArtifactApi {
         query: AwsQuery<PublishPackageVersionQuery>,
         headers: AwsHeaders<PublishPackageVersionHeaders>,
         body: StreamingBody,
-    ) -> Result<AwsResponse<PublishPackageVersionResult>, HttpError>;
+    ) -> Result<AwsResponse<PublishPackageVersionResult>, ApiError>;
 
     /// Sets the status of package versions to Published, Unlisted or Archived.
     ///
@@ -649,7 +653,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<UpdatePackageVersionsStatusQuery>,
         body: AwsBody<UpdatePackageVersionsStatusBody>,
-    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, HttpError>;
+    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, ApiError>;
 
     /// Deletes package versions; a deleted version can be published again.
     ///
@@ -671,7 +675,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<DeletePackageVersionsQuery>,
         body: AwsBody<DeletePackageVersionsBody>,
-    ) -> Result<AwsResponse<DeletePackageVersionsResult>, HttpError>;
+    ) -> Result<AwsResponse<DeletePackageVersionsResult>, ApiError>;
 
     /// Deletes the assets of package versions and marks them Disposed, for good.
     ///
@@ -695,7 +699,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<DisposePackageVersionsQuery>,
         body: AwsBody<DisposePackageVersionsBody>,
-    ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError>;
+    ) -> Result<AwsResponse<DisposePackageVersionsResult>, ApiError>;
 
     /// Copies package versions from one repository to another in the same domain.
     ///
@@ -724,7 +728,7 @@ pub trait CodeArtifactApi {
         rqctx: RequestContext<Self::Context>,
         query: AwsQuery<CopyPackageVersionsQuery>,
         body: AwsBody<CopyPackageVersionsBody>,
-    ) -> Result<AwsResponse<CopyPackageVersionsResult>, HttpError>;
+    ) -> Result<AwsResponse<CopyPackageVersionsResult>, ApiError>;
 }
 
 /// The OpenAPI document of this API, exactly as checked in at `openapi.json`.
@@ -743,9 +747,167 @@ pub fn openapi_spec() -> String {
         &mut json,
         "/paths/~1v1~1package~1version~1asset/get/responses/200",
     );
+    exclude_duration_gap(&mut json);
+    document_errors(&mut json);
+    optional_bodies(&mut json);
     let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
     out.push('\n');
     out
+}
+
+/// The errors an operation documents beyond those every operation can
+/// answer (see [`document_errors`]): CodeArtifact's model's list for it,
+/// which is what this server sends.
+fn operation_errors(operation_id: &str) -> &'static [ErrorCode] {
+    use ErrorCode::*;
+    match operation_id {
+        "ListDomains" | "ListRepositories" => &[],
+        "GetAuthorizationToken"
+        | "DescribeDomain"
+        | "DescribeRepository"
+        | "ListRepositoriesInDomain"
+        | "GetRepositoryEndpoint"
+        | "ListPackages"
+        | "DescribePackage"
+        | "PutPackageOriginConfiguration"
+        | "ListPackageVersions"
+        | "ListPackageVersionAssets"
+        | "ListPackageVersionDependencies"
+        | "GetPackageVersionReadme" => &[ResourceNotFoundException],
+        "DeleteDomain"
+        | "DeleteRepository"
+        | "DeletePackage"
+        | "DescribePackageVersion"
+        | "GetPackageVersionAsset"
+        | "UpdatePackageVersionsStatus"
+        | "DeletePackageVersions"
+        | "DisposePackageVersions" => &[ResourceNotFoundException, ConflictException],
+        "CreateDomain"
+        | "CreateRepository"
+        | "UpdateRepository"
+        | "AssociateExternalConnection"
+        | "DisassociateExternalConnection"
+        | "PublishPackageVersion"
+        | "CopyPackageVersions" => {
+            &[ResourceNotFoundException, ConflictException, ServiceQuotaExceededException]
+        }
+        other => panic!("no errors are documented for {other}"),
+    }
+}
+
+/// Replaces dropshot's catch-all error responses (`4XX`, `5XX`) with the
+/// statuses each operation answers, each naming its AWS codes (in the
+/// description and as `x-aws-error-codes`) and the headers it carries, all
+/// with the body [`AwsErrorBody`].
+///
+/// Every operation can answer the authentication errors, AccessDenied,
+/// ValidationException, Throttling and InternalServer; one with a JSON body
+/// also SerializationException; the rest is [`operation_errors`].
+fn document_errors(spec: &mut serde_json::Value) {
+    use ErrorCode::*;
+    let header = |description: &str| serde_json::json!({ "description": description, "schema": { "type": "string" } });
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    for operation in paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item")) {
+        let (_, operation) = operation;
+        let id = operation["operationId"].as_str().expect("operations have ids").to_string();
+        let mut codes = vec![
+            ValidationException,
+            IncompleteSignatureException,
+            AccessDeniedException,
+            MissingAuthenticationTokenException,
+            InvalidSignatureException,
+            UnrecognizedClientException,
+            ExpiredTokenException,
+            ThrottlingException,
+            InternalServerException,
+        ];
+        let json_body = operation.pointer("/requestBody/content/application~1json").is_some();
+        if json_body {
+            codes.push(SerializationException);
+        }
+        codes.extend_from_slice(operation_errors(&id));
+        let responses = operation["responses"].as_object_mut().expect("responses");
+        responses.remove("4XX");
+        responses.remove("5XX");
+        let mut statuses: Vec<u16> = codes.iter().map(|c| c.status()).collect();
+        statuses.sort_unstable();
+        statuses.dedup();
+        for status in statuses {
+            let here: Vec<ErrorCode> =
+                codes.iter().copied().filter(|c| c.status() == status).collect();
+            let description = here
+                .iter()
+                .map(|c| format!("{}: {}.", c.as_str(), c.meaning()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut headers = serde_json::json!({
+                ERROR_TYPE_HEADER: header("The error code."),
+                REQUEST_ID_HEADER: header("The request's id."),
+            });
+            if here.contains(&ThrottlingException) {
+                headers["Retry-After"] = serde_json::json!({
+                    "description": "Whole seconds after which a retry may succeed.",
+                    "schema": { "type": "integer" },
+                });
+            }
+            let names: Vec<&str> = here.iter().map(|c| c.as_str()).collect();
+            responses.insert(
+                status.to_string(),
+                serde_json::json!({
+                    "description": description,
+                    "headers": headers,
+                    "content": {
+                        "application/json": {
+                            "schema": { "$ref": "#/components/schemas/AwsError" }
+                        }
+                    },
+                    "x-aws-error-codes": names,
+                }),
+            );
+        }
+    }
+    // Every operation now names its error responses itself.
+    if let Some(components) = spec["components"].as_object_mut() {
+        components.remove("responses");
+    }
+}
+
+/// Marks a JSON request body optional when none of its members is required:
+/// the service takes no body as `{}` (dropshot marks every body required).
+fn optional_bodies(spec: &mut serde_json::Value) {
+    let schemas = spec["components"]["schemas"].clone();
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    for operation in paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item")) {
+        let Some(body) = operation.1.get_mut("requestBody") else { continue };
+        let Some(schema) = body.pointer("/content/application~1json/schema") else { continue };
+        let schema = match schema["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                &schemas[name]
+            }
+            None => schema,
+        };
+        let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
+        body["required"] = serde_json::Value::Bool(required);
+    }
+}
+
+/// Adds to GetAuthorizationToken's `duration` the gap its range has (see
+/// `token::duration_gap`), which dropshot cannot state in a query parameter.
+fn exclude_duration_gap(spec: &mut serde_json::Value) {
+    let parameters = spec
+        .pointer_mut("/paths/~1v1~1authorization-token/post/parameters")
+        .and_then(serde_json::Value::as_array_mut)
+        .expect("GetAuthorizationToken has parameters");
+    let duration = parameters
+        .iter_mut()
+        .find(|p| p["name"] == "duration")
+        .expect("GetAuthorizationToken has a duration");
+    let schema = duration["schema"].as_object_mut().expect("a schema is an object");
+    schema.insert("not".to_string(), token::duration_gap());
+    // A query parameter is absent or a number, never null; said null, with
+    // the `not`, progenitor's typify loses the parameter's optionality.
+    schema.remove("nullable");
 }
 
 /// States in the spec what a response with a [`dropshot::FreeformBody`]

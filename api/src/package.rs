@@ -462,7 +462,7 @@ pub struct GetPackageVersionAssetRequest {
     /// The package version that contains the asset.
     pub version: PackageVersion,
     /// The name of the asset (the file) to return: printable characters
-    /// (the model's pattern `\P{C}+`, which the server checks).
+    /// (the model's pattern `\P{C}+`, spelled out as ranges).
     pub asset: AssetName,
     /// The revision of the package version the asset must belong to. When
     /// absent, the current one.
@@ -913,9 +913,10 @@ pub struct PublishPackageVersionQuery {
     pub domain_owner: Option<AccountId>,
     /// The name of the repository the version is published to.
     pub repository: RepositoryName,
-    /// The format of the package: must be `generic`, the only format this
-    /// operation publishes. The model allows every format; any other is
-    /// answered with a ValidationException.
+    /// The format of the package: `generic`, the only format this
+    /// operation publishes (the model allows every format, and the service
+    /// answers any other with a ValidationException).
+    #[schemars(schema_with = "generic_only")]
     pub format: PackageFormat,
     /// The namespace of the package. Generic packages are published with
     /// one.
@@ -925,12 +926,22 @@ pub struct PublishPackageVersionQuery {
     /// The package version to publish, such as `3.5.2`.
     pub version: PackageVersion,
     /// The name of the asset (the file) being published: printable
-    /// characters (the model's pattern `\P{C}+`, which the server checks).
+    /// characters (the model's pattern `\P{C}+`, spelled out as ranges).
     pub asset: AssetName,
     /// `true` keeps the version Unfinished, so that more assets can be added
     /// to it. Without it (or with `false`) the version is Published, and a
     /// Published version never becomes Unfinished again.
     pub unfinished: Option<bool>,
+}
+
+/// PublishPackageVersion's `format`: the one value the service accepts.
+fn generic_only(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        enum_values: Some(vec![serde_json::json!(PackageFormat::Generic.as_str())]),
+        ..Default::default()
+    }
+    .into()
 }
 
 /// The headers of `PublishPackageVersion`.
@@ -1413,7 +1424,8 @@ pub struct AssetHeaders {
 
 /// The answer of `GetPackageVersionAsset`: the asset's bytes, with
 /// [`AssetHeaders`].
-pub type AssetResponse = HttpResponseHeaders<HttpResponseOk<FreeformBody>, AssetHeaders>;
+pub type AssetResponse =
+    crate::Answer<HttpResponseHeaders<HttpResponseOk<FreeformBody>, AssetHeaders>>;
 
 /// The result of `GetPackageVersionReadme`.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -29,8 +29,18 @@ pub struct GetAuthorizationTokenRequest {
     /// the token to the expiration of the caller's temporary (session)
     /// credentials; for long-term credentials, which have no expiration, this
     /// server then uses the 12-hour default.
+    // The spec states the gap too: see `duration_gap`.
     #[schemars(range(min = 0, max = 43200))]
     pub duration: Option<u64>,
+}
+
+/// The durations the service refuses inside `duration`'s range, as the
+/// schema a value must not match. The model says only 0..43200 and the
+/// service refuses 1..899: the spec says both, so that a request made from
+/// it never falls into the gap. A `not` is not allowed in a dropshot query
+/// parameter's schema, so [`crate::openapi_spec`] adds it to the spec.
+pub(crate) fn duration_gap() -> serde_json::Value {
+    serde_json::json!({ "minimum": 1, "maximum": MIN_TOKEN_DURATION_SECONDS - 1 })
 }
 
 impl FromQuery for GetAuthorizationTokenRequest {

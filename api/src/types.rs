@@ -6,7 +6,7 @@
 //! the checks cannot drift apart.
 
 use schemars::gen::SchemaGenerator;
-use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject, StringValidation};
+use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -86,33 +86,14 @@ macro_rules! model_string {
 }
 
 fn constrained_string(min: usize, max: usize, pattern: &ModelPattern) -> Schema {
-    // The model writes some patterns with Unicode classes (`\P{C}`: no
-    // control, format or unassigned characters). JSON Schema's regular
-    // expressions are ECMA-262 without the `u` flag, where such a class means
-    // something else entirely, so a generated client would refuse every
-    // value. Those patterns are stated in words instead; the server checks
-    // them exactly.
-    let (pattern, description) =
-        if pattern.source.contains(r"\p{") || pattern.source.contains(r"\P{") {
-            let words = format!(
-            "Must match the regular expression `{}` (Unicode classes), which the server checks.",
-            pattern.source
-        );
-            (None, Some(words))
-        } else {
-            (Some(format!("^{}$", pattern.source)), None)
-        };
     SchemaObject {
         instance_type: Some(InstanceType::String.into()),
-        metadata: description.map(|description| {
-            Box::new(Metadata { description: Some(description), ..Default::default() })
-        }),
         string: Some(Box::new(StringValidation {
             // A minimum of 0 says nothing; stating it only makes generated
             // clients compare a length with zero.
             min_length: (min > 0).then_some(min as u32),
             max_length: Some(max as u32),
-            pattern,
+            pattern: Some(format!("^{}$", pattern.portable())),
         })),
         ..Default::default()
     }

@@ -74,36 +74,53 @@ pub(crate) use from_query_alone;
 /// A JSON request body as `T`. An empty body is an empty object: clients
 /// send nothing, or `{}`, when no member is set. Anything that is not a
 /// JSON object of `T`'s shape is a SerializationException, as on AWS.
-pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body).map_err(|e| {
-        AwsError::new(
-            crate::error::ErrorCode::SerializationException,
-            format!("failed to read the request body: {e}"),
-        )
-    })
+pub fn json_body<T: serde::de::DeserializeOwned>(mut body: &[u8]) -> Result<T, AwsError> {
+    let serialization =
+        |why: String| AwsError::new(crate::error::ErrorCode::SerializationException, why);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => body = b"{}",
+        // serde reads a struct from a JSON array too (its members in order),
+        // so `[]` would pass for an empty object: only an object is one.
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(serialization(
+                "failed to read the request body: expected a JSON object".to_string(),
+            ))
+        }
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| serialization(format!("failed to read the request body: {e}")))
 }
 
 /// A pattern from the service model, compiled once on first use.
 ///
 /// AWS applies model patterns to the whole value, so the compiled form is
-/// anchored at both ends; `source` is the pattern as the model writes it,
-/// which is also what the spec and the error messages show.
+/// anchored at both ends. `source` is the pattern as the model writes it,
+/// which the error messages show, as AWS's do; [`ModelPattern::portable`]
+/// is the same pattern with its engine-dependent classes spelled out, which
+/// the spec states and the server checks (see [`crate::portable`]).
 #[derive(Debug)]
 pub struct ModelPattern {
     pub source: &'static str,
+    portable: OnceLock<String>,
     compiled: OnceLock<Regex>,
 }
 
 impl ModelPattern {
     pub const fn new(source: &'static str) -> Self {
-        Self { source, compiled: OnceLock::new() }
+        Self { source, portable: OnceLock::new(), compiled: OnceLock::new() }
+    }
+
+    /// The pattern as every engine reads it alike: ECMA-262 (without the
+    /// `u` flag), Python's `re`, `regress` and the `regex` crate.
+    pub fn portable(&self) -> &str {
+        self.portable.get_or_init(|| crate::portable::rewrite(self.source))
     }
 
     pub fn is_full_match(&self, value: &str) -> bool {
         self.compiled
             .get_or_init(|| {
-                Regex::new(&format!("^(?:{})$", self.source)).expect("model patterns are valid")
+                Regex::new(&format!("^(?:{})$", self.portable())).expect("model patterns are valid")
             })
             .is_match(value)
     }
@@ -475,6 +492,25 @@ mod tests {
             &[Constraint::MinLength(2), Constraint::MaxLength(50), Constraint::Pattern(&DOMAIN)],
         );
         v.finish(|| d)
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Page {
+        #[allow(dead_code)]
+        max_results: Option<u32>,
+    }
+
+    #[test]
+    fn a_body_is_a_json_object_or_nothing() {
+        for ok in [&b""[..], b"  \n", b"{}", b" {\"maxResults\": 5}"] {
+            assert!(json_body::<Page>(ok).is_ok(), "{:?}", String::from_utf8_lossy(ok));
+        }
+        // serde alone would read a struct from an array of its members.
+        for refused in [&b"[]"[..], b"[5]", b" [null]", b"5", b"null", b"\"x\""] {
+            let err = json_body::<Page>(refused).unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::SerializationException);
+        }
     }
 
     #[test]

@@ -336,7 +336,7 @@ async fn get_authorization_token(
                 .get("x-amzn-errortype")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
-                .or_else(|| response.error_code.clone())
+                .or_else(|| response.type_.map(|code| code.to_string()))
                 .unwrap_or_else(|| response.status().to_string());
             eprintln!(
                 "\nAn error occurred ({code}) when calling the GetAuthorizationToken operation: {}",

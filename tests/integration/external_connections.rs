@@ -38,7 +38,7 @@ const EXTERNAL_CONNECTION: &str = "/v1/repository/external-connection";
 
 type ApiResult<T> = Result<
     progenitor_client::ResponseValue<T>,
-    progenitor_client::Error<codeartifact_client::types::Error>,
+    progenitor_client::Error<codeartifact_client::types::AwsError>,
 >;
 
 // ---------------------------------------------------------------------------

@@ -1519,8 +1519,10 @@ async fn aws_shaped(route: Route, case: &str, response: reqwest::Response) -> St
     let message = json["message"].as_str();
     let message = message.unwrap_or_else(|| panic!("{case}\n  {code} without a message: {json}"));
     assert!(!message.is_empty(), "{case}\n  {code} with an empty message");
-    if let Some(in_body) = json.get("error_code") {
-        assert_eq!(in_body, code.as_str(), "{case}\n  the body and x-amzn-ErrorType disagree");
+    assert_eq!(json["__type"], code.as_str(), "{case}\n  the body and x-amzn-ErrorType disagree");
+    if matches!(code.as_str(), "ResourceNotFoundException" | "ConflictException") {
+        let named = json["resourceId"].is_string() && json["resourceType"].is_string();
+        assert!(named, "{case}\n  {code} without resourceId and resourceType: {json}");
     }
     code
 }

@@ -54,7 +54,10 @@ pub(crate) fn pypi_pkg<'a>(repo: &'a str, name: &'a str) -> Pkg<'a> {
 macro_rules! at {
     ($call:expr, $p:expr) => {{
         let p: Pkg<'_> = $p;
-        let call = $call.domain(p.domain).repository(p.repo).format(p.format).package(p.name);
+        // By name: PublishPackageVersion's format is its own type (`generic` only).
+        let format = p.format.to_string();
+        let call =
+            $call.domain(p.domain).repository(p.repo).format(format.as_str()).package(p.name);
         match p.namespace {
             Some(namespace) => call.namespace(namespace),
             None => call,
@@ -241,7 +244,11 @@ pub(crate) async fn get_asset(
         }
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
+            assert_eq!(
+                rv.type_.map(|c| c.to_string()),
+                Some(code.clone()),
+                "body and header agree"
+            );
             Err((rv.status().as_u16(), code, rv.message.clone()))
         }
         Err(e) => panic!("expected an answer from the server, got {e:?}"),

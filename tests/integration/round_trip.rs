@@ -10,7 +10,7 @@ use codeartifact_tests::{
 };
 use progenitor_client::{Error, ResponseValue};
 
-type CallResult = Result<ResponseValue<types::GetAuthorizationTokenResult>, Error<types::Error>>;
+type CallResult = Result<ResponseValue<types::GetAuthorizationTokenResult>, Error<types::AwsError>>;
 
 fn assert_near(actual: i64, expected: i64) {
     assert!((actual - expected).abs() <= 2, "expected about {expected}, got {actual}");

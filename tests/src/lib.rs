@@ -351,17 +351,24 @@ pub async fn error_parts(response: reqwest::Response) -> (u16, String, serde_jso
 
 /// The status, error code and message of a call through the generated
 /// client that must have failed; the code in the body must agree with
-/// `x-amzn-ErrorType`.
+/// `x-amzn-ErrorType`, and a missing or conflicting resource be named.
 pub fn aws_error<T: std::fmt::Debug>(
     result: Result<
         progenitor_client::ResponseValue<T>,
-        progenitor_client::Error<codeartifact_client::types::Error>,
+        progenitor_client::Error<codeartifact_client::types::AwsError>,
     >,
 ) -> (u16, String, String) {
     match result {
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
+            assert_eq!(
+                rv.type_.map(|c| c.to_string()),
+                Some(code.clone()),
+                "body and header agree"
+            );
+            if matches!(code.as_str(), "ResourceNotFoundException" | "ConflictException") {
+                assert!(rv.resource_id.is_some() && rv.resource_type.is_some(), "{code}: {rv:?}");
+            }
             (rv.status().as_u16(), code, rv.message.clone())
         }
         Err(e) => panic!("expected an error response, got {e:?}"),

@@ -15,6 +15,16 @@ use crate::service::{Call, OpResult, Service};
 use bytes::Bytes;
 use chrono::Utc;
 use codeartifact_api::{
+    Answer, ApiError, AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders,
+    CodeArtifactApi, CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
+    CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
+    DeleteDomainResult, DeleteRepositoryResult, DescribeDomainResult, DescribeRepositoryResult,
+    DomainRequest, FromWire, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
+    GetRepositoryEndpointRequest, GetRepositoryEndpointResult, ListDomainsRequest,
+    ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
+    RepositoryRequest, SignedBody, UnreadBody,
+};
+use codeartifact_api::{
     AssetHeaders, AssetResponse, DeletePackageResult, DeletePackageVersionsBody,
     DeletePackageVersionsQuery, DeletePackageVersionsRequest, DeletePackageVersionsResult,
     DescribePackageResult, DescribePackageVersionResult, DisposePackageVersionsBody,
@@ -30,16 +40,6 @@ use codeartifact_api::{
     DisassociateExternalConnectionRequest, DisassociateExternalConnectionResult,
 };
 use codeartifact_api::{
-    AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders, CodeArtifactApi,
-    CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
-    CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
-    DeleteDomainResult, DeleteRepositoryResult, DescribeDomainResult, DescribeRepositoryResult,
-    DomainRequest, FromWire, GetAuthorizationTokenRequest, GetAuthorizationTokenResult,
-    GetRepositoryEndpointRequest, GetRepositoryEndpointResult, ListDomainsRequest,
-    ListDomainsResult, ListRepositoriesInDomainRequest, ListRepositoriesInDomainResult,
-    RepositoryRequest, SignedBody, UnreadBody,
-};
-use codeartifact_api::{
     AwsHeaders, CopyPackageVersionsBody, CopyPackageVersionsQuery, CopyPackageVersionsRequest,
     CopyPackageVersionsResult, ListPackageVersionDependenciesRequest,
     ListPackageVersionDependenciesResult, ListRepositoriesRequest, ListRepositoriesResult,
@@ -49,7 +49,7 @@ use codeartifact_api::{
     PutPackageOriginConfigurationResult, UpdateRepositoryBody, UpdateRepositoryQuery,
     UpdateRepositoryRequest, UpdateRepositoryResult, ASSET_SHA256_HEADER,
 };
-use dropshot::{FreeformBody, HttpError, HttpResponseHeaders, HttpResponseOk, StreamingBody};
+use dropshot::{FreeformBody, HttpResponseHeaders, HttpResponseOk, StreamingBody};
 use futures::{FutureExt, StreamExt};
 
 /// The server's implementation of [`CodeArtifactApi`].
@@ -62,7 +62,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<GetAuthorizationTokenRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetAuthorizationTokenResult>, HttpError> {
+    ) -> Result<AwsResponse<GetAuthorizationTokenResult>, ApiError> {
         let input = |body: &[u8]| GetAuthorizationTokenRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.get_authorization_token(call, input?).await
@@ -74,7 +74,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<CreateDomainQuery>,
         body: AwsBody<CreateDomainBody>,
-    ) -> Result<AwsResponse<CreateDomainResult>, HttpError> {
+    ) -> Result<AwsResponse<CreateDomainResult>, ApiError> {
         let input = |body: &[u8]| CreateDomainRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| s.create_domain(call, input?).await)
             .await
@@ -84,7 +84,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribeDomainResult>, HttpError> {
+    ) -> Result<AwsResponse<DescribeDomainResult>, ApiError> {
         let input = |body: &[u8]| DomainRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| s.describe_domain(call, input?).await)
             .await
@@ -93,7 +93,7 @@ impl CodeArtifactApi for ServerImpl {
     async fn list_domains(
         rqctx: Rq,
         body: AwsBody<ListDomainsRequest>,
-    ) -> Result<AwsResponse<ListDomainsResult>, HttpError> {
+    ) -> Result<AwsResponse<ListDomainsResult>, ApiError> {
         let input = |body: &[u8]| ListDomainsRequest::from_wire(&Default::default(), body);
         operation(&rqctx, body, input, async |s, call, input| s.list_domains(call, input?).await)
             .await
@@ -103,7 +103,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<DomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeleteDomainResult>, HttpError> {
+    ) -> Result<AwsResponse<DeleteDomainResult>, ApiError> {
         let input = |body: &[u8]| DomainRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| s.delete_domain(call, input?).await)
             .await
@@ -113,7 +113,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<CreateRepositoryQuery>,
         body: AwsBody<CreateRepositoryBody>,
-    ) -> Result<AwsResponse<CreateRepositoryResult>, HttpError> {
+    ) -> Result<AwsResponse<CreateRepositoryResult>, ApiError> {
         let input = |body: &[u8]| CreateRepositoryRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.create_repository(call, input?).await
@@ -125,7 +125,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribeRepositoryResult>, HttpError> {
+    ) -> Result<AwsResponse<DescribeRepositoryResult>, ApiError> {
         let input = |body: &[u8]| RepositoryRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.describe_repository(call, input?).await
@@ -137,7 +137,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListRepositoriesInDomainRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, HttpError> {
+    ) -> Result<AwsResponse<ListRepositoriesInDomainResult>, ApiError> {
         let input = |body: &[u8]| ListRepositoriesInDomainRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.list_repositories_in_domain(call, input?).await
@@ -149,7 +149,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<RepositoryRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeleteRepositoryResult>, HttpError> {
+    ) -> Result<AwsResponse<DeleteRepositoryResult>, ApiError> {
         let input = |body: &[u8]| RepositoryRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.delete_repository(call, input?).await
@@ -161,7 +161,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<GetRepositoryEndpointRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, HttpError> {
+    ) -> Result<AwsResponse<GetRepositoryEndpointResult>, ApiError> {
         let input = |body: &[u8]| GetRepositoryEndpointRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.get_repository_endpoint(call, input?).await
@@ -173,7 +173,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListPackagesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackagesResult>, HttpError> {
+    ) -> Result<AwsResponse<ListPackagesResult>, ApiError> {
         let input = |body: &[u8]| ListPackagesRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| s.list_packages(call, input?).await)
             .await
@@ -183,7 +183,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribePackageResult>, HttpError> {
+    ) -> Result<AwsResponse<DescribePackageResult>, ApiError> {
         let input = |body: &[u8]| PackageRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.describe_package(call, input?).await
@@ -195,7 +195,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<PackageRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DeletePackageResult>, HttpError> {
+    ) -> Result<AwsResponse<DeletePackageResult>, ApiError> {
         let input = |body: &[u8]| PackageRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| s.delete_package(call, input?).await)
             .await
@@ -205,7 +205,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListPackageVersionsRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionsResult>, HttpError> {
+    ) -> Result<AwsResponse<ListPackageVersionsResult>, ApiError> {
         let input = |body: &[u8]| ListPackageVersionsRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.list_package_versions(call, input?).await
@@ -217,7 +217,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DescribePackageVersionResult>, HttpError> {
+    ) -> Result<AwsResponse<DescribePackageVersionResult>, ApiError> {
         let input = |body: &[u8]| PackageVersionRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.describe_package_version(call, input?).await
@@ -229,7 +229,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListPackageVersionAssetsRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, HttpError> {
+    ) -> Result<AwsResponse<ListPackageVersionAssetsResult>, ApiError> {
         let input = |body: &[u8]| ListPackageVersionAssetsRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.list_package_version_assets(call, input?).await
@@ -241,28 +241,31 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<GetPackageVersionAssetRequest>,
         body: SignedBody,
-    ) -> Result<AssetResponse, HttpError> {
-        let body = read(&rqctx, body.into()).await?;
-        let input = GetPackageVersionAssetRequest::from_wire(query.params(), &body);
-        let asset = admitted(&rqctx, Signed::Body(&body), async |s, call| {
-            s.get_package_version_asset(call, input?).await
+    ) -> Result<AssetResponse, ApiError> {
+        answer(async {
+            let body = read(&rqctx, body.into()).await?;
+            let input = GetPackageVersionAssetRequest::from_wire(query.params(), &body);
+            let asset = admitted(&rqctx, Signed::Body(&body), async |s, call| {
+                s.get_package_version_asset(call, input?).await
+            })
+            .await?;
+            let headers = AssetHeaders {
+                request_id: rqctx.request_id.clone(),
+                asset_name: asset.name,
+                package_version: asset.version,
+                package_version_revision: asset.revision,
+            };
+            let body = FreeformBody(super::asset_body(asset.bytes).await);
+            Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
         })
-        .await?;
-        let headers = AssetHeaders {
-            request_id: rqctx.request_id.clone(),
-            asset_name: asset.name,
-            package_version: asset.version,
-            package_version_revision: asset.revision,
-        };
-        let body = FreeformBody(super::asset_body(asset.bytes).await);
-        Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
+        .await
     }
 
     async fn get_package_version_readme(
         rqctx: Rq,
         query: AwsQuery<PackageVersionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, HttpError> {
+    ) -> Result<AwsResponse<GetPackageVersionReadmeResult>, ApiError> {
         let input = |body: &[u8]| PackageVersionRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.get_package_version_readme(call, input?).await
@@ -274,7 +277,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<UpdatePackageVersionsStatusQuery>,
         body: AwsBody<UpdatePackageVersionsStatusBody>,
-    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, HttpError> {
+    ) -> Result<AwsResponse<UpdatePackageVersionsStatusResult>, ApiError> {
         let input =
             |body: &[u8]| UpdatePackageVersionsStatusRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
@@ -287,7 +290,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<DeletePackageVersionsQuery>,
         body: AwsBody<DeletePackageVersionsBody>,
-    ) -> Result<AwsResponse<DeletePackageVersionsResult>, HttpError> {
+    ) -> Result<AwsResponse<DeletePackageVersionsResult>, ApiError> {
         let input = |body: &[u8]| DeletePackageVersionsRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.delete_package_versions(call, input?).await
@@ -299,7 +302,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<DisposePackageVersionsQuery>,
         body: AwsBody<DisposePackageVersionsBody>,
-    ) -> Result<AwsResponse<DisposePackageVersionsResult>, HttpError> {
+    ) -> Result<AwsResponse<DisposePackageVersionsResult>, ApiError> {
         let input = |body: &[u8]| DisposePackageVersionsRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.dispose_package_versions(call, input?).await
@@ -311,7 +314,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<UpdateRepositoryQuery>,
         body: AwsBody<UpdateRepositoryBody>,
-    ) -> Result<AwsResponse<UpdateRepositoryResult>, HttpError> {
+    ) -> Result<AwsResponse<UpdateRepositoryResult>, ApiError> {
         let input = |body: &[u8]| UpdateRepositoryRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.update_repository(call, input?).await
@@ -323,7 +326,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<AssociateExternalConnectionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, HttpError> {
+    ) -> Result<AwsResponse<AssociateExternalConnectionResult>, ApiError> {
         let input =
             |body: &[u8]| AssociateExternalConnectionRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
@@ -336,7 +339,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<DisassociateExternalConnectionRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, HttpError> {
+    ) -> Result<AwsResponse<DisassociateExternalConnectionResult>, ApiError> {
         let input =
             |body: &[u8]| DisassociateExternalConnectionRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
@@ -349,7 +352,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListRepositoriesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListRepositoriesResult>, HttpError> {
+    ) -> Result<AwsResponse<ListRepositoriesResult>, ApiError> {
         let input = |body: &[u8]| ListRepositoriesRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.list_repositories(call, input?).await
@@ -361,7 +364,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<PutPackageOriginConfigurationQuery>,
         body: AwsBody<PutPackageOriginConfigurationBody>,
-    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, HttpError> {
+    ) -> Result<AwsResponse<PutPackageOriginConfigurationResult>, ApiError> {
         let input =
             |body: &[u8]| PutPackageOriginConfigurationRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
@@ -374,7 +377,7 @@ impl CodeArtifactApi for ServerImpl {
         rqctx: Rq,
         query: AwsQuery<ListPackageVersionDependenciesRequest>,
         body: SignedBody,
-    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, HttpError> {
+    ) -> Result<AwsResponse<ListPackageVersionDependenciesResult>, ApiError> {
         let input =
             |body: &[u8]| ListPackageVersionDependenciesRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
@@ -391,31 +394,43 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<PublishPackageVersionQuery>,
         headers: AwsHeaders<PublishPackageVersionHeaders>,
         body: StreamingBody,
-    ) -> Result<AwsResponse<PublishPackageVersionResult>, HttpError> {
+    ) -> Result<AwsResponse<PublishPackageVersionResult>, ApiError> {
         let declared = headers.get(ASSET_SHA256_HEADER);
         let input = PublishPackageVersionRequest::from_wire(query.params(), declared.as_deref());
-        let signed = Signed::Declared(declared.as_deref().unwrap_or(EMPTY_SHA256));
-        let output = admitted(&rqctx, signed, async |s, call| {
+        let (signed, body) = match declared {
+            Some(hash) => (hash, Some(body)),
+            // Without the header, a client signs the body's own hash
+            // (botocore does): hash it, keeping nothing, so that the
+            // signature is checked before the missing header is reported,
+            // as AWS does, instead of failing as a bad signature.
+            None => match hash_of(&rqctx, body).await {
+                Ok(hash) => (hash, None),
+                Err(e) => return answer(async { Err(closing(e)) }).await,
+            },
+        };
+        let output = admitted(&rqctx, Signed::Declared(&signed), async |s, call| {
+            let input = input?;
+            let body = body.expect("the asset is kept whenever its hash is declared");
             let stream = body.into_stream().map(|chunk| chunk.map_err(|e| e.external_message));
-            s.publish_package_version(call, input?, stream).await
+            s.publish_package_version(call, input, stream).await
         })
         .await
-        .map_err(|mut e| {
-            // Refused, perhaps before the asset was read: the rest of it is
-            // still on the connection, which cannot serve another request.
-            // Say so, rather than leave the client to find a dead socket.
-            let _ = e.add_header(http::header::CONNECTION, "close");
-            e
-        })?;
+        // Refused, perhaps before the asset was read: the rest of it is
+        // still on the connection, which cannot serve another request. Say
+        // so, rather than leave the client to find a dead socket.
+        .map_err(closing);
         let request_id = rqctx.request_id.clone();
-        Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+        answer(async {
+            Ok(HttpResponseHeaders::new(HttpResponseOk(output?), AwsResponseHeaders { request_id }))
+        })
+        .await
     }
 
     async fn copy_package_versions(
         rqctx: Rq,
         query: AwsQuery<CopyPackageVersionsQuery>,
         body: AwsBody<CopyPackageVersionsBody>,
-    ) -> Result<AwsResponse<CopyPackageVersionsResult>, HttpError> {
+    ) -> Result<AwsResponse<CopyPackageVersionsResult>, ApiError> {
         let input = |body: &[u8]| CopyPackageVersionsRequest::from_wire(query.params(), body);
         operation(&rqctx, body, input, async |s, call, input| {
             s.copy_package_versions(call, input?).await
@@ -427,22 +442,36 @@ impl CodeArtifactApi for ServerImpl {
 /// Runs one operation the AWS way: reads the body once the headers pass
 /// ([`read`]), makes the input from it, then runs `op` once the caller is
 /// admitted ([`admitted`]), and answers its result as JSON with the request
-/// id.
+/// id, or its error as AWS does ([`answer`]).
 async fn operation<I, T>(
     rqctx: &Rq,
     body: impl Into<UnreadBody>,
     input: impl FnOnce(&[u8]) -> Result<I, AwsError>,
     op: impl AsyncFnOnce(&Service, &Call, Result<I, AwsError>) -> OpResult<T>,
-) -> Result<AwsResponse<T>, HttpError>
+) -> Result<AwsResponse<T>, ApiError>
 where
     T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
-    let body = read(rqctx, body.into()).await?;
-    let input = input(&body);
-    let output =
-        admitted(rqctx, Signed::Body(&body), async |s, call| op(s, call, input).await).await?;
-    let request_id = rqctx.request_id.clone();
-    Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+    answer(async {
+        let body = read(rqctx, body.into()).await?;
+        let input = input(&body);
+        let output =
+            admitted(rqctx, Signed::Body(&body), async |s, call| op(s, call, input).await).await?;
+        let request_id = rqctx.request_id.clone();
+        Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+    })
+    .await
+}
+
+/// The response, or the error answered with AWS's headers: dropshot would
+/// send an `Err` with its body alone (see [`ApiError`]).
+async fn answer<R>(
+    response: impl std::future::Future<Output = Result<R, ApiError>>,
+) -> Result<Answer<R>, ApiError> {
+    Ok(match response.await {
+        Ok(response) => Answer::Success(response),
+        Err(error) => Answer::Failure(error),
+    })
 }
 
 /// The request's body, read only once what the headers alone decide is
@@ -451,7 +480,7 @@ where
 /// refused before a byte of its body is read; within the configured
 /// deadline, however it trickles in. A body not read to its end leaves the
 /// connection unusable, so those refusals close it.
-async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, HttpError> {
+async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, ApiError> {
     let service = &rqctx.context().service;
     if !body.is_empty() {
         let headers_only = Signed::Body(&[]).parts(&rqctx.request);
@@ -461,14 +490,14 @@ async fn read(rqctx: &Rq, body: UnreadBody) -> Result<Bytes, HttpError> {
     body.read(service.body_deadline()).await.map_err(|e| closing(failure(rqctx, e)))
 }
 
-fn closing(mut error: HttpError) -> HttpError {
-    let _ = error.add_header(http::header::CONNECTION, "close");
+fn closing(mut error: ApiError) -> ApiError {
+    error.insert_header(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     error
 }
 
 /// Notes why a request failed for its access line, and answers it in
 /// AWS's shape.
-fn failure(rqctx: &Rq, e: AwsError) -> HttpError {
+fn failure(rqctx: &Rq, e: AwsError) -> ApiError {
     // Messages never hold secrets: SigV4 errors do not echo the
     // signature, and no token is ever part of an error.
     let outcome = Outcome {
@@ -478,7 +507,28 @@ fn failure(rqctx: &Rq, e: AwsError) -> HttpError {
         message: Some(e.message.clone()),
     };
     rqctx.context().access.record(&rqctx.request_id, outcome);
-    e.into_http_error(&rqctx.request_id)
+    e.into_api_error(&rqctx.request_id)
+}
+
+/// The SHA-256 of a streamed body, in hex, read to its end and not kept.
+async fn hash_of(rqctx: &Rq, body: StreamingBody) -> Result<String, ApiError> {
+    use sha2::Digest as _;
+    let hash = async {
+        let mut hasher = sha2::Sha256::new();
+        let mut stream = std::pin::pin!(body.into_stream());
+        while let Some(chunk) = stream.next().await {
+            hasher.update(chunk.map_err(|e| AwsError::validation(e.external_message))?);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    };
+    let deadline = rqctx.context().service.body_deadline();
+    let hash = tokio::time::timeout(deadline, hash).await.unwrap_or_else(|_| {
+        Err(AwsError::validation(format!(
+            "The request body did not arrive within {} seconds",
+            deadline.as_secs()
+        )))
+    });
+    hash.map_err(|e| failure(rqctx, e))
 }
 
 /// What the signature covers: the body read whole, or the SHA-256 a
@@ -506,9 +556,6 @@ impl<'a> Signed<'a> {
     }
 }
 
-/// SHA-256 of nothing: what a request that declares no hash has signed.
-const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
 /// Admits the caller (signature, then rate limit), then runs `op` (which
 /// validates and acts). Every failure, a panic included, becomes an
 /// AWS-shaped error carrying the request id.
@@ -516,7 +563,7 @@ async fn admitted<T>(
     rqctx: &Rq,
     signed: Signed<'_>,
     op: impl AsyncFnOnce(&Service, &Call) -> OpResult<T>,
-) -> Result<T, HttpError> {
+) -> Result<T, ApiError> {
     let context = rqctx.context();
     let mut principal = None;
     let result = guarded(&rqctx.log, async {
@@ -563,9 +610,9 @@ mod tests {
         let err = result.unwrap_err();
         assert_eq!(err.code, ErrorCode::InternalServerException);
         assert!(!err.message.contains("boom"), "internals stay in the log: {}", err.message);
-        let http = err.into_http_error("r");
-        assert_eq!(http.status_code.as_u16(), 500);
-        assert_eq!(http.headers.unwrap()["x-amzn-errortype"], "InternalServerException");
+        let answer = err.into_api_error("r");
+        assert_eq!(answer.status().as_u16(), 500);
+        assert_eq!(answer.headers()["x-amzn-errortype"], "InternalServerException");
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! CreateDomain, DescribeDomain, ListDomains and DeleteDomain.
 
+use codeartifact_api::ResourceType;
 use codeartifact_api::{
     AccountId, AwsError, CreateDomainRequest, CreateDomainResult, DeleteDomainResult,
     DescribeDomainResult, DomainDescription, DomainName, DomainRequest, DomainStatus,
@@ -66,6 +67,7 @@ impl Service {
                 AwsError::conflict(format!(
                     "Domain '{name}' has {n} {repositories}; delete them before the domain."
                 ))
+                .about(ResourceType::Domain, name)
             }
             e => internal(&call.log, e),
         }
@@ -86,7 +88,7 @@ impl Service {
             ),
             None => format!("Domain '{name}' already exists in account {owner}."),
         };
-        AwsError::conflict(message)
+        AwsError::conflict(message).about(ResourceType::Domain, name)
     }
 
     pub async fn describe_domain(

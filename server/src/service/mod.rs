@@ -23,7 +23,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use codeartifact_api::{AccountId, AwsError, Tag};
+use codeartifact_api::{AccountId, AwsError, ResourceType, Tag};
 use slog::{debug, Logger};
 
 use crate::iam::access::{authorize, Outcome, Question};
@@ -319,12 +319,14 @@ fn domain_not_found(owner: &str, name: &str) -> AwsError {
     AwsError::resource_not_found(format!(
         "Domain '{name}' owned by account {owner} does not exist."
     ))
+    .about(ResourceType::Domain, name)
 }
 
 fn repository_not_found(owner: &str, domain: &str, name: &str) -> AwsError {
     AwsError::resource_not_found(format!(
         "Repository '{name}' in domain '{domain}' owned by account {owner} does not exist."
     ))
+    .about(ResourceType::Repository, name)
 }
 
 /// Continuation tokens name the last item of the page they end, so a

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use codeartifact_api::ResourceType;
 use codeartifact_api::{
     AccountId, AllowPublish, AllowUpstream, AssetName, AssetSummary, AwsError, DeletePackageResult,
     DeletePackageVersionsRequest, DeletePackageVersionsResult, DescribePackageResult,
@@ -373,20 +374,23 @@ impl Service {
             return Err(AwsError::conflict(format!(
                 "Version {} of package '{}' is at another revision",
                 version.version, key.name
-            )));
+            ))
+            .about(ResourceType::PackageVersion, &version.version));
         }
         if version.status == PackageVersionStatus::Archived.as_str() {
             return Err(AwsError::conflict(format!(
                 "Version {} of package '{}' is Archived: its assets cannot be downloaded",
                 version.version, key.name
-            )));
+            ))
+            .about(ResourceType::PackageVersion, &version.version));
         }
         let asset = input.asset.as_str();
         let Some(file) = version.assets.iter().find(|a| a.name == asset).cloned() else {
             return Err(AwsError::resource_not_found(format!(
                 "Asset '{asset}' of version {} of package '{}' does not exist.",
                 version.version, key.name
-            )));
+            ))
+            .about(ResourceType::Asset, asset));
         };
         let bytes = self.blobs.open(&file.sha256).await.map_err(|e| internal(&call.log, e))?;
         let bytes =
@@ -657,6 +661,7 @@ fn package_not_found(key: &PackageKey) -> AwsError {
         key.format,
         key.repository
     ))
+    .about(ResourceType::Package, &key.name)
 }
 
 fn version_not_found(key: &PackageKey, version: &str) -> AwsError {
@@ -664,6 +669,7 @@ fn version_not_found(key: &PackageKey, version: &str) -> AwsError {
         "Version {version} of package '{}' does not exist in repository '{}'.",
         key.name, key.repository
     ))
+    .about(ResourceType::PackageVersion, version)
 }
 
 impl Service {
@@ -750,7 +756,8 @@ impl Service {
             return Err(AwsError::conflict(format!(
                 "The origin controls of package '{}' block publishing.",
                 key.name
-            )));
+            ))
+            .about(ResourceType::Package, &key.name));
         }
         let existing =
             self.store.version(&key, version).await.map_err(|e| internal(&call.log, e))?;
@@ -763,7 +770,8 @@ impl Service {
                         "Version {version} of package '{}' already exists in upstream \
                          repository '{}'.",
                         key.name, upstream.repository
-                    )));
+                    ))
+                    .about(ResourceType::PackageVersion, version));
                 }
             }
         }
@@ -772,7 +780,8 @@ impl Service {
             return Err(AwsError::conflict(format!(
                 "Version {version} of package '{}' is already published.",
                 key.name
-            )));
+            ))
+            .about(ResourceType::PackageVersion, version));
         }
         let limit = self.settings.max_asset_size;
         let mut staged = self.blobs.stage(limit).await.map_err(|e| internal(&call.log, e))?;
@@ -845,15 +854,18 @@ impl Service {
             }
             Err(StoreError::AssetConflict(name)) => AwsError::conflict(format!(
                 "Asset '{name}' of version {version} already exists with other content."
-            )),
+            ))
+            .about(ResourceType::Asset, name),
             Err(StoreError::VersionExists) => AwsError::conflict(format!(
                 "Version {version} of package '{}' is already published.",
                 key.name
-            )),
+            ))
+            .about(ResourceType::PackageVersion, version),
             Err(StoreError::OriginBlocked) => AwsError::conflict(format!(
                 "The origin controls of package '{}' block publishing.",
                 key.name
-            )),
+            ))
+            .about(ResourceType::Package, &key.name),
             Err(e) => internal(&call.log, e),
         };
         self.remove_unreferenced_blobs(&call.log, &[digests.sha256]).await;

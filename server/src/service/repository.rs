@@ -5,6 +5,7 @@
 //! Repository actions are decided with the domain's policy as the resource
 //! policy: this server has no repository policies.
 
+use codeartifact_api::ResourceType;
 use codeartifact_api::{
     AccountId, AwsError, CreateRepositoryRequest, CreateRepositoryResult, DeleteRepositoryResult,
     DescribeRepositoryResult, DomainName, GetRepositoryEndpointRequest,
@@ -137,7 +138,8 @@ impl Service {
             StoreError::AlreadyExists => AwsError::conflict(format!(
                 "Repository '{}' already exists in domain '{}'.",
                 t.name, t.domain
-            )),
+            ))
+            .about(ResourceType::Repository, t.name),
             StoreError::QuotaExceeded(n) => AwsError::quota_exceeded(format!(
                 "Domain '{}' already has the most repositories allowed: {n}.",
                 t.domain
@@ -272,9 +274,12 @@ impl Service {
         self.repository_access(call, ASSOCIATE_EXTERNAL_CONNECTION, &t).await?;
         let name = input.external_connection.as_str();
         if !EXTERNAL_CONNECTIONS.iter().any(|(known, _)| *known == name) {
+            // The model has no resource type for a connection: the
+            // repository is what cannot have it.
             return Err(AwsError::resource_not_found(format!(
                 "External connection '{name}' does not exist."
-            )));
+            ))
+            .about(ResourceType::Repository, t.name));
         }
         let updated = self
             .store
@@ -324,11 +329,13 @@ impl Service {
                 "Repository '{}' already has the external connection '{taken}'; a repository \
                  has at most one.",
                 t.name
-            )),
+            ))
+            .about(ResourceType::Repository, t.name),
             StoreError::ExternalConnectionNotFound => AwsError::resource_not_found(format!(
                 "Repository '{}' does not have the external connection '{name}'.",
                 t.name
-            )),
+            ))
+            .about(ResourceType::Repository, t.name),
             e => internal(&call.log, e),
         }
     }
@@ -347,7 +354,8 @@ impl Service {
                     "Repository '{}' is an upstream of repository '{downstream}'; remove it from \
                  there first.",
                     t.name
-                )),
+                ))
+                .about(ResourceType::Repository, t.name),
                 e => internal(&call.log, e),
             })?;
         debug!(call.log, "deleted repository";
