@@ -108,7 +108,7 @@ async fn examples(endpoint: &str) -> Result<(), Box<dyn std::error::Error>> {
         .publish_package_version()
         .domain("demo")
         .repository("demo-repo")
-        .format(types::PackageFormat::Generic)
+        .format(types::PublishPackageVersionFormat::Generic)
         .namespace("tools")
         .package("my-tool")
         .version("1.0")
