@@ -171,11 +171,18 @@ fn operation(
             }
             h3 { "Responses" }
             table.responses {
-                thead { tr { th { "Status" } th { "Description" } th { "Body" } th { "Errors" } } }
+                thead { tr { th { "Status" } th { "Errors" } th { "Description" } th { "Body" } } }
                 tbody { @for (status, response) in op["responses"].as_object().into_iter().flatten() {
                     @let response = resolve(spec, response);
                     tr {
                         td { span class={ "status s" (status.chars().next().unwrap_or('x')) } { (status) } }
+                        // AWS's error codes when the spec names them
+                        // (`x-aws-error-codes`); else the description says.
+                        td { @match response.get("x-aws-error-codes").and_then(Value::as_array) {
+                            Some(codes) => ul.codes { @for c in codes { li { code { (c.as_str().unwrap_or("")) } } } },
+                            None if status.starts_with('2') => {},
+                            None => span.none { "See the description." },
+                        } }
                         td {
                             @if let Some(d) = response["description"].as_str() { (inline(d)) }
                             @if let Some(headers) = response["headers"].as_object() {
@@ -186,13 +193,6 @@ fn operation(
                         }
                         td { @for (content_type, media) in response["content"].as_object().into_iter().flatten() {
                             div { code { (content_type) } " " (type_label(&media["schema"])) }
-                        } }
-                        // AWS's error codes when the spec names them
-                        // (`x-aws-error-codes`); else the description says.
-                        td { @match response.get("x-aws-error-codes").and_then(Value::as_array) {
-                            Some(codes) => ul.codes { @for c in codes { li { code { (c.as_str().unwrap_or("")) } } } },
-                            None if status.starts_with('2') => {},
-                            None => span.none { "See the description." },
                         } }
                     }
                 } }
@@ -431,7 +431,9 @@ nav .m { min-width:46px; font-size:10px; margin-right:0; }
 .req { font-weight:600; }
 td:first-child code { white-space:nowrap; overflow-wrap:normal; }
 .none { color:var(--muted); }
-ul.codes, ul.iam { margin:0; padding-left:18px; }
+ul.iam { margin:0; padding-left:18px; }
+ul.codes { margin:0; padding:0; list-style:none; }
+ul.codes code { white-space:nowrap; overflow-wrap:normal; }
 .header { color:var(--muted); font-size:12.5px; margin-top:4px; }
 .schema { padding:8px 0; }
 .schema h3 { font-family:ui-monospace,Menlo,monospace; font-size:14px; }
