@@ -10,7 +10,9 @@
 #      kill -9 durability test, an OpenAPI validator and a property-based
 #      test of the contract (Schemathesis, from openapi.json) against the built
 #      binary, from a pinned virtual environment that this script creates
-#      under target/. npm is the machine's (Node 20).
+#      under target/. npm is the machine's (Node 20); Chromium, which loads
+#      the served API reference (/docs) headless and keeps its screenshot as
+#      target/artifacts/docs.png, is Debian's package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +36,12 @@ step "real-client environment"
 if ! command -v curl >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq curl
 fi
+# Debian's chromium, unpinned: the mirror carries only the current
+# (security-patched) build, so a pinned version would stop installing.
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update -qq && apt-get install -y -qq chromium
+fi
+/usr/bin/chromium --version 2>/dev/null
 if ! command -v npm >/dev/null 2>&1; then
     echo "npm (Node 20) is needed for the package-manager tests" >&2
     exit 1

@@ -1,11 +1,12 @@
 //! Every Rust integration test, in one binary: round trips through the
 //! generated client (tokens, domains, repositories), the repository
 //! endpoints and the npm and PyPI packages served there, AWS's own Rust
-//! SDK, raw wire checks, SigV4 vectors and tampering, and the server's
-//! lifecycle.
+//! SDK, raw wire checks, SigV4 vectors and tampering, the server's
+//! lifecycle, and the served API reference with its Rust examples.
 
 mod access_log;
 mod aws_sdk;
+mod docs;
 mod domains;
 mod external_connections;
 mod hostile_connections;

@@ -212,6 +212,17 @@ impl TestServer {
 
     pub async fn start_with(extra: &str, storage: Storage) -> Self {
         let (config, session_expiry) = test_config_with(extra);
+        Self::start_config(config, session_expiry, storage).await
+    }
+
+    /// The development setup (what `serve` runs without `--config`), in memory.
+    pub async fn start_development() -> Self {
+        let now = Utc::now().with_nanosecond(0).unwrap();
+        let config = codeartifact_server::config::development::config(now);
+        Self::start_config(config, now + TimeDelta::hours(1), Storage::Ephemeral).await
+    }
+
+    async fn start_config(config: Config, session_expiry: DateTime<Utc>, storage: Storage) -> Self {
         // At the configuration's level, as the binary logs: trace.
         let (log, logger) = ServerLog::for_this_test(config.log_level.clone());
         let options = ServerOptions { config, bind: "127.0.0.1:0".parse().unwrap(), storage };

@@ -1,10 +1,12 @@
 //! HTTP: the routes the server answers. [`api`] implements the API trait
 //! (CodeArtifact's operations, AWS's wire format); [`registry`] serves the
 //! repository endpoints in the package managers' own protocols. Both turn
-//! requests into service calls and nothing else.
+//! requests into service calls and nothing else. [`docs`] serves the API
+//! reference (`/openapi.json`, `/docs`), outside the API and unsigned.
 
 pub mod access;
 pub mod api;
+pub mod docs;
 pub mod gate;
 pub mod logging;
 pub mod registry;
@@ -27,12 +29,15 @@ pub struct HandlerContext {
 
 type Rq = dropshot::RequestContext<HandlerContext>;
 
-/// The API trait's operations, then the repository endpoints.
+/// The API trait's operations, then the repository endpoints and the API
+/// reference.
 pub fn api_description() -> anyhow::Result<dropshot::ApiDescription<HandlerContext>> {
     let mut api = codeartifact_api::code_artifact_api_mod::api_description::<api::ServerImpl>()
         .map_err(|e| anyhow::anyhow!("failed to describe the API: {e}"))?;
     registry::register(&mut api)
         .map_err(|e| anyhow::anyhow!("failed to add the repository endpoints: {e}"))?;
+    docs::register(&mut api)
+        .map_err(|e| anyhow::anyhow!("failed to add the API reference: {e}"))?;
     Ok(api)
 }
 

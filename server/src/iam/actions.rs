@@ -41,3 +41,69 @@ pub const ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY: &str =
     "codeartifact:AssociateWithDownstreamRepository";
 pub const GET_PACKAGE_VERSION_ASSET: &str = "codeartifact:GetPackageVersionAsset";
 pub const GET_PACKAGE_VERSION_README: &str = "codeartifact:GetPackageVersionReadme";
+
+/// What each API operation asks IAM for, by operationId: each action with
+/// the resource it is decided on. The service names these same constants
+/// where it authorizes; this table is what the served API reference
+/// (`/docs`) shows, and a test checks it covers every operation of
+/// `openapi.json`.
+pub const BY_OPERATION: &[(&str, &[(&str, &str)])] = &[
+    (
+        "GetAuthorizationToken",
+        &[
+            (GET_AUTHORIZATION_TOKEN, "the domain"),
+            (GET_SERVICE_BEARER_TOKEN, "* (with sts:AWSServiceName = codeartifact.amazonaws.com)"),
+        ],
+    ),
+    ("CreateDomain", &[(CREATE_DOMAIN, "the domain")]),
+    ("DescribeDomain", &[(DESCRIBE_DOMAIN, "the domain")]),
+    ("ListDomains", &[(LIST_DOMAINS, "*")]),
+    ("DeleteDomain", &[(DELETE_DOMAIN, "the domain")]),
+    (
+        "CreateRepository",
+        &[
+            (CREATE_REPOSITORY, "the repository"),
+            (ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, "each upstream repository"),
+        ],
+    ),
+    ("DescribeRepository", &[(DESCRIBE_REPOSITORY, "the repository")]),
+    ("ListRepositoriesInDomain", &[(LIST_REPOSITORIES_IN_DOMAIN, "the domain")]),
+    ("DeleteRepository", &[(DELETE_REPOSITORY, "the repository")]),
+    ("GetRepositoryEndpoint", &[(GET_REPOSITORY_ENDPOINT, "the repository")]),
+    ("AssociateExternalConnection", &[(ASSOCIATE_EXTERNAL_CONNECTION, "the repository")]),
+    ("DisassociateExternalConnection", &[(DISASSOCIATE_EXTERNAL_CONNECTION, "the repository")]),
+    (
+        "UpdateRepository",
+        &[
+            (UPDATE_REPOSITORY, "the repository"),
+            (ASSOCIATE_WITH_DOWNSTREAM_REPOSITORY, "each upstream repository"),
+        ],
+    ),
+    ("ListRepositories", &[(LIST_REPOSITORIES, "*")]),
+    ("ListPackages", &[(LIST_PACKAGES, "the repository")]),
+    ("DescribePackage", &[(DESCRIBE_PACKAGE, "the package")]),
+    ("DeletePackage", &[(DELETE_PACKAGE, "the package")]),
+    ("PutPackageOriginConfiguration", &[(PUT_PACKAGE_ORIGIN_CONFIGURATION, "the package")]),
+    ("ListPackageVersions", &[(LIST_PACKAGE_VERSIONS, "the package")]),
+    ("DescribePackageVersion", &[(DESCRIBE_PACKAGE_VERSION, "the package")]),
+    ("ListPackageVersionAssets", &[(LIST_PACKAGE_VERSION_ASSETS, "the package")]),
+    ("GetPackageVersionAsset", &[(GET_PACKAGE_VERSION_ASSET, "the package")]),
+    ("GetPackageVersionReadme", &[(GET_PACKAGE_VERSION_README, "the package")]),
+    ("ListPackageVersionDependencies", &[(LIST_PACKAGE_VERSION_DEPENDENCIES, "the package")]),
+    ("PublishPackageVersion", &[(PUBLISH_PACKAGE_VERSION, "the package")]),
+    (
+        "CopyPackageVersions",
+        &[
+            (COPY_PACKAGE_VERSIONS, "the package in the destination repository"),
+            (READ_FROM_REPOSITORY, "the source repository"),
+        ],
+    ),
+    ("UpdatePackageVersionsStatus", &[(UPDATE_PACKAGE_VERSIONS_STATUS, "the package")]),
+    ("DeletePackageVersions", &[(DELETE_PACKAGE_VERSIONS, "the package")]),
+    ("DisposePackageVersions", &[(DISPOSE_PACKAGE_VERSIONS, "the package")]),
+];
+
+/// The actions `operation_id` asks IAM for, each with its resource.
+pub fn for_operation(operation_id: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    BY_OPERATION.iter().find(|(op, _)| *op == operation_id).map(|(_, actions)| *actions)
+}
