@@ -243,7 +243,7 @@ async fn kept(url: &str, p: Pkg<'_>) -> Option<Vec<Kept>> {
             Some(versions)
         }
         Err(e) => {
-            let (status, code, message) = aws_error::<types::ListPackageVersionsResult>(Err(e));
+            let (status, code, message) = aws_error::<types::ListPackageVersionsResult, _>(Err(e));
             assert_eq!((status, code.as_str()), (404, "ResourceNotFoundException"), "{message}");
             None
         }

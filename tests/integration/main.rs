@@ -2,10 +2,11 @@
 //! generated client (tokens, domains, repositories), the repository
 //! endpoints and the npm and PyPI packages served there, AWS's own Rust
 //! SDK, raw wire checks, SigV4 vectors and tampering, and the server's
-//! lifecycle.
+//! lifecycle, and the client as outside users build it.
 
 mod access_log;
 mod aws_sdk;
+mod client;
 mod domains;
 mod external_connections;
 mod hostile_connections;

@@ -306,8 +306,15 @@ pub fn signed(
         .body(body.to_vec())
         .build()
         .expect("a valid request");
-    signer.sign(&mut request).expect("the request signs");
+    sign(signer, &mut request);
     request
+}
+
+/// Signs `request` with `signer` where no `.await` fits (a synchronous
+/// helper, a `#[test]`). The tests' signers hold fixed credentials, which
+/// their provider hands over at once, so waiting for them cannot stall.
+pub fn sign(signer: &Signer, request: &mut reqwest::Request) {
+    futures::executor::block_on(signer.sign(request)).expect("the request signs");
 }
 
 /// Sends `method path_and_query` with `body`, signed as `cred`, and returns
@@ -339,19 +346,24 @@ pub async fn error_parts(response: reqwest::Response) -> (u16, String, serde_jso
 }
 
 /// The status, error code and message of a call through the generated
-/// client that must have failed; the code in the body must agree with
-/// `x-amzn-ErrorType`.
-pub fn aws_error<T: std::fmt::Debug>(
-    result: Result<
-        progenitor_client::ResponseValue<T>,
-        progenitor_client::Error<codeartifact_client::types::Error>,
-    >,
+/// client that must have failed; a code in the body (`__type`, or the
+/// `error_code` of older specs) must agree with `x-amzn-ErrorType`.
+pub fn aws_error<T: std::fmt::Debug, E: serde::Serialize + std::fmt::Debug>(
+    result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
 ) -> (u16, String, String) {
+    use codeartifact_client::AwsErrorExt;
     match result {
-        Err(progenitor_client::Error::ErrorResponse(rv)) => {
-            let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(rv.error_code.as_deref(), Some(code.as_str()), "body and header agree");
-            (rv.status().as_u16(), code, rv.message.clone())
+        Err(e @ progenitor_client::Error::ErrorResponse(_)) => {
+            if let progenitor_client::Error::ErrorResponse(rv) = &e {
+                let header = rv.headers()["x-amzn-errortype"].to_str().unwrap();
+                let body = serde_json::to_value(rv.as_ref()).unwrap();
+                let in_body = body.get("__type").or_else(|| body.get("error_code"));
+                if let Some(code) = in_body.and_then(|c| c.as_str()) {
+                    assert_eq!(code, header, "body and header agree");
+                }
+            }
+            let error = e.aws_error().expect("an error response names its code");
+            (error.status, error.code.to_string(), error.message)
         }
         Err(e) => panic!("expected an error response, got {e:?}"),
         Ok(rv) => panic!("expected an error, got {:?}", rv.into_inner()),
