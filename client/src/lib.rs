@@ -104,7 +104,14 @@ pub use aws_error::{AwsErrorExt, AwsErrorInfo, ErrorCode};
 pub use config::{aws_endpoint, ClientBuilder, DEFAULT_REGION};
 pub use signer::{Signer, SignerError};
 
-include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+/// The generated client. Its doc comments are the spec's descriptions,
+/// written in the API crate's rustdoc, whose links (to the API crate's items,
+/// such as `EXTERNAL_CONNECTIONS`) name nothing here; they stay plain text.
+#[allow(rustdoc::broken_intra_doc_links)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+}
+pub use generated::*;
 
 impl progenitor_client::ClientHooks<Signer> for Client {
     async fn pre<E>(
