@@ -58,8 +58,10 @@ def test_quickstart_gets_a_token_creates_and_lists_with_a_profile(own_server, tm
     # A token is a credential: the example never prints one.
     assert "v4.local." not in out.stdout + out.stderr
 
-    # It runs again: each run names its repository afresh.
-    again = run(profile_env(tmp_path / "home", "quickstart"), own_server.url)
+    # It runs again, finding the server through AWS_ENDPOINT_URL_CODEARTIFACT
+    # as the AWS SDKs do; each run names its repository afresh.
+    env = {**profile_env(tmp_path / "home", "quickstart"), "AWS_ENDPOINT_URL_CODEARTIFACT": own_server.url}
+    again = subprocess.run([str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines()[1] != lines[1]
 
