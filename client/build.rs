@@ -6,7 +6,11 @@ use std::path::Path;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 fn main() {
-    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.json");
+    // Read at run time, not with env!: a build script compiled in another
+    // checkout (a copied target/) would otherwise keep reading that
+    // checkout's spec.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let spec_path = Path::new(&manifest_dir).join("../openapi.json");
     println!("cargo:rerun-if-changed={}", spec_path.display());
 
     let text = std::fs::read_to_string(&spec_path)

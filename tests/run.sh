@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of codeartifact-local, the way CI does:
-#   1. formatting and lints (cargo fmt --check, clippy -D warnings);
+#   1. formatting, lints and the client's docs (cargo fmt --check, clippy
+#      -D warnings, cargo doc -D warnings);
 #   2. the Rust tests: unit tests, the spec guard, the integration binary,
 #      and the micro-benchmarks, each run once in the test profile so that
 #      they cannot rot (criterion's test mode; no release build: the load
@@ -24,13 +25,18 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The client's documentation is what outside users read first: it must
+# build without a warning (broken links, bad examples). --no-deps: cheap.
+step "cargo doc (codeartifact-client)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p codeartifact-client --no-deps
+
 # One build per profile: clippy's check build, then the test profile for
 # every target (benches included) and the binary.
 step "cargo test (unit, spec, integration, benches once each)"
 cargo test --workspace --all-targets
 
-step "build the binary for the real-client tests"
-cargo build --workspace --bins
+step "build the binary and the client's example for the real-client tests"
+cargo build --workspace --bins --examples
 
 step "real-client environment"
 if ! command -v curl >/dev/null 2>&1; then

@@ -304,14 +304,15 @@ async fn get_authorization_token(
     duration_seconds: Option<u64>,
     endpoint_url: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    use codeartifact_client::{Client, Signer};
+    use codeartifact_client::{AwsErrorExt, Client};
 
-    let endpoint = endpoint_url
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_CODEARTIFACT").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .unwrap_or_else(|| format!("http://{DEFAULT_BIND}"));
-    let signer = Signer::from_env()?;
-    let client = Client::new(&endpoint, signer);
+    // AWS's standard chain, as the aws CLI reads it (AWS_PROFILE and
+    // ~/.aws included); a local server unless an endpoint is configured.
+    let mut builder = Client::builder().default_endpoint_url(format!("http://{DEFAULT_BIND}"));
+    if let Some(url) = endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    let client = builder.load().await;
     let mut call = client.get_authorization_token().domain(domain);
     if let Some(owner) = domain_owner {
         call = call.domain_owner(owner);
@@ -329,21 +330,19 @@ async fn get_authorization_token(
             println!("{}", aws_cli_json(&out)?);
             Ok(ExitCode::SUCCESS)
         }
-        Err(progenitor_client::Error::ErrorResponse(response)) => {
-            // Like the aws CLI: the code, the operation, and the message.
-            let code = response
-                .headers()
-                .get("x-amzn-errortype")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-                .or_else(|| response.type_.map(|code| code.to_string()))
-                .unwrap_or_else(|| response.status().to_string());
-            eprintln!(
-                "\nAn error occurred ({code}) when calling the GetAuthorizationToken operation: {}",
-                response.message
-            );
-            Ok(ExitCode::from(254))
-        }
-        Err(e) => Err(anyhow::anyhow!("failed to call {endpoint}: {e}")),
+        Err(e) => match e.aws_error() {
+            Some(error) => {
+                // Like the aws CLI: the code, the operation, and the message.
+                eprintln!(
+                    "\nAn error occurred ({}) when calling the GetAuthorizationToken operation: {}",
+                    error.code, error.message
+                );
+                Ok(ExitCode::from(254))
+            }
+            None => {
+                use progenitor_client::ClientInfo;
+                Err(anyhow::anyhow!("failed to call {}: {e}", client.baseurl()))
+            }
+        },
     }
 }

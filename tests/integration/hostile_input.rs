@@ -191,7 +191,7 @@ async fn every_answer_on_the_route_is_aws_shaped() {
         // Half signed properly (validation answers), half with noise.
         let mut request = http.post(url).build().unwrap();
         if raw.len().is_multiple_of(2) {
-            USER.signer().sign(&mut request).unwrap();
+            USER.signer().sign(&mut request).await.unwrap();
         } else if let Ok(v) = HeaderValue::from_str(&auth) {
             request.headers_mut().insert("authorization", v);
         }
@@ -239,7 +239,7 @@ async fn every_answer_on_every_route_is_aws_shaped_and_nothing_stored_is_lost() 
         };
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = http.request(method.clone(), url).body(raw_body.clone()).build().unwrap();
-        USER.signer().sign(&mut request).unwrap();
+        USER.signer().sign(&mut request).await.unwrap();
         let response = http.execute(request).await.unwrap();
         let status = response.status();
         let code = response.headers().get("x-amzn-errortype").cloned();

@@ -2,10 +2,12 @@
 //! generated client (tokens, domains, repositories), the repository
 //! endpoints and the npm and PyPI packages served there, AWS's own Rust
 //! SDK, raw wire checks, SigV4 vectors and tampering, the server's
-//! lifecycle, and the served API reference with its Rust examples.
+//! lifecycle, the served API reference with its Rust examples, and the
+//! client as outside users build it.
 
 mod access_log;
 mod aws_sdk;
+mod client;
 mod docs;
 mod domains;
 mod external_connections;

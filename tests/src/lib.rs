@@ -317,8 +317,15 @@ pub fn signed(
         .body(body.to_vec())
         .build()
         .expect("a valid request");
-    signer.sign(&mut request).expect("the request signs");
+    sign(signer, &mut request);
     request
+}
+
+/// Signs `request` with `signer` where no `.await` fits (a synchronous
+/// helper, a `#[test]`). The tests' signers hold fixed credentials, which
+/// their provider hands over at once, so waiting for them cannot stall.
+pub fn sign(signer: &Signer, request: &mut reqwest::Request) {
+    futures::executor::block_on(signer.sign(request)).expect("the request signs");
 }
 
 /// Sends `method path_and_query` with `body`, signed as `cred`, and returns
