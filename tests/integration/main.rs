@@ -6,6 +6,7 @@
 
 mod access_log;
 mod aws_sdk;
+mod conformance;
 mod domains;
 mod external_connections;
 mod hostile_connections;
