@@ -168,6 +168,18 @@ mod tests {
     }
 
     #[test]
+    fn an_out_of_range_value_accepted_fails() {
+        let spec = Spec::embedded();
+        let op = spec.operation("ListDomains").unwrap();
+        let accepted = reply(200, &[("x-amzn-requestid", "r1")], r#"{"domains":[]}"#);
+        let outcome = error(&spec, op, "ValidationException", &accepted);
+        assert_eq!(
+            outcome,
+            Outcome::Fail(r#"expected 400 ValidationException, got 200 {"domains":[]}"#.into())
+        );
+    }
+
+    #[test]
     fn an_accepted_value_is_told_from_a_refused_one() {
         let refused =
             reply(400, &[("x-amzn-errortype", "ValidationException")], r#"{"message":"x"}"#);

@@ -29,6 +29,16 @@ const AWS_ERROR_STATUS: &[(&str, u16)] = &[
     ("InternalServerException", 500),
 ];
 
+/// The errors any AWS operation may answer, documented once for all.
+const COMMON_ERRORS: &[&str] = &[
+    "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+    "ExpiredTokenException",
+    "SerializationException",
+];
+
 /// Why the spec could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
@@ -245,8 +255,10 @@ impl Spec {
 
     /// Whether the spec names error codes for `op` and `code` is not one of
     /// them (a spec that names none documents every code of the table).
+    /// Authentication errors are common to every AWS operation, and AWS's
+    /// models leave them out of each operation's list.
     pub fn error_undocumented(&self, op: &Operation, code: &str) -> bool {
-        !op.errors.is_empty() && !op.errors.contains_key(code)
+        !op.errors.is_empty() && !op.errors.contains_key(code) && !COMMON_ERRORS.contains(&code)
     }
 
     /// The JSON schema of the body documented for `status` on `op`: the

@@ -708,6 +708,13 @@ impl Suite {
             )
             .await;
         }
+        if harmless && matches!(op.body, Some(Body::Json(_))) {
+            let mut garbled = base.clone();
+            garbled.body = Some(b"[\"not an object\"".to_vec());
+            let check = "SerializationException (a body that is not a JSON object)";
+            self.expect_error(&op.id, "SerializationException", check, &garbled, Auth::Signed)
+                .await;
+        }
         self.edge_checks(op, &base, harmless).await;
         self.push(
             &op.id,
