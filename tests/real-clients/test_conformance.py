@@ -70,6 +70,18 @@ def test_a_read_only_run_creates_nothing(server, clean_env):
     assert names_with(server, prefix) == []
 
 
+def test_one_operation_with_writes_reports_only_it(server, clean_env):
+    prefix = "conformance-one"
+    run = conformance(["--endpoint-url", server.url, "--allow-writes", "--prefix", prefix,
+                       "--operation", "DescribePackageVersion"], env_for(clean_env))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    lines = run.stdout.splitlines()
+    assert {line.split()[0] for line in lines[1:-1] if not line.startswith(" ")} == {"DescribePackageVersion"}
+    # Its success needs the domain, repository and version the run made first.
+    assert any(line.split()[-2:] == ["success", "PASS"] for line in lines), run.stdout
+    assert names_with(server, prefix) == []
+
+
 def test_ctrl_c_mid_run_deletes_what_the_run_made(server, clean_env):
     prefix = "conformance-sigint"
     process = subprocess.Popen(
