@@ -187,6 +187,34 @@ pub fn edges(schema: &Value, base: &Value) -> Vec<Edge> {
     out
 }
 
+/// The edges of an array's length (`minItems`, `maxItems`), made of
+/// distinct valid items built from `base_item`.
+pub fn array_edges(schema: &Value, base_item: &Value) -> Vec<Edge> {
+    let items = &schema["items"];
+    let re = pattern(items);
+    let valid = |s: &str| length_ok(items, s) && matches(&re, s);
+    let make = |n: usize| -> Option<Value> {
+        let base = base_item.as_str()?;
+        let values: Vec<String> = (0..n).map(|i| format!("{base}{i}")).collect();
+        values.iter().all(|v| valid(v)).then(|| json!(values))
+    };
+    let mut out = Vec::new();
+    let mut push = |label: String, n: usize, inside: bool| {
+        if let Some(value) = make(n) {
+            out.push(Edge { label, value, inside });
+        }
+    };
+    if let Some(min) = schema["minItems"].as_u64().filter(|m| *m > 0) {
+        push(format!("minItems-1 ({})", min - 1), min as usize - 1, false);
+        push(format!("minItems ({min})"), min as usize, true);
+    }
+    if let Some(max) = schema["maxItems"].as_u64() {
+        push(format!("maxItems+1 ({})", max + 1), max as usize + 1, false);
+        push(format!("maxItems ({max})"), max as usize, true);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +250,18 @@ mod tests {
         let e = edges(&json!({ "type": "string", "enum": ["a", "b"] }), &json!("a"));
         assert_eq!(e.iter().filter(|e| e.inside).count(), 2);
         assert_eq!(e.iter().filter(|e| !e.inside).count(), 1);
+    }
+
+    #[test]
+    fn array_edges_count_distinct_items() {
+        let schema = json!({ "type": "array", "maxItems": 100,
+                             "items": { "type": "string", "maxLength": 255, "pattern": "^[^#/\\s]+$" } });
+        let e = array_edges(&schema, &json!("1.0.0"));
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].value.as_array().unwrap().len(), 101);
+        assert!(!e[0].inside);
+        assert_eq!(e[1].value.as_array().unwrap().len(), 100);
+        assert_eq!(e[1].value[99], "1.0.099");
     }
 
     #[test]

@@ -781,7 +781,11 @@ impl Suite {
                 (member.clone(), false)
             };
             let base_value = self.base_value(name, &target).unwrap_or(Value::Null);
-            for edge in edges::edges(&target, &base_value) {
+            let item_edges = edges::edges(&target, &base_value).into_iter().map(|e| (e, value));
+            let length_edges =
+                if value { edges::array_edges(&member, &base_value) } else { Vec::new() };
+            // An array's own length edges are sent as they are, not wrapped.
+            for (edge, wrap) in item_edges.chain(length_edges.into_iter().map(|e| (e, false))) {
                 let check = format!("body {name}: {}", edge.label);
                 let why = self.unsafe_edge(op, name, edge.inside, harmless);
                 let description = member["description"].as_str().unwrap_or_default();
@@ -790,7 +794,7 @@ impl Suite {
                     continue;
                 }
                 let mut body = base_body.clone();
-                body[name] = if value { json!([edge.value]) } else { edge.value.clone() };
+                body[name] = if wrap { json!([edge.value]) } else { edge.value.clone() };
                 let mut call = base.clone();
                 call.body = Some(body.to_string().into_bytes());
                 if op.id == "CreateDomain" {
