@@ -1,6 +1,7 @@
 //! The `codeartifact-local` command: `serve` runs the server;
 //! `get-authorization-token` calls one through the generated client, like
-//! `aws codeartifact get-authorization-token`.
+//! `aws codeartifact get-authorization-token`; `conformance` runs the
+//! contract checks against any endpoint.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,6 +63,33 @@ enum Command {
         #[arg(long)]
         endpoint_url: Option<String>,
     },
+    /// Check any CodeArtifact endpoint (this server, LocalStack, AWS)
+    /// against the contract, with credentials from the standard AWS
+    /// environment variables; exits non-zero on any failure.
+    Conformance {
+        /// The endpoint [env: AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL;
+        /// default: AWS's, https://codeartifact.REGION.amazonaws.com].
+        #[arg(long)]
+        endpoint_url: Option<String>,
+        /// The region to sign for [default: AWS_REGION, AWS_DEFAULT_REGION, us-east-1].
+        #[arg(long)]
+        region: Option<String>,
+        /// Create a domain, repositories and a package named with the
+        /// prefix, and delete them afterwards (also on failure and Ctrl-C).
+        /// Without it, only reads, and refused writes that name nothing.
+        #[arg(long)]
+        allow_writes: bool,
+        /// What the names of the run's resources start with
+        /// [default: conformance- and a random suffix].
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Only this operation (repeatable), e.g. ListDomains.
+        #[arg(long = "operation")]
+        operations: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +115,14 @@ fn main() -> ExitCode {
             } => {
                 get_authorization_token(domain, domain_owner, duration_seconds, endpoint_url).await
             }
+            Command::Conformance {
+                endpoint_url,
+                region,
+                allow_writes,
+                prefix,
+                junit,
+                operations,
+            } => conformance(endpoint_url, region, allow_writes, prefix, junit, operations).await,
         }
     });
     match result {
@@ -296,6 +332,57 @@ fn aws_cli_json(value: &serde_json::Value) -> anyhow::Result<String> {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, formatter))?;
     Ok(String::from_utf8(out)?)
+}
+
+/// Runs the contract checks and prints their table; Ctrl-C stops the run,
+/// cleans up, and exits 130.
+async fn conformance(
+    endpoint_url: Option<String>,
+    region: Option<String>,
+    allow_writes: bool,
+    prefix: Option<String>,
+    junit: Option<PathBuf>,
+    operations: Vec<String>,
+) -> anyhow::Result<ExitCode> {
+    use codeartifact_conformance::{default_prefix, run_until, Credentials, Options, Suite};
+
+    let credentials = Credentials::load(region.as_deref()).await.map_err(anyhow::Error::msg)?;
+    let endpoint_url = endpoint_url
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_CODEARTIFACT").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| format!("https://codeartifact.{}.amazonaws.com", credentials.region()));
+    let prefix = prefix.unwrap_or_else(default_prefix);
+    eprintln!(
+        "conformance: {endpoint_url}, region {}, {}",
+        credentials.region(),
+        if allow_writes { format!("writes allowed (prefix {prefix})") } else { "read-only".into() }
+    );
+    let options = Options { endpoint_url, allow_writes, prefix, operations };
+    let suite = std::sync::Arc::new(Suite::new(options, credentials).map_err(anyhow::Error::msg)?);
+    let interrupt = async {
+        // Without a handler, Ctrl-C is never reported and the run ends by itself.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        eprintln!("conformance: interrupted; cleaning up");
+    };
+    let (report, left, interrupted) = run_until(suite, interrupt).await;
+    print!("{}", report.table());
+    if let Some(path) = junit {
+        let xml = report.junit().map_err(anyhow::Error::msg)?;
+        std::fs::write(&path, xml)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    for what in &left {
+        eprintln!("conformance: could not delete {what}");
+    }
+    Ok(if interrupted {
+        ExitCode::from(130)
+    } else if report.failures().next().is_some() || !left.is_empty() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn get_authorization_token(

@@ -8,6 +8,7 @@
 mod access_log;
 mod aws_sdk;
 mod client;
+mod conformance;
 mod docs;
 mod domains;
 mod external_connections;
