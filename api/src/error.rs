@@ -262,8 +262,10 @@ pub struct ApiError {
     #[schemars(skip)]
     headers: HeaderMap,
     /// The error code, as in `x-amzn-ErrorType` (AWS's own responses may
-    /// carry it only there).
+    /// carry it only there, and some AWS services prefix it with a
+    /// namespace, `...#Code`, so a client must not expect a closed set).
     #[serde(rename = "__type", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub code: Option<ErrorCode>,
     /// What went wrong, for people.
     pub message: String,

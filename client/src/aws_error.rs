@@ -2,8 +2,7 @@
 //! matches on `ValidationException` rather than parsing strings.
 //!
 //! It reads the error the way AWS's rest-json clients do: the code from the
-//! body's `__type` when there is one, else from the `x-amzn-ErrorType`
-//! header, each stripped of the namespace (`...#Code`) and of the suffix
+//! `x-amzn-ErrorType` header, else from the body's `__type`, each stripped of the namespace (`...#Code`) and of the suffix
 //! (`Code:http://...`) AWS may add; the message from the body's `message`
 //! (or `Message`). It works on the body through its JSON form, so it is the
 //! same for whatever type the spec names for an operation's errors.
@@ -144,8 +143,8 @@ impl<E: Serialize> AwsErrorExt for progenitor_client::Error<E> {
                     let body = body.as_ref()?;
                     names.iter().find_map(|n| body.get(*n)?.as_str().map(str::to_string))
                 };
-                let raw_code = field(&["__type"])
-                    .or_else(|| header(response.headers(), "x-amzn-errortype"))
+                let raw_code = header(response.headers(), "x-amzn-errortype")
+                    .or_else(|| field(&["__type"]))
                     // The body codeartifact-local sent before `__type`.
                     .or_else(|| field(&["error_code", "code"]))?;
                 Some(AwsErrorInfo {
@@ -218,16 +217,18 @@ mod tests {
     }
 
     #[test]
-    fn the_body_type_wins_then_the_header() {
-        let from_body = response(Some("ValidationException"), Some("ConflictException"));
-        let info = from_body.aws_error().unwrap();
-        assert_eq!(info.code, ErrorCode::ValidationException);
+    fn the_header_wins_then_the_body_type() {
+        let both = response(Some("ValidationException"), Some("ConflictException"));
+        let info = both.aws_error().unwrap();
+        assert_eq!(info.code, ErrorCode::ConflictException);
         assert_eq!(info.message, "it went wrong");
         assert_eq!(info.status, 400);
         assert_eq!(info.request_id.as_deref(), Some("req-1"));
 
         let from_header = response(None, Some("ConflictException"));
         assert_eq!(from_header.aws_error().unwrap().code, ErrorCode::ConflictException);
+        let from_body = response(Some("ValidationException"), None);
+        assert_eq!(from_body.aws_error().unwrap().code, ErrorCode::ValidationException);
 
         assert_eq!(response(None, None).aws_error(), None);
         let not_an_answer = progenitor_client::Error::<Body>::Custom("offline".into());

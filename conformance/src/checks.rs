@@ -14,7 +14,15 @@ fn fail(expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> Out
 
 /// A short account of an answer, for a failure's "got".
 pub fn describe(reply: &Reply) -> String {
-    let body = String::from_utf8_lossy(&reply.body);
+    // The table and the JUnit file are kept (CI artifacts): a token the
+    // endpoint issued must not end up in them.
+    let body = match serde_json::from_slice::<serde_json::Value>(&reply.body) {
+        Ok(mut json) if json.get("authorizationToken").is_some() => {
+            json["authorizationToken"] = "(redacted)".into();
+            json.to_string()
+        }
+        _ => String::from_utf8_lossy(&reply.body).into_owned(),
+    };
     let body: String = body.chars().take(200).collect();
     match reply.error_type() {
         Some(t) => format!("{} {t}: {body}", reply.status),
@@ -90,6 +98,13 @@ pub fn error(spec: &Spec, op: &Operation, code: &str, reply: &Reply) -> Outcome 
     if !body["message"].is_string() {
         return fail("a string `message`", body);
     }
+    // The model's ResourceNotFoundException and ConflictException name the
+    // resource.
+    if matches!(code, "ResourceNotFoundException" | "ConflictException")
+        && !(body["resourceId"].is_string() && body["resourceType"].is_string())
+    {
+        return fail("`resourceId` and `resourceType`", body);
+    }
     match spec.error_schema(op, status) {
         Some(schema) => schema_errors(spec, &schema, &body),
         None => Outcome::Pass,
@@ -109,6 +124,18 @@ pub fn not_validation(reply: &Reply) -> Outcome {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_token_never_reaches_the_report() {
+        let reply = super::Reply {
+            status: 400,
+            headers: Default::default(),
+            body: br#"{"authorizationToken":"v4.local.secret","expiration":1}"#.to_vec(),
+        };
+        let text = super::describe(&reply);
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("(redacted)"), "{text}");
+    }
+
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -134,9 +161,16 @@ mod tests {
     fn an_error_without_its_type_or_message_fails() {
         let spec = Spec::embedded();
         let op = spec.operation("DescribeDomain").unwrap();
-        let body = r#"{"message":"no such domain","request_id":"r1"}"#;
+        let body = r#"{"message":"no such domain","resourceId":"d","resourceType":"domain"}"#;
         let good = reply(404, &[("x-amzn-errortype", "ResourceNotFoundException")], body);
         assert_eq!(error(&spec, op, "ResourceNotFoundException", &good), Outcome::Pass);
+        // The resource not named.
+        let anonymous = reply(
+            404,
+            &[("x-amzn-errortype", "ResourceNotFoundException")],
+            r#"{"message":"no such domain"}"#,
+        );
+        assert!(is_fail(&error(&spec, op, "ResourceNotFoundException", &anonymous)));
         // No x-amzn-ErrorType.
         assert!(is_fail(&error(&spec, op, "ResourceNotFoundException", &reply(404, &[], body))));
         // The wrong status.

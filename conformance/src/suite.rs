@@ -191,13 +191,41 @@ impl Suite {
     /// An operation left out by `--operation` is still called (the run's
     /// later steps need what it makes or finds), but not reported.
     async fn success(&self, op_id: &str, check: &str, call: Call) -> Option<Value> {
+        let reply = self.endpoint.send(&call, Auth::Signed).await;
+        self.judge_success(op_id, check, reply)
+    }
+
+    /// A create, checked as [`Self::success`]. One the endpoint refused
+    /// (a 4xx: the name is taken, perhaps by a resource the run must not
+    /// touch) made nothing, so `forget` drops it from what cleanup deletes;
+    /// one with no answer may have been made, and stays.
+    async fn create(
+        &self,
+        op_id: &str,
+        check: &str,
+        call: Call,
+        forget: impl FnOnce(),
+    ) -> Option<Value> {
+        let reply = self.endpoint.send(&call, Auth::Signed).await;
+        if matches!(&reply, Ok(r) if (400..500).contains(&r.status)) {
+            forget();
+        }
+        self.judge_success(op_id, check, reply)
+    }
+
+    fn judge_success(
+        &self,
+        op_id: &str,
+        check: &str,
+        reply: Result<Reply, String>,
+    ) -> Option<Value> {
         let op = self.spec.operation(op_id).expect("the operation is in the spec");
         if !self.wanted(op_id) {
-            let reply = self.endpoint.send(&call, Auth::Signed).await.ok()?;
+            let reply = reply.ok()?;
             return (reply.status == op.success_status)
                 .then(|| serde_json::from_slice(&reply.body).unwrap_or(Value::Null));
         }
-        let reply = match self.endpoint.send(&call, Auth::Signed).await {
+        let reply = match reply {
             Ok(r) => r,
             Err(e) => {
                 self.push(op_id, check, Outcome::Fail(e));
@@ -326,10 +354,11 @@ impl Suite {
         let (r, r2) = (n.repository.as_str(), n.second_repository.as_str());
         self.record_domain(d);
         let created = self
-            .success(
+            .create(
                 "CreateDomain",
                 "success",
                 self.call_named("CreateDomain", &[("domain", d)], None),
+                || self.forget_domain(d),
             )
             .await;
         if created.is_none() {
@@ -367,8 +396,8 @@ impl Suite {
         let dr = [("domain", d), ("repository", r)];
         let dr2 = [("domain", d), ("repository", r2)];
         self.record_repository(d, r);
-        self.success("CreateRepository", "success", self.call_named("CreateRepository", &dr, None))
-            .await;
+        let call = self.call_named("CreateRepository", &dr, None);
+        self.create("CreateRepository", "success", call, || self.forget_repository(d, r)).await;
         let again = self.call_named("CreateRepository", &dr, None);
         self.expect_error(
             "CreateRepository",
@@ -379,12 +408,9 @@ impl Suite {
         )
         .await;
         self.record_repository(d, r2);
-        self.success(
-            "CreateRepository",
-            "success (second)",
-            self.call_named("CreateRepository", &dr2, None),
-        )
-        .await;
+        let call = self.call_named("CreateRepository", &dr2, None);
+        self.create("CreateRepository", "success (second)", call, || self.forget_repository(d, r2))
+            .await;
         let busy = self.call_named("DeleteDomain", &[("domain", d)], None);
         self.expect_error(
             "DeleteDomain",

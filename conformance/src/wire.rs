@@ -27,10 +27,14 @@ impl Credentials {
             loader = loader.region(aws_config::Region::new(region.to_string()));
         }
         let config = loader.load().await;
-        if config.credentials_provider().is_none() {
-            return Err("no AWS credentials".into());
+        let signer = codeartifact_client::Signer::from_sdk_config(&config);
+        // Once, up front: without credentials every check would fail the
+        // same way, each after walking the whole chain again.
+        match signer.credentials().await {
+            Ok(Some(_)) => Ok(Self::new(signer)),
+            Ok(None) => Err("no AWS credentials".into()),
+            Err(e) => Err(e.to_string()),
         }
-        Ok(Self::new(codeartifact_client::Signer::from_sdk_config(&config)))
     }
 
     pub fn new(signer: codeartifact_client::Signer) -> Self {

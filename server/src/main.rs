@@ -64,8 +64,8 @@ enum Command {
         endpoint_url: Option<String>,
     },
     /// Check any CodeArtifact endpoint (this server, LocalStack, AWS)
-    /// against the contract, with credentials from the standard AWS
-    /// environment variables; exits non-zero on any failure.
+    /// against the contract, with credentials and region from AWS's
+    /// standard chain; exits non-zero on any failure.
     Conformance {
         /// The endpoint [env: AWS_ENDPOINT_URL_CODEARTIFACT, AWS_ENDPOINT_URL;
         /// default: AWS's, https://codeartifact.REGION.amazonaws.com].
@@ -360,9 +360,22 @@ async fn conformance(
     let options = Options { endpoint_url, allow_writes, prefix, operations };
     let suite = std::sync::Arc::new(Suite::new(options, credentials).map_err(anyhow::Error::msg)?);
     let interrupt = async {
-        // Without a handler, Ctrl-C is never reported and the run ends by itself.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        // Ctrl-C, or SIGTERM as a CI system cancels a job. Without a
+        // handler, that signal is never reported and the run ends by itself.
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => signal.recv().await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        let interrupt = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate => {}
         }
         eprintln!("conformance: interrupted; cleaning up");
     };

@@ -81,3 +81,34 @@ async fn conformance_read_only_then_with_writes() {
     assert!(names.iter().all(|n| !n.starts_with("conformance-")), "{names:?}");
     server.stop().await;
 }
+
+/// A prefix that names a domain the run did not make: the run's create is
+/// refused, and cleanup leaves that domain (and its repository) alone.
+#[tokio::test]
+async fn with_writes_a_taken_name_is_never_cleaned_up() {
+    let server = TestServer::start().await;
+    let client = server.client(*USER);
+    client.create_domain().domain("somebodys").send().await.unwrap();
+    client
+        .create_repository()
+        .domain("somebodys")
+        .repository("somebodys-repo")
+        .send()
+        .await
+        .unwrap();
+
+    let options = Options {
+        endpoint_url: server.url.clone(),
+        allow_writes: true,
+        prefix: "somebodys".to_string(),
+        operations: Vec::new(),
+    };
+    let suite = Arc::new(Suite::new(options, Credentials::new(USER.signer())).unwrap());
+    let (report, left, _) = run_until(suite, std::future::pending()).await;
+    assert!(left.is_empty(), "{left:?}");
+    assert!(report.failures().any(|f| f.operation == "CreateDomain"), "{}", report.table());
+    client.describe_domain().domain("somebodys").send().await.expect("the domain is still there");
+    let repository = client.describe_repository().domain("somebodys").repository("somebodys-repo");
+    repository.send().await.expect("the repository is still there");
+    server.stop().await;
+}

@@ -244,11 +244,7 @@ pub(crate) async fn get_asset(
         }
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(
-                rv.type_.map(|c| c.to_string()),
-                Some(code.clone()),
-                "body and header agree"
-            );
+            assert_eq!(rv.type_.clone(), Some(code.clone()), "body and header agree");
             Err((rv.status().as_u16(), code, rv.message.clone()))
         }
         Err(e) => panic!("expected an answer from the server, got {e:?}"),

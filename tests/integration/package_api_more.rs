@@ -49,11 +49,7 @@ fn answer<T>(
         Ok(rv) => Ok(rv.into_inner()),
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(
-                rv.type_.map(|c| c.to_string()),
-                Some(code.clone()),
-                "body and header agree"
-            );
+            assert_eq!(rv.type_.clone(), Some(code.clone()), "body and header agree");
             Err((rv.status().as_u16(), code, rv.message.clone()))
         }
         Err(e) => panic!("expected an answer from the server, got {e:?}"),

@@ -368,11 +368,7 @@ pub fn aws_error<T: std::fmt::Debug>(
     match result {
         Err(progenitor_client::Error::ErrorResponse(rv)) => {
             let code = rv.headers()["x-amzn-errortype"].to_str().unwrap().to_string();
-            assert_eq!(
-                rv.type_.map(|c| c.to_string()),
-                Some(code.clone()),
-                "body and header agree"
-            );
+            assert_eq!(rv.type_.clone(), Some(code.clone()), "body and header agree");
             if matches!(code.as_str(), "ResourceNotFoundException" | "ConflictException") {
                 assert!(rv.resource_id.is_some() && rv.resource_type.is_some(), "{code}: {rv:?}");
             }
