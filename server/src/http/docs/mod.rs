@@ -135,6 +135,8 @@ mod tests {
                     { "name": "one", "in": "query", "schema": { "type": "string", "minLength": 1, "maxLength": 12 } },
                     { "name": "twelve", "in": "query", "schema": { "type": "string", "minLength": 12, "maxLength": 12 } },
                     { "name": "n", "in": "query", "schema": { "type": "integer", "minimum": 900, "maximum": 43200 } },
+                    { "name": "d", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 43200,
+                        "not": { "minimum": 1, "maximum": 899 } } },
                     { "name": "list", "in": "query", "schema": { "type": "array", "maxItems": 1,
                         "items": { "type": "string", "pattern": "^v$" } } }
                 ],
@@ -145,6 +147,7 @@ mod tests {
         assert!(page.contains("at least 1 character; at most 12 characters"), "{page}");
         assert!(page.contains("exactly 12 characters"), "{page}");
         assert!(page.contains("≥ 900; ≤ 43200"), "{page}");
+        assert!(page.contains("≥ 0; ≤ 43200; not 1–899"), "{page}");
         assert!(page.contains("at most 1 item; each: pattern <code>^v$</code>"), "{page}");
     }
 

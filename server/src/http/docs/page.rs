@@ -315,6 +315,11 @@ fn constraints(spec: &Value, schema: &Value) -> Markup {
             items.push(html! { (words) (counted) });
         }
     }
+    // A range left out of the allowed one (`duration`: not 1..899).
+    let gap = &target["not"];
+    if let (Some(low), Some(high)) = (gap["minimum"].as_i64(), gap["maximum"].as_i64()) {
+        items.push(html! { "not " (low) "–" (high) });
+    }
     if let Some(p) = target["pattern"].as_str() {
         items.push(html! { "pattern " code { (p) } });
     }
