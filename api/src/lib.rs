@@ -893,18 +893,24 @@ fn optional_bodies(spec: &mut serde_json::Value) {
     }
 }
 
+/// The parameter `name` of the operation at `method path`.
+fn parameter<'a>(
+    spec: &'a mut serde_json::Value,
+    path: &str,
+    method: &str,
+    name: &str,
+) -> &'a mut serde_json::Value {
+    spec["paths"][path][method]["parameters"]
+        .as_array_mut()
+        .and_then(|parameters| parameters.iter_mut().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+}
+
 /// Makes PublishPackageVersion's `namespace` required: the operation takes
 /// generic packages only, which have one. (The query type keeps it optional
 /// so that a request without one is a ValidationException in AWS's words.)
 fn require_publish_namespace(spec: &mut serde_json::Value) {
-    let parameters = spec
-        .pointer_mut("/paths/~1v1~1package~1version~1publish/post/parameters")
-        .and_then(serde_json::Value::as_array_mut)
-        .expect("PublishPackageVersion has parameters");
-    let namespace = parameters
-        .iter_mut()
-        .find(|p| p["name"] == "namespace")
-        .expect("PublishPackageVersion has a namespace");
+    let namespace = parameter(spec, "/v1/package/version/publish", "post", "namespace");
     namespace["required"] = serde_json::Value::Bool(true);
     namespace["schema"].as_object_mut().expect("a schema").remove("nullable");
 }
@@ -912,14 +918,7 @@ fn require_publish_namespace(spec: &mut serde_json::Value) {
 /// Adds to GetAuthorizationToken's `duration` the gap its range has (see
 /// `token::duration_gap`), which dropshot cannot state in a query parameter.
 fn exclude_duration_gap(spec: &mut serde_json::Value) {
-    let parameters = spec
-        .pointer_mut("/paths/~1v1~1authorization-token/post/parameters")
-        .and_then(serde_json::Value::as_array_mut)
-        .expect("GetAuthorizationToken has parameters");
-    let duration = parameters
-        .iter_mut()
-        .find(|p| p["name"] == "duration")
-        .expect("GetAuthorizationToken has a duration");
+    let duration = parameter(spec, "/v1/authorization-token", "post", "duration");
     let schema = duration["schema"].as_object_mut().expect("a schema is an object");
     schema.insert("not".to_string(), token::duration_gap());
     // A query parameter is absent or a number, never null; said null, with
