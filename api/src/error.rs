@@ -24,7 +24,7 @@ pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
 ///
 /// The first group is modelled in CodeArtifact's API; the second is what AWS's
 /// front door sends when authentication fails, which clients surface as-is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum ErrorCode {
     ValidationException,
     AccessDeniedException,
@@ -226,7 +226,7 @@ impl AwsError {
             status: ErrorStatusCode::from_u16(self.code.status())
                 .expect("every ErrorCode maps to a 4xx or 5xx status"),
             headers,
-            code: Some(self.code),
+            code: self.code,
             message: self.message,
             resource_id,
             resource_type,
@@ -264,9 +264,9 @@ pub struct ApiError {
     /// The error code, as in `x-amzn-ErrorType` (AWS's own responses may
     /// carry it only there, and some AWS services prefix it with a
     /// namespace, `...#Code`, so a client must not expect a closed set).
-    #[serde(rename = "__type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "__type")]
     #[schemars(with = "Option<String>")]
-    pub code: Option<ErrorCode>,
+    pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
     /// The resource a ResourceNotFoundException or ConflictException is
@@ -309,10 +309,7 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "{code}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
+        write!(f, "{}: {}", self.code, self.message)
     }
 }
 
@@ -336,7 +333,7 @@ impl From<HttpError> for ApiError {
         ApiError {
             status: e.status_code,
             headers,
-            code: Some(code),
+            code,
             message: e.external_message,
             resource_id: None,
             resource_type: None,
@@ -356,6 +353,17 @@ impl dropshot::HttpResponseError for ApiError {
 pub enum Answer<R> {
     Success(R),
     Failure(ApiError),
+}
+
+/// The response, or the error answered with AWS's headers (dropshot would
+/// send an `Err` with its body alone).
+impl<R> From<Result<R, ApiError>> for Answer<R> {
+    fn from(result: Result<R, ApiError>) -> Self {
+        match result {
+            Ok(response) => Answer::Success(response),
+            Err(error) => Answer::Failure(error),
+        }
+    }
 }
 
 impl<R: dropshot::HttpResponse> dropshot::HttpResponse for Answer<R> {
@@ -397,7 +405,7 @@ mod tests {
         for code in ErrorCode::ALL {
             let err = AwsError::new(code, "m").into_api_error("r");
             assert_eq!(err.status().as_u16(), code.status());
-            assert_eq!(err.code, Some(code));
+            assert_eq!(err.code, code);
             assert_eq!(err.headers()["x-amzn-errortype"], code.as_str());
             assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
             assert!(code.as_str().ends_with("Exception"));
@@ -431,10 +439,10 @@ mod tests {
     fn dropshots_own_errors_keep_their_status_in_aws_shape() {
         let err = ApiError::from(HttpError::for_bad_request(None, "bad".to_string()));
         assert_eq!(err.status().as_u16(), 400);
-        assert_eq!(err.code, Some(ErrorCode::ValidationException));
+        assert_eq!(err.code, ErrorCode::ValidationException);
         assert_eq!(err.headers()["x-amzn-errortype"], "ValidationException");
         let err = ApiError::from(HttpError::for_internal_error("boom".to_string()));
-        assert_eq!(err.code, Some(ErrorCode::InternalServerException));
+        assert_eq!(err.code, ErrorCode::InternalServerException);
         assert!(!err.message.contains("boom"), "internal messages stay internal");
     }
 }

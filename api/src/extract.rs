@@ -225,22 +225,33 @@ impl UnreadBody {
         if self.declared.is_some_and(|length| length > self.limit as u64) {
             return Err(too_large());
         }
-        let collect = async {
-            let mut whole = BytesMut::new();
-            let mut stream = std::pin::pin!(self.body.into_stream());
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| AwsError::validation(e.external_message))?;
-                whole.extend_from_slice(&chunk);
-            }
-            Ok(whole.freeze())
-        };
-        tokio::time::timeout(deadline, collect).await.unwrap_or_else(|_| {
-            Err(AwsError::validation(format!(
-                "The request body did not arrive within {} seconds",
-                deadline.as_secs()
-            )))
-        })
+        let mut whole = BytesMut::new();
+        drain(self.body, deadline, |chunk| whole.extend_from_slice(&chunk)).await?;
+        Ok(whole.freeze())
     }
+}
+
+/// Reads `body` to its end, handing each chunk to `each`: a body that fails
+/// part-way or takes longer than `deadline` to arrive, however it trickles
+/// in, is a ValidationException.
+pub async fn drain(
+    body: StreamingBody,
+    deadline: Duration,
+    mut each: impl FnMut(Bytes),
+) -> Result<(), AwsError> {
+    let read = async {
+        let mut stream = std::pin::pin!(body.into_stream());
+        while let Some(chunk) = stream.next().await {
+            each(chunk.map_err(|e| AwsError::validation(e.external_message))?);
+        }
+        Ok(())
+    };
+    tokio::time::timeout(deadline, read).await.unwrap_or_else(|_| {
+        Err(AwsError::validation(format!(
+            "The request body did not arrive within {} seconds",
+            deadline.as_secs()
+        )))
+    })
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub use domain::{
 pub use error::{
     Answer, ApiError, AwsError, ErrorCode, ResourceType, ERROR_TYPE_HEADER, REQUEST_ID_HEADER,
 };
-pub use extract::{AwsBody, AwsHeaders, AwsQuery, SignedBody, UnreadBody};
+pub use extract::{drain, AwsBody, AwsHeaders, AwsQuery, SignedBody, UnreadBody};
 pub use package::{
     AssetHeaders, AssetResponse, AssetSummary, CopyPackageVersionsBody, CopyPackageVersionsQuery,
     CopyPackageVersionsRequest, CopyPackageVersionsResult, DeletePackageResult,
@@ -748,7 +748,6 @@ pub fn openapi_spec() -> String {
         "/paths/~1v1~1package~1version~1asset/get/responses/200",
     );
     exclude_duration_gap(&mut json);
-    require_publish_namespace(&mut json);
     document_errors(&mut json);
     optional_bodies(&mut json);
     let mut out = serde_json::to_string_pretty(&json).expect("a JSON value serialises");
@@ -799,7 +798,7 @@ fn operation_errors(operation_id: &str) -> &'static [ErrorCode] {
 /// Replaces dropshot's catch-all error responses (`4XX`, `5XX`) with the
 /// statuses each operation answers, each naming its AWS codes (in the
 /// description and as `x-aws-error-codes`) and the headers it carries, all
-/// with the body [`AwsErrorBody`].
+/// with the body `AwsError` ([`ApiError`]).
 ///
 /// Every operation can answer the authentication errors, AccessDenied,
 /// ValidationException, Throttling and InternalServer; one with a JSON body
@@ -807,9 +806,7 @@ fn operation_errors(operation_id: &str) -> &'static [ErrorCode] {
 fn document_errors(spec: &mut serde_json::Value) {
     use ErrorCode::*;
     let header = |description: &str| serde_json::json!({ "description": description, "schema": { "type": "string" } });
-    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
-    for operation in paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item")) {
-        let (_, operation) = operation;
+    for operation in operations_mut(spec) {
         let id = operation["operationId"].as_str().expect("operations have ids").to_string();
         let mut codes = vec![
             ValidationException,
@@ -877,9 +874,8 @@ fn document_errors(spec: &mut serde_json::Value) {
 /// the service takes no body as `{}` (dropshot marks every body required).
 fn optional_bodies(spec: &mut serde_json::Value) {
     let schemas = spec["components"]["schemas"].clone();
-    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
-    for operation in paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item")) {
-        let Some(body) = operation.1.get_mut("requestBody") else { continue };
+    for operation in operations_mut(spec) {
+        let Some(body) = operation.get_mut("requestBody") else { continue };
         let Some(schema) = body.pointer("/content/application~1json/schema") else { continue };
         let schema = match schema["$ref"].as_str() {
             Some(reference) => {
@@ -893,6 +889,12 @@ fn optional_bodies(spec: &mut serde_json::Value) {
     }
 }
 
+/// Every operation of the spec.
+fn operations_mut(spec: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
+    let paths = spec["paths"].as_object_mut().expect("the spec has paths");
+    paths.values_mut().flat_map(|p| p.as_object_mut().expect("a path item").values_mut())
+}
+
 /// The parameter `name` of the operation at `method path`.
 fn parameter<'a>(
     spec: &'a mut serde_json::Value,
@@ -904,15 +906,6 @@ fn parameter<'a>(
         .as_array_mut()
         .and_then(|parameters| parameters.iter_mut().find(|p| p["name"] == name))
         .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
-}
-
-/// Makes PublishPackageVersion's `namespace` required: the operation takes
-/// generic packages only, which have one. (The query type keeps it optional
-/// so that a request without one is a ValidationException in AWS's words.)
-fn require_publish_namespace(spec: &mut serde_json::Value) {
-    let namespace = parameter(spec, "/v1/package/version/publish", "post", "namespace");
-    namespace["required"] = serde_json::Value::Bool(true);
-    namespace["schema"].as_object_mut().expect("a schema").remove("nullable");
 }
 
 /// Adds to GetAuthorizationToken's `duration` the gap its range has (see

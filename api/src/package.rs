@@ -920,7 +920,7 @@ pub struct PublishPackageVersionQuery {
     pub format: PackageFormat,
     /// The namespace of the package. Generic packages are published with
     /// one.
-    pub namespace: Option<PackageNamespace>,
+    pub namespace: PackageNamespace,
     /// The name of the package.
     pub package: PackageName,
     /// The package version to publish, such as `3.5.2`.

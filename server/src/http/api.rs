@@ -15,7 +15,7 @@ use crate::service::{Call, OpResult, Service};
 use bytes::Bytes;
 use chrono::Utc;
 use codeartifact_api::{
-    Answer, ApiError, AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders,
+    drain, Answer, ApiError, AwsBody, AwsError, AwsQuery, AwsResponse, AwsResponseHeaders,
     CodeArtifactApi, CreateDomainBody, CreateDomainQuery, CreateDomainRequest, CreateDomainResult,
     CreateRepositoryBody, CreateRepositoryQuery, CreateRepositoryRequest, CreateRepositoryResult,
     DeleteDomainResult, DeleteRepositoryResult, DescribeDomainResult, DescribeRepositoryResult,
@@ -242,23 +242,25 @@ impl CodeArtifactApi for ServerImpl {
         query: AwsQuery<GetPackageVersionAssetRequest>,
         body: SignedBody,
     ) -> Result<AssetResponse, ApiError> {
-        answer(async {
-            let body = read(&rqctx, body.into()).await?;
-            let input = GetPackageVersionAssetRequest::from_wire(query.params(), &body);
-            let asset = admitted(&rqctx, Signed::Body(&body), async |s, call| {
-                s.get_package_version_asset(call, input?).await
-            })
-            .await?;
-            let headers = AssetHeaders {
-                request_id: rqctx.request_id.clone(),
-                asset_name: asset.name,
-                package_version: asset.version,
-                package_version_revision: asset.revision,
-            };
-            let body = FreeformBody(super::asset_body(asset.bytes).await);
-            Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
-        })
-        .await
+        Ok(Answer::from(
+            async {
+                let body = read(&rqctx, body.into()).await?;
+                let input = GetPackageVersionAssetRequest::from_wire(query.params(), &body);
+                let asset = admitted(&rqctx, Signed::Body(&body), async |s, call| {
+                    s.get_package_version_asset(call, input?).await
+                })
+                .await?;
+                let headers = AssetHeaders {
+                    request_id: rqctx.request_id.clone(),
+                    asset_name: asset.name,
+                    package_version: asset.version,
+                    package_version_revision: asset.revision,
+                };
+                let body = FreeformBody(super::asset_body(asset.bytes).await);
+                Ok(HttpResponseHeaders::new(HttpResponseOk(body), headers))
+            }
+            .await,
+        ))
     }
 
     async fn get_package_version_readme(
@@ -405,7 +407,7 @@ impl CodeArtifactApi for ServerImpl {
             // as AWS does, instead of failing as a bad signature.
             None => match hash_of(&rqctx, body).await {
                 Ok(hash) => (hash, None),
-                Err(e) => return answer(async { Err(closing(e)) }).await,
+                Err(e) => return Ok(Answer::Failure(closing(e))),
             },
         };
         let output = admitted(&rqctx, Signed::Declared(&signed), async |s, call| {
@@ -420,10 +422,9 @@ impl CodeArtifactApi for ServerImpl {
         // so, rather than leave the client to find a dead socket.
         .map_err(closing);
         let request_id = rqctx.request_id.clone();
-        answer(async {
-            Ok(HttpResponseHeaders::new(HttpResponseOk(output?), AwsResponseHeaders { request_id }))
-        })
-        .await
+        Ok(Answer::from(output.map(|output| {
+            HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id })
+        })))
     }
 
     async fn copy_package_versions(
@@ -442,7 +443,7 @@ impl CodeArtifactApi for ServerImpl {
 /// Runs one operation the AWS way: reads the body once the headers pass
 /// ([`read`]), makes the input from it, then runs `op` once the caller is
 /// admitted ([`admitted`]), and answers its result as JSON with the request
-/// id, or its error as AWS does ([`answer`]).
+/// id, or its error as AWS does ([`Answer`]).
 async fn operation<I, T>(
     rqctx: &Rq,
     body: impl Into<UnreadBody>,
@@ -452,26 +453,18 @@ async fn operation<I, T>(
 where
     T: serde::Serialize + schemars::JsonSchema + Send + Sync + 'static,
 {
-    answer(async {
-        let body = read(rqctx, body.into()).await?;
-        let input = input(&body);
-        let output =
-            admitted(rqctx, Signed::Body(&body), async |s, call| op(s, call, input).await).await?;
-        let request_id = rqctx.request_id.clone();
-        Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
-    })
-    .await
-}
-
-/// The response, or the error answered with AWS's headers: dropshot would
-/// send an `Err` with its body alone (see [`ApiError`]).
-async fn answer<R>(
-    response: impl std::future::Future<Output = Result<R, ApiError>>,
-) -> Result<Answer<R>, ApiError> {
-    Ok(match response.await {
-        Ok(response) => Answer::Success(response),
-        Err(error) => Answer::Failure(error),
-    })
+    Ok(Answer::from(
+        async {
+            let body = read(rqctx, body.into()).await?;
+            let input = input(&body);
+            let output =
+                admitted(rqctx, Signed::Body(&body), async |s, call| op(s, call, input).await)
+                    .await?;
+            let request_id = rqctx.request_id.clone();
+            Ok(HttpResponseHeaders::new(HttpResponseOk(output), AwsResponseHeaders { request_id }))
+        }
+        .await,
+    ))
 }
 
 /// The request's body, read only once what the headers alone decide is
@@ -513,22 +506,10 @@ fn failure(rqctx: &Rq, e: AwsError) -> ApiError {
 /// The SHA-256 of a streamed body, in hex, read to its end and not kept.
 async fn hash_of(rqctx: &Rq, body: StreamingBody) -> Result<String, ApiError> {
     use sha2::Digest as _;
-    let hash = async {
-        let mut hasher = sha2::Sha256::new();
-        let mut stream = std::pin::pin!(body.into_stream());
-        while let Some(chunk) = stream.next().await {
-            hasher.update(chunk.map_err(|e| AwsError::validation(e.external_message))?);
-        }
-        Ok(hex::encode(hasher.finalize()))
-    };
+    let mut hasher = sha2::Sha256::new();
     let deadline = rqctx.context().service.body_deadline();
-    let hash = tokio::time::timeout(deadline, hash).await.unwrap_or_else(|_| {
-        Err(AwsError::validation(format!(
-            "The request body did not arrive within {} seconds",
-            deadline.as_secs()
-        )))
-    });
-    hash.map_err(|e| failure(rqctx, e))
+    drain(body, deadline, |chunk| hasher.update(chunk)).await.map_err(|e| failure(rqctx, e))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// What the signature covers: the body read whole, or the SHA-256 a
