@@ -11,34 +11,6 @@ use serde_json::{Map, Value};
 /// The spec the server's tests prove and the client is generated from.
 pub const OPENAPI: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"));
 
-/// The status AWS documents for each error code, for a spec whose responses
-/// do not name their codes yet (`x-aws-error-codes`): the contract's table.
-const AWS_ERROR_STATUS: &[(&str, u16)] = &[
-    ("ValidationException", 400),
-    ("SerializationException", 400),
-    ("IncompleteSignatureException", 400),
-    ("ServiceQuotaExceededException", 402),
-    ("AccessDeniedException", 403),
-    ("MissingAuthenticationTokenException", 403),
-    ("UnrecognizedClientException", 403),
-    ("InvalidSignatureException", 403),
-    ("ExpiredTokenException", 403),
-    ("ResourceNotFoundException", 404),
-    ("ConflictException", 409),
-    ("ThrottlingException", 429),
-    ("InternalServerException", 500),
-];
-
-/// The errors any AWS operation may answer, documented once for all.
-const COMMON_ERRORS: &[&str] = &[
-    "MissingAuthenticationTokenException",
-    "IncompleteSignatureException",
-    "InvalidSignatureException",
-    "UnrecognizedClientException",
-    "ExpiredTokenException",
-    "SerializationException",
-];
-
 /// Why the spec could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
@@ -244,21 +216,10 @@ impl Spec {
         value
     }
 
-    /// The status the spec documents for error `code` on `op`: its own
-    /// `x-aws-error-codes` when it has them, else the contract's table.
+    /// The status the spec documents for error `code` on `op` (its
+    /// responses' `x-aws-error-codes`), if it documents the code at all.
     pub fn error_status(&self, op: &Operation, code: &str) -> Option<u16> {
-        if let Some(status) = op.errors.get(code) {
-            return Some(*status);
-        }
-        AWS_ERROR_STATUS.iter().find(|(c, _)| *c == code).map(|(_, s)| *s)
-    }
-
-    /// Whether the spec names error codes for `op` and `code` is not one of
-    /// them (a spec that names none documents every code of the table).
-    /// Authentication errors are common to every AWS operation, and AWS's
-    /// models leave them out of each operation's list.
-    pub fn error_undocumented(&self, op: &Operation, code: &str) -> bool {
-        !op.errors.is_empty() && !op.errors.contains_key(code) && !COMMON_ERRORS.contains(&code)
+        op.errors.get(code).copied()
     }
 
     /// The JSON schema of the body documented for `status` on `op`: the
