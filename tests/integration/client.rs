@@ -7,7 +7,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use chrono::Utc;
 use codeartifact_client::{AwsErrorExt, Client, ErrorCode};
-use codeartifact_server::iam::sigv4::RequestParts;
+use codeartifact_tests::request_parts;
 use codeartifact_tests::{test_config_with, Cred, TestServer, USER};
 use progenitor_client::ClientInfo;
 
@@ -49,15 +49,7 @@ async fn a_request_for_aws_is_signed_for_its_host_and_region() {
     // query, the Host above and the body.
     let (config, _) = test_config_with("");
     let identities = codeartifact_server::setup::iam(&config).unwrap().0;
-    let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
-    let parts = RequestParts {
-        method: request.method().as_str(),
-        path: request.url().path(),
-        query: request.url().query().unwrap_or(""),
-        headers: request.headers(),
-        body,
-        payload_hash: None,
-    };
+    let parts = request_parts(&request);
     let caller = identities.authenticate(&parts, Utc::now()).expect("the signature verifies");
     assert_eq!(caller.region, "us-west-2");
     assert_eq!(caller.principal.arn, USER.arn);
@@ -65,7 +57,7 @@ async fn a_request_for_aws_is_signed_for_its_host_and_region() {
     // Signed for another host, it does not verify: the check can fail.
     let mut moved = request.try_clone().unwrap();
     moved.headers_mut().insert("host", "codeartifact.us-east-1.amazonaws.com".parse().unwrap());
-    let parts = RequestParts { headers: moved.headers(), ..parts };
+    let parts = request_parts(&moved);
     let refused = identities.authenticate(&parts, Utc::now()).expect_err("another host");
     assert_eq!(refused.code.as_str(), "InvalidSignatureException");
 }

@@ -5,7 +5,7 @@
 //! still reaches the route, over the wire.
 
 use chrono::Utc;
-use codeartifact_server::iam::sigv4::RequestParts;
+use codeartifact_tests::request_parts;
 use codeartifact_tests::{
     error_parts, signed_post, test_config_with, Cred, TestServer, SESSION, USER,
 };
@@ -153,18 +153,7 @@ fn every_tampered_request_is_refused_by_the_verifier() {
     let (config, _) = test_config_with("");
     let identities = codeartifact_server::setup::iam(&config).unwrap().0;
     let url = format!("http://127.0.0.1:8787/v1/authorization-token?{QUERY}");
-    let check = |request: &Request| {
-        let body = request.body().and_then(|b| b.as_bytes()).unwrap_or_default();
-        let parts = RequestParts {
-            method: request.method().as_str(),
-            path: request.url().path(),
-            query: request.url().query().unwrap_or(""),
-            headers: request.headers(),
-            body,
-            payload_hash: None,
-        };
-        identities.authenticate(&parts, Utc::now())
-    };
+    let check = |request: &Request| identities.authenticate(&request_parts(request), Utc::now());
     for (name, cred, _, _) in cases() {
         assert!(check(&signed(&url, cred)).is_ok(), "{name}: the untouched request passes");
     }

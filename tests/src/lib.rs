@@ -328,6 +328,20 @@ pub fn sign(signer: &Signer, request: &mut reqwest::Request) {
     futures::executor::block_on(signer.sign(request)).expect("the request signs");
 }
 
+/// A built request as the server's SigV4 verifier reads it.
+pub fn request_parts(
+    request: &reqwest::Request,
+) -> codeartifact_server::iam::sigv4::RequestParts<'_> {
+    codeartifact_server::iam::sigv4::RequestParts {
+        method: request.method().as_str(),
+        path: request.url().path(),
+        query: request.url().query().unwrap_or(""),
+        headers: request.headers(),
+        body: request.body().and_then(|b| b.as_bytes()).unwrap_or_default(),
+        payload_hash: None,
+    }
+}
+
 /// Sends `method path_and_query` with `body`, signed as `cred`, and returns
 /// the status, the `x-amzn-ErrorType` and the body as JSON.
 pub async fn call_raw(
