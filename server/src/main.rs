@@ -350,7 +350,7 @@ async fn conformance(
     let endpoint_url = endpoint_url
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_CODEARTIFACT").ok())
         .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .unwrap_or_else(|| format!("https://codeartifact.{}.amazonaws.com", credentials.region()));
+        .unwrap_or_else(|| codeartifact_client::aws_endpoint(credentials.region()));
     let prefix = prefix.unwrap_or_else(default_prefix);
     eprintln!(
         "conformance: {endpoint_url}, region {}, {}",
@@ -359,23 +359,14 @@ async fn conformance(
     );
     let options = Options { endpoint_url, allow_writes, prefix, operations };
     let suite = std::sync::Arc::new(Suite::new(options, credentials).map_err(anyhow::Error::msg)?);
-    let interrupt = async {
-        // Ctrl-C, or SIGTERM as a CI system cancels a job. Without a
-        // handler, that signal is never reported and the run ends by itself.
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => signal.recv().await,
-                Err(_) => std::future::pending().await,
-            }
-        };
-        let interrupt = async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
+    // Ctrl-C, or SIGTERM as a CI system cancels a job, as for `serve`.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigterm = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("failed to listen for SIGINT")?;
+    let interrupt = async move {
         tokio::select! {
-            _ = interrupt => {}
-            _ = terminate => {}
+            _ = sigterm.recv() => {}
+            _ = sigint.recv() => {}
         }
         eprintln!("conformance: interrupted; cleaning up");
     };
